@@ -1,0 +1,1 @@
+"""The only package that imports cobbler: maps Cobbler items and triggers onto the generators."""

@@ -1,0 +1,1 @@
+"""The cobbler-winpe command line."""

@@ -1,0 +1,41 @@
+"""Error types that say whose fault a failure is, and render as one line: what: why (fix)."""
+
+
+class WinpeError(Exception):
+    """Base of every error this package raises on purpose.
+
+    ``what`` names the thing (a file, a field, an option), ``why`` what is wrong with it and
+    ``fix`` what the admin can do about it.  ``str(err)`` is the one line a user sees.
+    """
+
+    exit_code = 1
+
+    def __init__(self, what, why, fix=None):
+        super().__init__(what, why, fix)
+        self.what = str(what)
+        self.why = str(why)
+        self.fix = fix
+
+    def __str__(self):
+        line = "%s: %s" % (self.what, self.why)
+        if self.fix:
+            line += " (%s)" % self.fix
+        return line.replace("\n", " ")
+
+
+class MediaError(WinpeError):
+    """The medium (ISO, tree, WIM, hive) is not readable Windows media or is damaged."""
+
+
+class InputError(WinpeError):
+    """The admin asked for something invalid (a bad name, option or configuration value)."""
+
+    exit_code = 2
+
+
+class ToolError(WinpeError):
+    """The host lacks something (a program, a library, a directory) or it failed."""
+
+
+class InternalError(WinpeError):
+    """A bug in cobbler-winpe: an invariant did not hold."""

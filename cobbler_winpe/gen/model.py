@@ -1,0 +1,55 @@
+"""The small model every generator takes: Windows distros, profiles and systems, and the server they boot from.
+
+The adapter builds these from Cobbler items; tests build them directly.  Generators never see Cobbler.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple
+
+FIRMWARES = ("bios", "uefi")
+
+
+@dataclass(frozen=True)
+class Server:
+    """Where clients fetch from: the Cobbler server's address and its trees on disk."""
+    address: str                      # IP or name clients use (next_server / server)
+    tftproot: str = "/srv/tftpboot"
+    webdir: str = "/var/www/cobbler"
+    http_port: int = 80
+    smb_share: str = "winpe"          # the Samba share name over the distro mirror
+
+
+@dataclass(frozen=True)
+class WinDistro:
+    """One Windows distro: one (media, architecture) pair imported into Cobbler."""
+    name: str                         # Cobbler distro name, e.g. win10-x64
+    arch: str                         # x86_64, i386 or arm64
+    os_version: str                   # Cobbler os_version: 10, 11, 2022, ...
+    mirror: str                       # the media tree on disk (Cobbler's distro_mirror/<name>)
+    root: str = ""                    # sub folder of the media for dual-arch media ("", "x64", "x86")
+    boot_wim: str = "sources/boot.wim"   # relative to mirror/root, as stored on the media
+    boot_index: int = 1
+    install_image: str = "sources/install.wim"
+    build: Optional[int] = None
+    winload: str = r"\windows\system32\boot\winload"   # without .exe/.efi; from the boot image
+
+
+@dataclass(frozen=True)
+class WinProfile:
+    """One profile: an edition (image index) of a distro's install image, with blended metadata."""
+    name: str
+    distro: str
+    image_index: int = 1
+    edition: str = ""
+    meta: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WinSystem:
+    """One system record (a known machine) that boots a Windows profile."""
+    name: str
+    profile: str
+    hostname: str = ""
+    macs: Tuple[str, ...] = ()
+    netboot_enabled: bool = True
+    firmware: str = "bios"            # bios or uefi, from Cobbler's boot_loaders / arch
+    meta: Dict[str, str] = field(default_factory=dict)

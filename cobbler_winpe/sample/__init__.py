@@ -1,0 +1,1 @@
+"""Built-in sample: Windows-like media made with wimlib-imagex and genisoimage, for tests and the demo."""

@@ -1,0 +1,1 @@
+"""The WIM format: header, XML metadata and extraction through wimlib."""
