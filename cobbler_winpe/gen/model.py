@@ -31,6 +31,7 @@ class WinDistro:
     install_image: str = "sources/install.wim"
     build: Optional[int] = None
     winload: str = r"\windows\system32\boot\winload"   # without .exe/.efi; from the boot image
+    meta: Dict[str, str] = field(default_factory=dict)   # the distro's autoinstall metadata (lowest priority)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,165 @@
+"""`cobbler import` for Windows media: takes the import task over when its path is a Windows tree or ISO."""
+import logging
+import os
+import shutil
+import threading
+
+from cobbler_winpe.adapter import items
+from cobbler_winpe.errors import MediaError, WinpeError
+from cobbler_winpe.fsutil import safe_join
+from cobbler_winpe.media.source import open_media
+from cobbler_winpe.media.detect import detect
+from cobbler_winpe.wim import extract
+
+LOG = logging.getLogger("cobbler_winpe")
+WINDOWS_MARKERS = ("sources/boot.wim", "x64/sources/boot.wim", "x86/sources/boot.wim", "arm64/sources/boot.wim")
+
+
+def claims(path):
+    """True when the plugin (not Cobbler's signature import) should import PATH: an ISO file or a Windows tree."""
+    if not path or "://" in path:
+        return False
+    if os.path.isfile(path):
+        return True
+    if not os.path.isdir(path):
+        return False
+    try:
+        with open_media(path) as media:
+            return any(media.find(marker) for marker in WINDOWS_MARKERS)
+    except WinpeError:
+        return False
+
+
+def import_pre(api, args, cfg):
+    """task/import/pre: for Windows media, replace the task's runner (upstream's import) with ours."""
+    task = threading.current_thread()
+    options = getattr(task, "options", None)
+    if not isinstance(options, dict) or not claims(options.get("path")):
+        return
+    LOG.info("cobbler-winpe: importing Windows media from %s", options.get("path"))
+
+    def runner(_task):
+        try:
+            names = import_media(api, cfg, options)
+        except WinpeError as err:
+            LOG.error("cobbler-winpe import failed: %s", err)
+            return False
+        LOG.info("cobbler-winpe: imported %s", ", ".join(names))
+        return True
+
+    task._run = runner
+
+
+def mirror_dir(api, name):
+    return os.path.join(api.settings().webdir, "distro_mirror", name)
+
+
+def copy_media(media, dest):
+    """Stream the whole medium into Cobbler's distro_mirror, logging progress every 10%."""
+    total = sum(size for _rel, is_dir, size in media.walk() if not is_dir) or 1
+    state = {"next": 0.1}
+
+    def progress(done, _total=None):
+        if done / total >= state["next"]:
+            LOG.info("cobbler-winpe: copied %d%% of %d MiB", 100 * done // total, total >> 20)
+            state["next"] += 0.1
+
+    media.copy_tree(dest, progress=progress)
+
+
+def stage_cache(cfg, media, found, distro_name):
+    """Extract the boot image's WDS files and boot.sdi once into the plugin's cache; returns the cache folder."""
+    cache = os.path.join(cfg.cache_dir, distro_name)
+    tmp = cache + ".new"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    root = found.root + "/" if found.root else ""
+    boot = extract.extract_from_media(media, root + found.boot_wim.path, found.boot_wim.boot_index, tmp)
+    sdi = media.find(root + "boot/boot.sdi")
+    if not sdi:
+        raise MediaError(media_name(media, root + "boot/boot.sdi"), "missing", "use complete Windows media")
+    with media.open(sdi) as src, open(os.path.join(tmp, "boot.sdi"), "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    shutil.rmtree(cache, ignore_errors=True)
+    os.replace(tmp, cache)
+    return cache, boot
+
+
+def media_name(media, rel):
+    return "%s:%s" % (getattr(media, "path", "media"), rel)
+
+
+def kernel_and_initrd(cache):
+    """Cobbler requires a kernel and an initrd file per distro: the NBP (or bootmgfw.efi) and boot.sdi."""
+    index = {}
+    for folder, _dirs, files in os.walk(cache):
+        for name in files:
+            index[name.lower()] = os.path.join(folder, name)
+    kernel = index.get("pxeboot.n12") or index.get("bootmgfw.efi")
+    if not kernel:
+        raise MediaError(cache, "the boot image holds neither pxeboot.n12 nor bootmgfw.efi",
+                         "use Windows setup media (its boot.wim carries Windows/Boot/PXE and EFI)")
+    return kernel, os.path.join(cache, "boot.sdi")
+
+
+def save_distro(api, name, found, cache, boot, mirror):
+    kernel, initrd = kernel_and_initrd(cache)
+    distro = api.find_distro(name=name) or api.new_distro()
+    distro.name = name
+    distro.arch = items.COBBLER_ARCH.get(found.arch, found.arch)
+    distro.breed = "windows"
+    distro.os_version = found.os_version
+    distro.kernel = kernel
+    distro.initrd = initrd
+    distro.autoinstall_meta = {
+        items.META_FLAG: "1", "winpe_mirror": mirror, "winpe_root": found.root,
+        "winpe_boot_wim": found.boot_wim.path, "winpe_boot_index": str(found.boot_wim.boot_index),
+        "winpe_install": found.install.path, "winpe_build": str(found.build or ""),
+        "winpe_winload": boot.winload}
+    api.add_distro(distro, save=True)
+    return distro
+
+
+def save_profile(api, name, distro_name, image):
+    profile = api.find_profile(name=name) or api.new_profile()
+    profile.name = name
+    profile.distro = distro_name
+    profile.autoinstall_meta = {"winpe_image_index": str(image.index), "winpe_edition": image.edition_id or "",
+                                "winpe_image_name": image.name}
+    api.add_profile(profile, save=True)
+
+
+def profile_names(distro_name, images):
+    """One readable, unique profile name per edition: <distro>-<edition slug>."""
+    names, seen = [], set()
+    for image in images:
+        base = "%s-%s" % (distro_name, items.slug(image.name or image.edition_id or str(image.index)))
+        name = base if base not in seen else "%s-%d" % (base, image.index)
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def import_distro(api, cfg, media, found, base_name, mirror):
+    name = "%s-%s" % (base_name, items.COBBLER_ARCH.get(found.arch, found.arch))
+    cache, boot = stage_cache(cfg, media, found, name)
+    save_distro(api, name, found, cache, boot, safe_join(mirror, found.root) if found.root else mirror)
+    images = found.install.images
+    for image, profile in zip(images, profile_names(name, images)):
+        save_profile(api, profile, name, image)
+    if images:
+        save_profile(api, name, name, images[0])
+    return name
+
+
+def import_media(api, cfg, options):
+    """Import every distro on the medium at options['path']; returns the distro names."""
+    path, base_name = options.get("path"), options.get("name")
+    if not base_name:
+        raise MediaError(path, "no --name given", "cobbler import --path=... --name=win10")
+    with open_media(path) as media:
+        info = detect(media)
+        mirror = options.get("available_as") and os.path.isdir(path) and path or mirror_dir(api, base_name)
+        if mirror != path:
+            copy_media(media, mirror)
+        return [import_distro(api, cfg, media, found, base_name, mirror) for found in info.distros]

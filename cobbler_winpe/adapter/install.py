@@ -1,0 +1,140 @@
+"""Installs and removes the plugin's hooks in a Cobbler: hook modules, snippets and the menu-template branch."""
+import os
+import re
+import shutil
+import subprocess
+
+import yaml
+
+from cobbler_winpe import resources
+from cobbler_winpe.errors import ToolError
+from cobbler_winpe.fsutil import write_atomic
+
+HOOK_PACKAGE = "winpe"            # cobbler/modules/winpe/: Cobbler imports cobbler.modules.winpe.<hook>
+SNIPPET_FOLDER = "cobbler_winpe"  # <autoinstall_snippets_dir>/cobbler_winpe/
+MENU_FORMATS = ("pxe", "grub", "ipxe")
+BEGIN = "## cobbler-winpe begin"
+END = "## cobbler-winpe end"
+BLOCK = """{begin}: Windows profiles imported by cobbler-winpe boot the WDS chain; `cobbler-winpe remove-hooks` removes this
+#if $getVar('mgmt_parameters', {{}}).get('winpe') and ($getVar('system_name', '') == '' or $getVar('netboot_enabled', True))
+$SNIPPET('{folder}/menu_{fmt}')
+#stop
+#end if
+{end}
+"""
+BLOCK_RE = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n", re.S)
+INIT = '''"""cobbler-winpe hook package (written by `cobbler-winpe install-hooks`): puts the plugin on Cobbler's path."""
+import sys
+
+PLUGIN_PATH = {path!r}
+if PLUGIN_PATH not in sys.path:
+    sys.path.append(PLUGIN_PATH)
+'''
+
+
+def cobbler_settings(path="/etc/cobbler/settings.yaml"):
+    """The few Cobbler settings the installer needs, with Cobbler's defaults."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+    except FileNotFoundError:
+        data = {}
+    return {"template_dir": data.get("boot_loader_conf_template_dir", "/etc/cobbler/boot_loader_conf"),
+            "snippet_dir": data.get("autoinstall_snippets_dir", "/var/lib/cobbler/snippets")}
+
+
+def find_module_dir(cobbler_python=None):
+    """Cobbler's module folder: from this interpreter's cobbler, else from COBBLER_PYTHON's (distro Cobbler)."""
+    if not cobbler_python:
+        try:
+            import cobbler.modules  # the adapter is the one place that may import cobbler
+            return os.path.dirname(cobbler.modules.__file__)
+        except ImportError:
+            cobbler_python = "/usr/bin/python3"
+    code = "import os, cobbler.modules as m; print(os.path.dirname(m.__file__))"
+    try:
+        out = subprocess.run([cobbler_python, "-c", code], capture_output=True, text=True, timeout=60)
+    except OSError as err:
+        raise ToolError(cobbler_python, "cannot run: %s" % err.strerror, "pass --cobbler-python PATH") from None
+    if out.returncode != 0:
+        raise ToolError(cobbler_python, "cannot import cobbler",
+                        "install Cobbler 3.3, or pass --module-dir or --cobbler-python") from None
+    return out.stdout.strip()
+
+
+def plugin_path():
+    """The folder that holds the cobbler_winpe package (put on Cobbler's sys.path by the hook package)."""
+    import cobbler_winpe
+    return os.path.dirname(os.path.dirname(os.path.abspath(cobbler_winpe.__file__)))
+
+
+def install_modules(module_dir):
+    target = os.path.join(module_dir, HOOK_PACKAGE)
+    os.makedirs(target, exist_ok=True)
+    write_atomic(os.path.join(target, "__init__.py"), INIT.format(path=plugin_path()))
+    source = resources.data_dir("triggers")
+    names = sorted(n for n in os.listdir(source) if n.endswith(".py"))
+    for name in names:
+        with open(os.path.join(source, name), "rb") as handle:
+            write_atomic(os.path.join(target, name), handle.read())
+    for stale in set(os.listdir(target)) - set(names) - {"__init__.py", "__pycache__"}:
+        os.unlink(os.path.join(target, stale))
+    return target
+
+
+def install_snippets(snippet_dir):
+    source = resources.data_dir("snippets")
+    for folder, _dirs, files in os.walk(source):
+        rel = os.path.relpath(folder, source)
+        for name in files:
+            with open(os.path.join(folder, name), "rb") as handle:
+                write_atomic(os.path.normpath(os.path.join(snippet_dir, rel, name)), handle.read())
+    return os.path.join(snippet_dir, SNIPPET_FOLDER)
+
+
+def with_block(text, fmt):
+    """TEXT (a Cobbler boot-loader template) with exactly one cobbler-winpe block at its top."""
+    block = BLOCK.format(begin=BEGIN, end=END, folder=SNIPPET_FOLDER, fmt=fmt)
+    text = BLOCK_RE.sub("", text)
+    first, sep, rest = text.partition("\n")
+    if first.startswith("#template="):  # Cobbler reads the template type from the first line: keep it there
+        return first + sep + block + rest
+    return block + text
+
+
+def without_block(text):
+    return BLOCK_RE.sub("", text)
+
+
+def edit_templates(template_dir, edit):
+    changed = []
+    for fmt in MENU_FORMATS:
+        path = os.path.join(template_dir, fmt + ".template")
+        if not os.path.exists(path):
+            raise ToolError(path, "Cobbler menu template missing", "check boot_loader_conf_template_dir")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        new = edit(text, fmt) if edit is with_block else edit(text)
+        if write_atomic(path, new):
+            changed.append(path)
+    return changed
+
+
+def install(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/settings.yaml"):
+    """Install everything; returns a list of (what, where) lines for the user."""
+    settings = cobbler_settings(settings_path)
+    module_dir = module_dir or find_module_dir(cobbler_python)
+    return [("hook modules", install_modules(module_dir)),
+            ("snippets", install_snippets(settings["snippet_dir"])),
+            ("menu templates", ", ".join(edit_templates(settings["template_dir"], with_block)) or "unchanged")]
+
+
+def remove(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/settings.yaml"):
+    """Undo install(): the hook package, the snippet folder and the template blocks go."""
+    settings = cobbler_settings(settings_path)
+    module_dir = module_dir or find_module_dir(cobbler_python)
+    target = os.path.join(module_dir, HOOK_PACKAGE)
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.rmtree(os.path.join(settings["snippet_dir"], SNIPPET_FOLDER), ignore_errors=True)
+    edit_templates(settings["template_dir"], without_block)
+    return [("removed", target)]

@@ -1,0 +1,80 @@
+"""Maps Cobbler distros, profiles and systems onto the generators' model (gen.model) and back."""
+import re
+
+from cobbler_winpe.gen.model import WinDistro, WinProfile, WinSystem, Server
+
+META_FLAG = "winpe"                 # set on every distro the plugin imported; menus branch on it
+COBBLER_ARCH = {"x86_64": "x86_64", "i386": "i386", "arm64": "aarch64"}
+MODEL_ARCH = {v: k for k, v in COBBLER_ARCH.items()}
+
+
+def meta(item):
+    """An item's autoinstall_meta (with inheritance resolved), as a plain dict of strings."""
+    value = item.autoinstall_meta
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def is_windows(item):
+    return bool(meta(item).get(META_FLAG))
+
+
+def arch_name(item):
+    arch = item.arch
+    return getattr(arch, "value", arch) or ""
+
+
+def to_distro(distro):
+    m = meta(distro)
+    return WinDistro(
+        name=distro.name, arch=MODEL_ARCH.get(arch_name(distro), arch_name(distro)),
+        os_version=distro.os_version, mirror=m.get("winpe_mirror", ""), root=m.get("winpe_root", ""),
+        boot_wim=m.get("winpe_boot_wim", "sources/boot.wim"), boot_index=int(m.get("winpe_boot_index", 1)),
+        install_image=m.get("winpe_install", "sources/install.wim"),
+        build=int(m["winpe_build"]) if str(m.get("winpe_build", "")).isdigit() else None,
+        winload=m.get("winpe_winload", WinDistro.winload))
+
+
+def to_profile(profile):
+    m = meta(profile)
+    parent = profile.distro
+    return WinProfile(name=profile.name, distro=parent.name if parent else "",
+                      image_index=int(m.get("winpe_image_index", 1)), edition=m.get("winpe_edition", ""),
+                      meta={k: str(v) for k, v in m.items()})
+
+
+def firmware_of(system):
+    """bios or uefi, from the system's boot loaders (grub means a UEFI client in Cobbler 3.3)."""
+    loaders = system.boot_loaders if isinstance(system.boot_loaders, list) else []
+    return "uefi" if loaders and "pxe" not in loaders and "grub" in loaders else "bios"
+
+
+def to_system(system):
+    m = meta(system)
+    macs = tuple(i.mac_address for i in system.interfaces.values() if i.mac_address)
+    profile = system.profile
+    return WinSystem(name=system.name, profile=profile if isinstance(profile, str) else getattr(profile, "name", ""),
+                     hostname=system.hostname or "", macs=macs, netboot_enabled=bool(system.netboot_enabled),
+                     firmware=firmware_of(system), meta={k: str(v) for k, v in m.items()})
+
+
+def server_of(api, cfg):
+    settings = api.settings()
+    return Server(address=settings.next_server_v4 or settings.server, tftproot=settings.tftpboot_location,
+                  webdir=settings.webdir, http_port=int(settings.http_port), smb_share=cfg.smb_share)
+
+
+def windows_inventory(api):
+    """(distros, profiles, systems) of the Windows items the plugin manages, as model objects."""
+    distros = [to_distro(d) for d in api.distros() if is_windows(d)]
+    names = {d.name for d in distros}
+    profiles = [to_profile(p) for p in api.profiles() if p.distro and p.distro.name in names]
+    pnames = {p.name for p in profiles}
+    systems = [to_system(s) for s in api.systems()
+               if (s.profile if isinstance(s.profile, str) else getattr(s.profile, "name", "")) in pnames]
+    return distros, profiles, systems
+
+
+def slug(text):
+    """A readable Cobbler-safe name part: 'Windows 10 Pro N' -> 'pro-n' style lower-case words joined by '-'."""
+    text = re.sub(r"^(microsoft\s+)?windows\s+(server\s+)?(\d+\s*(r2)?\s+)?", "", text.strip(), flags=re.I)
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "default"

@@ -1,0 +1,82 @@
+"""Trigger handlers that keep the TFTP and web trees in step with Cobbler's Windows items."""
+import fcntl
+import logging
+import os
+from contextlib import contextmanager
+
+from cobbler_winpe.adapter import items
+from cobbler_winpe.errors import MediaError, WinpeError
+from cobbler_winpe.fsutil import safe_join
+from cobbler_winpe.gen import layout, staging
+
+LOG = logging.getLogger("cobbler_winpe")
+
+
+@contextmanager
+def locked(cfg):
+    """One staging at a time (two syncs may run at once); the lock file lives in the plugin's cache."""
+    os.makedirs(cfg.cache_dir, exist_ok=True)
+    with open(os.path.join(cfg.cache_dir, ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def media_file(distro, relpath):
+    """A file of the distro's media tree (case-insensitive below the mirror), or MediaError."""
+    folder = safe_join(distro.mirror, distro.root) if distro.root else distro.mirror
+    current = folder
+    for part in relpath.split("/"):
+        try:
+            names = {n.lower(): n for n in os.listdir(current)}
+        except OSError:
+            names = {}
+        if part.lower() not in names:
+            raise MediaError(os.path.join(folder, relpath), "missing from the distro's media tree",
+                             "re-import the media with `cobbler import`")
+        current = os.path.join(current, names[part.lower()])
+    return current
+
+
+def plan_distro(distro, profiles, cfg):
+    cache = os.path.join(cfg.cache_dir, distro.name)
+    if not os.path.isdir(cache):
+        raise MediaError(cache, "boot files of distro %s are not cached" % distro.name,
+                         "re-import the media with `cobbler import`")
+    sdi = os.path.join(cache, "boot.sdi")
+    return staging.distro_plan(distro, profiles, cache, sdi, media_file(distro, distro.boot_wim), cfg)
+
+
+def full_plan(distros, profiles, cfg):
+    """The plan of every Windows distro that can be planned; a broken one is logged and keeps its old files."""
+    plan, broken = {}, []
+    for distro in distros:
+        mine = [p for p in profiles if p.distro == distro.name]
+        try:
+            plan.update(plan_distro(distro, mine, cfg))
+        except WinpeError as err:
+            LOG.error("cobbler-winpe: skipping distro %s: %s", distro.name, err)
+            broken.append(layout.distro_dir(distro.name))
+    return plan, broken
+
+
+def stage(api, cfg):
+    """Bring both trees to the full plan; folders of broken distros are left as they were."""
+    distros, profiles, _systems = items.windows_inventory(api)
+    server = items.server_of(api, cfg)
+    plan, broken = full_plan(distros, profiles, cfg)
+    with locked(cfg):
+        for root in (server.tftproot, server.webdir):
+            scope = [d for d in staging.owned_dirs(root) if d not in broken]
+            changed, removed = staging.apply_plan(root, plan, scope)
+            LOG.info("cobbler-winpe: %s: %d files changed, %d removed", root, len(changed), len(removed))
+
+
+def sync_post(api, args, cfg):
+    stage(api, cfg)
+
+
+distro_changed = profile_changed = system_changed = sync_post
+distro_deleted = profile_deleted = system_deleted = sync_post

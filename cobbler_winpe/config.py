@@ -1,0 +1,101 @@
+"""The plugin's own configuration file (/etc/cobbler/winpe.yaml): defaults, loading and validation."""
+import os
+
+import yaml
+
+from cobbler_winpe.errors import InputError
+
+DEFAULT_PATH = "/etc/cobbler/winpe.yaml"
+ENV_PATH = "COBBLER_WINPE_CONFIG"
+
+# Every key with its default and a one-line meaning; docs/configuration.md is generated from this table.
+DEFAULTS = {
+    "enabled": (True, "master switch: false makes every hook a no-op"),
+    "cache_dir": ("/var/lib/cobbler/winpe", "boot files extracted once per distro (outside the trees sync wipes)"),
+    "wimboot": ("/var/lib/cobbler/loaders/wimboot", "the admin's wimboot binary for iPXE entries (optional)"),
+    "ipxe_efi": ("/usr/lib/ipxe/snponly.efi", "iPXE EFI binary GRUB hands UEFI Windows entries to"),
+    "ipxe_bios": ("/usr/lib/ipxe/undionly.kpxe", "iPXE BIOS binary (for DHCP snippets sending BIOS clients to iPXE)"),
+    "boot_method": ("wds", "iPXE entries: 'wds' chains bootmgr with option 252, 'wimboot' uses wimboot over HTTP"),
+    "bcd_timeout": (0, "seconds the Windows boot manager shows its own menu (0: boot at once)"),
+    "tftp_blocksize": (1456, "ramdisktftpblocksize written to each BCD (WDS default 1456; 0 leaves it out)"),
+    "tftp_windowsize": (4, "ramdisktftpwindowsize written to each BCD (0 leaves it out)"),
+    "tftp_varwindow": (False, "ramdisktftpvarwindow (needs bootmgr 6.2+)"),
+    "smb_share": ("winpe", "Samba share name over the distro mirror"),
+    "smb_include": ("/etc/samba/cobbler-winpe.conf", "the smb.conf include file the plugin writes"),
+    "smb_user": ("cobbler-winpe", "read-only Samba account WinPE maps the share with"),
+    "smb_password_file": ("/etc/cobbler/winpe.secret", "file holding that account's password (mode 0600)"),
+    "smb_guest": (False, "serve the share to guests instead (no SMB signing: Windows 11 24H2 refuses it)"),
+    "tftpd_rules": ("/etc/cobbler/winpe/tftpd.rules", "tftpd-hpa remap file (-m) the plugin writes"),
+    "dhcp_snippets_dir": ("/etc/cobbler/winpe", "where the ISC dhcpd and dnsmasq snippets are written"),
+    "locale": ("en-US", "default answer-file locale (metadata winpe_locale overrides)"),
+    "timezone": ("UTC", "default answer-file time zone (metadata winpe_timezone overrides)"),
+}
+
+
+class Config(dict):
+    """Validated settings: a dict of DEFAULTS' keys whose repr never shows secrets."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __repr__(self):
+        return "Config(%s)" % ", ".join("%s=%r" % item for item in sorted(self.items()))
+
+
+def _check_type(key, value, default, where):
+    expected = type(default)
+    if expected is int and isinstance(value, bool):
+        expected = None
+    if expected is None or not isinstance(value, expected):
+        raise InputError("%s: %s" % (where, key), "expected %s, got %r" % (type(default).__name__, value),
+                         "see docs/configuration.md for the valid values")
+
+
+def validate(data, where="configuration"):
+    """Merge DATA over the defaults, refusing unknown keys and values of the wrong type."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(where, "the file must hold a mapping of key: value", "start from docs/configuration.md")
+    unknown = sorted(set(data) - set(DEFAULTS))
+    if unknown:
+        raise InputError(where, "unknown key %s" % ", ".join(map(str, unknown)),
+                         "known keys: %s" % ", ".join(sorted(DEFAULTS)))
+    merged = Config((key, default) for key, (default, _) in DEFAULTS.items())
+    for key, value in data.items():
+        _check_type(key, value, DEFAULTS[key][0], where)
+        merged[key] = value
+    if merged["boot_method"] not in ("wds", "wimboot"):
+        raise InputError(where + ": boot_method", "must be 'wds' or 'wimboot', not %r" % merged["boot_method"])
+    for key in ("tftp_blocksize", "tftp_windowsize", "bcd_timeout"):
+        if merged[key] < 0 or merged[key] > 65464:
+            raise InputError(where + ": " + key, "out of range: %d" % merged[key], "use 0 to 65464")
+    return merged
+
+
+def load(path=None):
+    """Read the configuration file (default /etc/cobbler/winpe.yaml or $COBBLER_WINPE_CONFIG); absent = defaults."""
+    path = path or os.environ.get(ENV_PATH) or DEFAULT_PATH
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except FileNotFoundError:
+        data = {}
+    except yaml.YAMLError as err:
+        raise InputError(path, "not valid YAML: %s" % str(err).splitlines()[0],
+                         "fix the syntax or remove the file to use the defaults") from None
+    except OSError as err:
+        raise InputError(path, "cannot read: %s" % err.strerror, "check its permissions") from None
+    return validate(data, where=path)
+
+
+def read_secret(path):
+    """The Samba password from its own file (first line), or None when the file does not exist."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.readline().rstrip("\r\n") or None
+    except FileNotFoundError:
+        return None

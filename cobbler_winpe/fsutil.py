@@ -1,0 +1,41 @@
+"""Small file-system helpers shared by every layer: atomic writes and safe joins."""
+import os
+import tempfile
+
+from cobbler_winpe.errors import InputError
+
+
+def write_atomic(path, data, mode=0o644):
+    """Write DATA (bytes or str) to PATH through a temp file in the same folder and a rename.
+
+    Returns True when the file changed, False when it already held exactly DATA (nothing is written then).
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(data) + 1) == data:
+                return False
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        pass
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return True
+
+
+def safe_join(root, relpath):
+    """ROOT/RELPATH, refusing a RELPATH that is absolute or climbs out of ROOT."""
+    parts = relpath.replace("\\", "/").split("/")
+    if relpath.startswith(("/", "\\")) or ".." in parts or "\0" in relpath:
+        raise InputError(relpath, "path leaves %s" % root, "use a plain relative path")
+    return os.path.join(root, *[p for p in parts if p not in ("", ".")])

@@ -1,0 +1,187 @@
+"""Boot-file staging: plans which files each Windows distro needs in the TFTP and web trees, and applies a plan.
+
+plan_*() are pure: from the model and the names found in the boot-file cache to {relpath: Source}.
+apply_plan() writes a plan under one root incrementally and atomically, and removes what it staged before and no
+longer plans.  Only folders carrying MARKER are ever cleaned, so Linux distros' images are never touched.
+"""
+import os
+import shutil
+from dataclasses import dataclass
+from typing import Optional
+
+from cobbler_winpe.bcd.pxe import build_pxe_store
+from cobbler_winpe.fsutil import write_atomic
+from cobbler_winpe.gen import layout
+
+MARKER = ".cobbler-winpe"
+
+# Files taken from the boot image (Windows/Boot/<folder>/<name>): (folder, name, staged name).
+BOOT_IMAGE_FILES = (
+    ("PXE", "pxeboot.n12", "pxeboot.n12"),
+    ("PXE", "pxeboot.com", "pxeboot.com"),
+    ("PXE", "bootmgr.exe", "bootmgr.exe"),
+    ("PXE", "wdsnbp.com", "wdsnbp.com"),
+    ("PXE", "abortpxe.com", "abortpxe.com"),
+    ("EFI", "bootmgfw.efi", "bootmgfw.efi"),
+    ("EFI", "bootmgfw_EX.efi", "bootmgfw_EX.efi"),
+)
+MUI_NAMES = ("bootmgr.exe.mui", "bootmgfw.efi.mui")
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a staged file holds: DATA bytes, or the file at PATH (linked, or copied when it cannot be)."""
+    data: Optional[bytes] = None
+    path: Optional[str] = None
+
+
+def index_tree(root):
+    """{lowercased relpath: relpath} of every file below ROOT (the boot-file cache is matched without case)."""
+    found = {}
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            found[rel.lower()] = rel
+    return found
+
+
+def boot_image_plan(distro_name, cache_root, cache_index):
+    """Staged boot-image files of one distro: NBPs, boot managers, their MUI files and the fonts."""
+    plan = {}
+    for folder, name, staged in BOOT_IMAGE_FILES:
+        rel = cache_index.get(("windows/boot/%s/%s" % (folder, name)).lower())
+        if rel:
+            plan[layout.distro_file(distro_name, staged)] = Source(path=os.path.join(cache_root, rel))
+    for low, rel in cache_index.items():
+        parts = rel.split("/")
+        if len(parts) == 5 and parts[-1].lower() in MUI_NAMES and low.startswith(("windows/boot/pxe/",
+                                                                                   "windows/boot/efi/")):
+            plan[layout.distro_file(distro_name, "%s/%s" % (parts[3], parts[4]))] = Source(
+                path=os.path.join(cache_root, rel))
+        elif len(parts) == 4 and low.startswith("windows/boot/fonts/"):
+            plan[layout.distro_file(distro_name, "fonts/" + parts[3])] = Source(path=os.path.join(cache_root, rel))
+    return plan
+
+
+def media_plan(distro, boot_sdi_path, boot_wim_path):
+    """The two files taken from the media itself: boot.sdi and boot.wim (linked, never copied twice)."""
+    return {layout.distro_file(distro.name, "boot.sdi"): Source(path=boot_sdi_path),
+            layout.distro_file(distro.name, "boot.wim"): Source(path=boot_wim_path)}
+
+
+def marker_plan(distro_name):
+    return {layout.distro_file(distro_name, MARKER): Source(data=b"staged by cobbler-winpe\n")}
+
+
+def _same_file(path, source):
+    try:
+        return os.path.samefile(path, source)
+    except OSError:
+        return False
+
+
+def _same_content(path, source):
+    try:
+        a, b = os.stat(path), os.stat(source)
+    except OSError:
+        return False
+    return a.st_size == b.st_size and int(a.st_mtime) == int(b.st_mtime)
+
+
+def _place_file(dest, source):
+    """Hard-link SOURCE to DEST through a temp name; copy (keeping mtime) when linking is not possible."""
+    if _same_file(dest, source) or _same_content(dest, source):
+        return False
+    tmp = os.path.join(os.path.dirname(dest), ".tmp-" + os.path.basename(dest))
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copy2(source, tmp)
+    os.replace(tmp, dest)
+    return True
+
+
+def write_source(dest, source):
+    """Stage one file; True when something changed."""
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    if source.data is not None:
+        return write_atomic(dest, source.data)
+    return _place_file(dest, source.path)
+
+
+def owned_dirs(root):
+    """Distro folders under ROOT/images that carry the plugin's marker."""
+    images = os.path.join(root, layout.IMAGES)
+    try:
+        names = sorted(os.listdir(images))
+    except FileNotFoundError:
+        return []
+    return [layout.distro_dir(n) for n in names if os.path.exists(os.path.join(images, n, MARKER))]
+
+
+def remove_unplanned(root, plan, scope=None):
+    """Delete files in plugin-owned distro folders (or only SCOPE's) that PLAN no longer holds."""
+    removed = []
+    for rel_dir in scope if scope is not None else owned_dirs(root):
+        top = os.path.join(root, rel_dir)
+        for folder, _dirs, files in os.walk(top, topdown=False):
+            for name in files:
+                rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+                if rel not in plan:
+                    os.unlink(os.path.join(folder, name))
+                    removed.append(rel)
+            if folder != top and not os.listdir(folder):
+                os.rmdir(folder)
+        if not os.listdir(top):
+            os.rmdir(top)
+    return removed
+
+
+def apply_plan(root, plan, scope=None):
+    """Write PLAN under ROOT; returns (changed relpaths, removed relpaths).  The marker is written last."""
+    changed = []
+    for rel in sorted(plan, key=lambda r: r.endswith(MARKER)):
+        if write_source(os.path.join(root, rel), plan[rel]):
+            changed.append(rel)
+    return changed, remove_unplanned(root, plan, scope)
+
+
+# BCD stores carry a fixed timestamp so that an unchanged inventory stages byte-identical files.
+BCD_TIMESTAMP = 132223104000000000   # 2020-01-01T00:00:00Z as a FILETIME
+LOADER_EXT = {"bios": ".exe", "uefi": ".efi"}
+FIRMWARE_NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}
+
+
+def firmwares_of(plan, distro_name):
+    """The firmwares a distro can boot: those whose first-stage loader the boot image provided."""
+    return [fw for fw, nbp in FIRMWARE_NBP.items() if layout.distro_file(distro_name, nbp) in plan]
+
+
+def bcd_plan(distro, profiles, settings, firmwares):
+    """One BCD store per profile and firmware, naming exactly the staged boot.sdi and boot.wim."""
+    sdi = layout.windows_path(layout.distro_file(distro.name, "boot.sdi"))
+    wim = layout.windows_path(layout.distro_file(distro.name, "boot.wim"))
+    fonts = layout.windows_path(layout.distro_file(distro.name, "fonts"))
+    plan = {}
+    for profile in profiles:
+        for firmware in firmwares:
+            data = build_pxe_store(
+                firmware, sdi, [(profile.name, wim)], loader=distro.winload + LOADER_EXT[firmware],
+                timeout=settings.get("bcd_timeout") or 0,
+                tftp_blocksize=settings.get("tftp_blocksize") or None,
+                tftp_windowsize=settings.get("tftp_windowsize") or None,
+                tftp_varwindow=bool(settings.get("tftp_varwindow")), fontpath=fonts,
+                loadoptions="COBBLER_PROFILE=" + profile.name, timestamp=BCD_TIMESTAMP)
+            plan[layout.bcd_file(distro.name, profile.name, firmware)] = Source(data=data)
+    return plan
+
+
+def distro_plan(distro, profiles, cache_root, boot_sdi, boot_wim, settings):
+    """Everything one Windows distro stages: boot-image files, boot.sdi, boot.wim, BCDs and the marker."""
+    plan = boot_image_plan(distro.name, cache_root, index_tree(cache_root))
+    plan.update(media_plan(distro, boot_sdi, boot_wim))
+    plan.update(bcd_plan(distro, profiles, settings, firmwares_of(plan, distro.name)))
+    plan.update(marker_plan(distro.name))
+    return plan

@@ -1,0 +1,299 @@
+"""WinPE start files: startnet.cmd, winpeshl.ini, the HTTP helper, per-system system.cmd and SetupComplete.cmd."""
+import posixpath
+import re
+
+from cobbler_winpe.errors import InputError
+from cobbler_winpe.gen import samba, values
+
+SOURCE_DRIVE = "S:"
+DATA_DRIVE = "T:"
+NET_TRIES = 30          # net use attempts, about 3 s apart: about 90 s for DHCP and the link to come up
+HTTP_TRIES = 5
+ANSWER = "unattend-%s.xml"   # per firmware: unattend-bios.xml, unattend-uefi.xml
+HELPER_VBS = "cobbler-get.vbs"
+
+
+def crlf(text):
+    """TEXT with CRLF line ends: cmd.exe mis-parses labels in LF-only batch files."""
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def mac_folder(mac):
+    """A MAC address as the folder name WinPE derives from `ipconfig /all`: 52-54-00-AB-CD-EF."""
+    digits = re.sub(r"[^0-9A-Fa-f]", "", values.text("MAC address", mac, 32))
+    if len(digits) != 12 or not re.fullmatch(r"([0-9A-Fa-f]{2}[:\-.]?){5}[0-9A-Fa-f]{2}", mac):
+        raise InputError("MAC address %r" % mac, "not 6 bytes of hex", "use the form 52:54:00:ab:cd:ef")
+    return "-".join(digits[i:i + 2] for i in range(0, 12, 2)).upper()
+
+
+def system_dir(mac):
+    """Per-system folder on the data share (one per MAC of the system): systems/<MAC>."""
+    return posixpath.join("systems", mac_folder(mac))
+
+
+def profile_dir(name):
+    """Per-profile folder on the data share: profiles/<profile>."""
+    return posixpath.join("profiles", values.url_segment("profile name", name))
+
+
+def distro_dir(name):
+    """Per-distro fallback folder on the data share: distros/<distro>."""
+    return posixpath.join("distros", values.url_segment("distro name", name))
+
+
+def answer_name(firmware):
+    """File name of the answer file for FIRMWARE inside a system/profile/distro folder."""
+    return ANSWER % firmware
+
+
+def base_url(server):
+    """http://address[:port] of the Cobbler server."""
+    address = values.host("server address", server.address)
+    port = int(server.http_port)
+    return "http://%s%s" % (address, "" if port == 80 else ":%d" % port)
+
+
+def nopxe_url(server, system_name):
+    """Cobbler's service that turns netboot_enabled off for SYSTEM_NAME."""
+    return "%s/cblr/svc/op/nopxe/system/%s" % (base_url(server), values.url_segment("system name", system_name))
+
+
+def post_trigger_url(server, system_name):
+    """Cobbler's install-post trigger for SYSTEM_NAME (runs /var/lib/cobbler/triggers/install/post/*)."""
+    return "%s/cblr/svc/op/trig/mode/post/system/%s" % (base_url(server),
+                                                       values.url_segment("system name", system_name))
+
+
+def _unc(server, share):
+    return "\\\\%s\\%s" % (values.host("server address", server.address), share)
+
+
+STARTNET_BODY = r"""setlocal EnableDelayedExpansion
+set "WINPE_HERE=%~dp0"
+set "WINPE_WHY="
+echo cobbler-winpe: starting the network (wpeinit)
+wpeinit
+set /a WINPE_TRY=0
+:map_source
+set /a WINPE_TRY+=1
+net use {src}: /delete /y >nul 2>&1
+net use {src}: "!WINPE_SOURCE!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1 && goto map_data
+if !WINPE_TRY! geq {net_tries} goto fail_source
+echo cobbler-winpe: waiting for the network and !WINPE_SOURCE! (try !WINPE_TRY! of {net_tries})
+if !WINPE_TRY! equ 10 wpeutil InitializeNetwork >nul 2>&1
+ping -n 4 127.0.0.1 >nul
+goto map_source
+:map_data
+net use {data}: /delete /y >nul 2>&1
+net use {data}: "!WINPE_DATA!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1 || goto fail_data
+set "WINPE_FW=bios"
+wpeutil UpdateBootInfo >nul 2>&1
+for /f "tokens=3" %%a in ('reg query HKLM\System\CurrentControlSet\Control /v PEFirmwareType 2^>nul') do if "%%a"=="0x2" set "WINPE_FW=uefi"
+set "WINPE_ANSWER="
+set "WINPE_SYSDIR="
+for /f "tokens=1,* delims=:" %%a in ('ipconfig /all') do (
+  set "WINPE_V=%%b"
+  call :try_mac
+)
+if not defined WINPE_ANSWER if exist "{data}\profiles\!WINPE_PROFILE!\unattend-!WINPE_FW!.xml" set "WINPE_ANSWER={data}\profiles\!WINPE_PROFILE!\unattend-!WINPE_FW!.xml"
+if not defined WINPE_ANSWER if exist "{data}\distros\!WINPE_DISTRO!\unattend-!WINPE_FW!.xml" set "WINPE_ANSWER={data}\distros\!WINPE_DISTRO!\unattend-!WINPE_FW!.xml"
+if not defined WINPE_ANSWER goto fail_answer
+set "WINPE_NOPXE="
+if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\system.cmd" call "!WINPE_SYSDIR!\system.cmd"
+if not exist "{src}\setup.exe" goto fail_setup_missing
+echo cobbler-winpe: firmware !WINPE_FW!, answer file !WINPE_ANSWER!
+start "" /wait "{src}\setup.exe" /unattend:"!WINPE_ANSWER!" /noreboot
+if errorlevel 1 goto fail_setup
+if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\SetupComplete.cmd" call :copy_setupcomplete
+if not defined WINPE_NOPXE goto reboot
+set /a WINPE_TRY=0
+:nopxe
+set /a WINPE_TRY+=1
+set "WINPE_URL=!WINPE_NOPXE!"
+call :http_get && goto reboot
+if !WINPE_TRY! geq {http_tries} goto fail_nopxe
+ping -n 4 127.0.0.1 >nul
+goto nopxe
+:reboot
+echo cobbler-winpe: setup finished its WinPE phase; rebooting
+wpeutil reboot
+exit /b 0
+
+:try_mac
+if defined WINPE_ANSWER exit /b 0
+if not defined WINPE_V exit /b 0
+set "WINPE_V=!WINPE_V: =!"
+if not defined WINPE_V exit /b 0
+if exist "{data}\systems\!WINPE_V!\unattend-!WINPE_FW!.xml" (
+  set "WINPE_SYSDIR={data}\systems\!WINPE_V!"
+  set "WINPE_ANSWER={data}\systems\!WINPE_V!\unattend-!WINPE_FW!.xml"
+)
+exit /b 0
+
+:copy_setupcomplete
+for %%d in (C D E F G H I J K L M N O P Q R U V W Y Z) do if exist "%%d:\Windows\System32\config\SYSTEM" (
+  mkdir "%%d:\Windows\Setup\Scripts" >nul 2>&1
+  copy /y "!WINPE_SYSDIR!\SetupComplete.cmd" "%%d:\Windows\Setup\Scripts\SetupComplete.cmd" >nul
+  exit /b 0
+)
+exit /b 0
+
+:http_get
+rem WinPE has no curl: PowerShell when the image has it (WinPE-PowerShell), else VBScript (WinPE-Scripting).
+if exist "%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe" (
+  "%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "try {{ $r = Invoke-WebRequest -UseBasicParsing -TimeoutSec 20 -Uri $env:WINPE_URL; if ($r.StatusCode -ne 200) {{ exit 1 }} }} catch {{ exit 1 }}"
+  exit /b !errorlevel!
+)
+if exist "%SystemRoot%\System32\cscript.exe" if exist "!WINPE_HERE!{helper}" (
+  "%SystemRoot%\System32\cscript.exe" //nologo //B "!WINPE_HERE!{helper}"
+  exit /b !errorlevel!
+)
+set "WINPE_WHY=this WinPE has neither PowerShell nor Windows Script Host to call Cobbler over HTTP"
+exit /b 9
+
+:fail_source
+set "WINPE_WHY=cannot map !WINPE_SOURCE! after {net_tries} tries (network down, wrong credentials or share missing)"
+goto fail
+:fail_data
+set "WINPE_WHY=cannot map !WINPE_DATA! (the cobbler-winpe data share)"
+goto fail
+:fail_answer
+set "WINPE_WHY=no answer file for this machine (!WINPE_FW!): not by MAC under {data}\systems, not for profile !WINPE_PROFILE! or distro !WINPE_DISTRO!"
+goto fail
+:fail_setup_missing
+set "WINPE_WHY={src}\setup.exe not found on !WINPE_SOURCE!"
+goto fail
+:fail_setup
+set "WINPE_WHY=setup.exe ended with error !errorlevel!; see X:\Windows\Panther\setupact.log"
+goto fail
+:fail_nopxe
+if not defined WINPE_WHY set "WINPE_WHY=Cobbler did not answer !WINPE_NOPXE!"
+set "WINPE_WHY=cannot turn netboot off (!WINPE_WHY!); not rebooting, or the machine would install again"
+goto fail
+:fail
+echo.
+echo cobbler-winpe: INSTALL STOPPED: !WINPE_WHY!
+echo cobbler-winpe: this prompt stays open. Fix the cause, then run "%~f0" again or type: wpeutil reboot
+exit /b 1
+"""
+
+
+def _credentials_lines(config, password):
+    """set lines for WINPE_USER and WINPE_PASS: the read-only account, or guest with an empty password."""
+    if values.flag(config.get("smb_guest", False)):
+        return [values.batch_set("WINPE_USER", "smb user", "guest"), values.batch_set("WINPE_PASS", "", "")]
+    if not password:
+        raise InputError("smb password", "empty while smb_guest is false", "put it in smb_password_file")
+    user = samba.user_name(config.get("smb_user", "cobbler-winpe"))
+    if password.endswith("\\"):
+        raise InputError("smb password", "ends with a backslash, which net.exe reads as an escaped quote",
+                         "choose another password")
+    return [values.batch_set("WINPE_USER", "smb user", user),
+            values.batch_set("WINPE_PASS", "smb password", values.text("smb password", password, 127))]
+
+
+def render_startnet(distro, server, config, password=None, profile=None):
+    """startnet.cmd for DISTRO (optionally baked with a default PROFILE): map the shares with the generated
+    credentials, find the answer file (systems/<MAC>, then profiles/<profile>, then distros/<distro>), run
+    setup.exe /noreboot, copy SetupComplete.cmd, call Cobbler's nopxe for known systems, then reboot.
+    """
+    head = ["@echo off",
+            "rem cobbler-winpe: start Windows Setup from the Cobbler server (generated: do not edit)",
+            "setlocal EnableExtensions DisableDelayedExpansion",
+            values.batch_set("WINPE_SOURCE", "source share", _unc(server, samba.distro_share(distro.name, config))),
+            values.batch_set("WINPE_DATA", "data share", _unc(server, samba.data_share(config))),
+            values.batch_set("WINPE_DISTRO", "distro name", values.url_segment("distro name", distro.name)),
+            values.batch_set("WINPE_PROFILE", "profile name",
+                             values.url_segment("profile name", profile.name) if profile else "-"),
+           ] + _credentials_lines(config, password)
+    body = STARTNET_BODY.format(src=SOURCE_DRIVE, data=DATA_DRIVE, net_tries=NET_TRIES, http_tries=HTTP_TRIES,
+                                helper=HELPER_VBS)
+    return crlf("\n".join(head) + "\n" + body)
+
+
+def render_winpeshl():
+    """winpeshl.ini: run startnet.cmd in a cmd that stays open, so a failure leaves a prompt."""
+    return crlf("[LaunchApps]\n%SYSTEMROOT%\\System32\\cmd.exe, /k %SYSTEMROOT%\\System32\\startnet.cmd\n")
+
+
+def render_http_get_vbs():
+    """cobbler-get.vbs: GET the URL in %WINPE_URL% with WinHTTP; exit 0 on HTTP 200, else 1."""
+    return crlf("""' cobbler-winpe: GET the URL in %WINPE_URL% (WinPE has no curl); exit code 0 only on HTTP 200.
+Option Explicit
+Dim url, http
+url = CreateObject("WScript.Shell").Environment("PROCESS")("WINPE_URL")
+If url = "" Then WScript.Quit 2
+On Error Resume Next
+Set http = CreateObject("WinHttp.WinHttpRequest.5.1")
+If Err.Number <> 0 Then
+  Err.Clear
+  Set http = CreateObject("MSXML2.XMLHTTP")
+End If
+If Err.Number <> 0 Then WScript.Quit 3
+http.Open "GET", url, False
+http.Send
+If Err.Number <> 0 Then WScript.Quit 4
+If http.Status = 200 Then WScript.Quit 0
+WScript.Quit 1
+""")
+
+
+def render_system_cmd(system, server):
+    """system.cmd in systems/<MAC>: names the Cobbler system so startnet.cmd can call nopxe for it."""
+    return crlf("\n".join([
+        "rem cobbler-winpe: identity of this machine for startnet.cmd (generated: do not edit)",
+        values.batch_set("WINPE_SYSTEM", "system name", values.url_segment("system name", system.name)),
+        values.batch_set("WINPE_NOPXE", "nopxe URL", nopxe_url(server, system.name)), ""]))
+
+
+def render_setupcomplete(system, server):
+    """SetupComplete.cmd: runs once as SYSTEM when setup ends and calls Cobbler's install-post trigger."""
+    return crlf("\n".join([
+        "@echo off",
+        "rem cobbler-winpe: tell Cobbler this system finished installing (generated: do not edit)",
+        "setlocal EnableExtensions DisableDelayedExpansion",
+        values.batch_set("WINPE_URL", "post trigger URL", post_trigger_url(server, system.name)),
+        "setlocal EnableDelayedExpansion",
+        "for /l %%i in (1,1,%d) do (" % HTTP_TRIES,
+        '  powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "try { '
+        '$r = Invoke-WebRequest -UseBasicParsing -TimeoutSec 30 -Uri $env:WINPE_URL; if ($r.StatusCode -ne 200) '
+        '{ exit 1 } } catch { exit 1 }" && exit /b 0',
+        '  curl.exe -fsS -m 30 -o NUL "!WINPE_URL!" && exit /b 0',
+        "  ping -n 6 127.0.0.1 >nul",
+        ")",
+        "exit /b 0", ""]))
+
+
+def winpe_files(distro, server, config, password=None, profile=None):
+    """The files placed in X:\\Windows\\System32 of WinPE (in the WIM or as wimboot initrds), by name."""
+    return {"startnet.cmd": render_startnet(distro, server, config, password, profile),
+            "winpeshl.ini": render_winpeshl(),
+            HELPER_VBS: render_http_get_vbs()}
+
+
+def data_tree(distros, profiles, systems, server, template_dirs, config=None):
+    """Every file of the data share, by path relative to it: profiles/<p>/unattend-<fw>.xml for each profile,
+    and systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system."""
+    from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
+    by_distro = {distro.name: distro for distro in distros}
+    by_profile = {profile.name: profile for profile in profiles}
+    files = {}
+    for profile in profiles:
+        distro = by_distro.get(profile.distro)
+        if distro:
+            context = unattend.unattend_context(distro, profile, None, config)
+            for firmware in ("bios", "uefi"):
+                path = posixpath.join(profile_dir(profile.name), answer_name(firmware))
+                files[path] = unattend.render_unattend(context, firmware, template_dirs)
+    for system in systems:
+        profile = by_profile.get(system.profile)
+        distro = by_distro.get(profile.distro) if profile else None
+        if not distro or not system.netboot_enabled:
+            continue
+        context = unattend.unattend_context(distro, profile, system, config)
+        own = {answer_name(fw): unattend.render_unattend(context, fw, template_dirs) for fw in ("bios", "uefi")}
+        own["system.cmd"] = render_system_cmd(system, server)
+        own["SetupComplete.cmd"] = render_setupcomplete(system, server)
+        for mac in system.macs:
+            files.update((posixpath.join(system_dir(mac), name), text) for name, text in own.items())
+    return files

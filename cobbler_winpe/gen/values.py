@@ -1,0 +1,70 @@
+"""Checks and escapes for admin-supplied values embedded in generated text (XML, batch, smb.conf, URLs)."""
+import re
+import urllib.parse
+
+from cobbler_winpe.errors import InputError
+
+# C0 controls, DEL and the C1 block: never meaningful in a name, a path or a password we embed.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_TEXT = 1024
+
+
+def text(what, value, max_len=MAX_TEXT, forbidden=""):
+    """VALUE as a str with no control characters (newlines included), at most MAX_LEN long, none of FORBIDDEN."""
+    if value is None:
+        value = ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InputError(what, "expected text, got %s" % type(value).__name__)
+    value = str(value)
+    if len(value) > max_len:
+        raise InputError(what, "longer than %d characters" % max_len, "shorten it")
+    found = _CONTROL.search(value)
+    if found:
+        raise InputError(what, "contains the control character %r" % found.group(), "remove it (newlines included)")
+    bad = sorted(set(ch for ch in value if ch in forbidden))
+    if bad:
+        raise InputError(what, "contains %s" % " ".join(repr(ch) for ch in bad),
+                         "these characters cannot be used here")
+    return value
+
+
+def flag(value):
+    """A metadata switch as a bool: true/yes/on/1 (any case) are true, everything else false."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on", "y")
+
+
+def xml(what, value, max_len=MAX_TEXT):
+    """VALUE checked and escaped for XML text or a double- or single-quoted attribute."""
+    value = text(what, value, max_len)
+    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&apos;"))
+
+
+def batch_set(name, what, value, max_len=MAX_TEXT):
+    """A cmd.exe line `set "NAME=value"` that stores VALUE literally when delayed expansion is off.
+
+    Inside the quotes & | < > ^ are literal; % is doubled; a double quote or a newline cannot be made safe
+    and is refused.  Scripts read the variable back only as !NAME! (delayed expansion), never as %NAME%.
+    """
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,30}", name):
+        raise InputError("batch variable %r" % name, "not an upper-case identifier")
+    value = text(what, value, max_len, forbidden='"')
+    return 'set "%s=%s"' % (name, value.replace("%", "%%"))
+
+
+def url_segment(what, value):
+    """VALUE percent-encoded as one URL path segment (no / left), after the usual text checks."""
+    value = text(what, value, 255)
+    if value in ("", ".", ".."):
+        raise InputError(what, "empty or a dot segment", "give a real name")
+    return urllib.parse.quote(value, safe="")
+
+
+def host(what, value):
+    """A host name or IP address usable in a URL and a UNC path: letters, digits, dot, dash, colon (IPv6)."""
+    value = text(what, value, 253)
+    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?|\[?[0-9A-Fa-f:.]+\]?", value):
+        raise InputError(what, "not a host name or IP address: %r" % value, "use the address clients reach")
+    return value

@@ -1,0 +1,417 @@
+"""One read-only interface over Windows media: an ISO file (UDF, Joliet, ISO9660/Rock Ridge) or a directory tree."""
+import io
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from typing import Optional
+
+from cobbler_winpe.errors import InputError, MediaError
+
+MAX_ENTRIES = 1000000      # walk() refuses media with more entries (a loop or a hostile image)
+MAX_DEPTH = 64
+COPY_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One name in a media directory: its stored name, type, size and the backend's handle to reach it."""
+    name: str
+    is_dir: bool
+    size: int
+    handle: object
+    refused: Optional[str] = None   # why this entry may not be used (e.g. a symlink leaving the tree)
+
+
+def split_relpath(relpath):
+    """A media-relative path -> its components; refuses absolute paths, '..', NUL and backslashes."""
+    if not isinstance(relpath, str):
+        raise InputError(repr(relpath), "a media path must be a string")
+    if "\0" in relpath or "\\" in relpath:
+        raise InputError(repr(relpath), "media path holds a NUL or a backslash", "use '/' between names")
+    if relpath.startswith("/"):
+        raise InputError(relpath, "media path must be relative to the media root")
+    parts = [p for p in relpath.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise InputError(relpath, "media path must not contain '..'")
+    return parts
+
+
+def is_safe_name(name):
+    """True when a name stored on media can be used as one path component on this host."""
+    return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0")
+
+
+class Media:
+    """Read-only media: case-insensitive lookup, streaming reads, walking and copying.
+
+    Subclasses provide _root_handle(), _list(handle) -> [Entry] and _open(handle).
+    """
+
+    kind = None
+
+    def __init__(self, path):
+        self.path = path
+        self.label = None
+        self._dirs = {}
+
+    # -- backend hooks --------------------------------------------------------------------------
+    def _root_handle(self):
+        raise NotImplementedError
+
+    def _list(self, handle):
+        raise NotImplementedError
+
+    def _open(self, handle):
+        raise NotImplementedError
+
+    # -- lookup ---------------------------------------------------------------------------------
+    def _children(self, stored_dir, handle):
+        """{lowercase name: Entry} of a directory, cached; the first of case-twins wins lookups."""
+        children = self._dirs.get(stored_dir)
+        if children is None:
+            children = {}
+            for entry in self._list(handle):
+                children.setdefault(entry.name.lower(), entry)
+            self._dirs[stored_dir] = children
+        return children
+
+    def _lookup(self, relpath):
+        """(stored relpath, Entry) for a path, case-insensitively, or None; the root's Entry is a dir."""
+        stored = ""
+        entry = Entry("", True, 0, self._root_handle())
+        for part in split_relpath(relpath):
+            if not entry.is_dir:
+                return None
+            found = self._children(stored, entry.handle).get(part.lower())
+            if found is None:
+                return None
+            stored = found.name if not stored else stored + "/" + found.name
+            if found.refused:
+                raise MediaError(self._where(stored), found.refused)
+            entry = found
+        return stored, entry
+
+    def _where(self, stored):
+        return "%s:%s" % (self.path, stored)
+
+    def find(self, relpath):
+        """The path as stored on the media (its real case), or None when absent."""
+        hit = self._lookup(relpath)
+        return hit[0] if hit else None
+
+    def exists(self, relpath):
+        return self._lookup(relpath) is not None
+
+    def is_dir(self, relpath):
+        hit = self._lookup(relpath)
+        return bool(hit and hit[1].is_dir)
+
+    def _file(self, relpath):
+        hit = self._lookup(relpath)
+        if hit is None:
+            raise MediaError(self._where(relpath), "no such file on the media")
+        if hit[1].is_dir:
+            raise MediaError(self._where(hit[0]), "is a directory, expected a file")
+        return hit
+
+    def size(self, relpath):
+        return self._file(relpath)[1].size
+
+    def open(self, relpath):
+        """A binary file object streaming the file (seekable); close it (or use ``with``)."""
+        stored, entry = self._file(relpath)
+        try:
+            return self._open(entry.handle)
+        except MediaError:
+            raise
+        except Exception as err:  # pycdlib and OS errors on a damaged medium
+            raise MediaError(self._where(stored), "cannot open (%s)" % err) from None
+
+    def listdir(self, relpath=""):
+        """Stored names in a directory (sorted)."""
+        hit = self._lookup(relpath)
+        if hit is None or not hit[1].is_dir:
+            raise MediaError(self._where(relpath), "no such directory on the media")
+        return sorted(e.name for e in self._children(hit[0], hit[1].handle).values())
+
+    def local_path(self, relpath):
+        """A host path to read the file directly (trees only), else None."""
+        return None
+
+    # -- walking and copying --------------------------------------------------------------------
+    def walk(self):
+        """Yield (relpath, is_dir, size) for every entry, parents before children; bounded."""
+        stack = [("", self._root_handle(), 0)]
+        count = 0
+        while stack:
+            stored_dir, handle, depth = stack.pop()
+            for entry in sorted(self._children(stored_dir, handle).values(), key=lambda e: e.name):
+                rel = entry.name if not stored_dir else stored_dir + "/" + entry.name
+                if entry.refused:
+                    raise MediaError(self._where(rel), entry.refused)
+                count += 1
+                if count > MAX_ENTRIES or depth >= MAX_DEPTH:
+                    raise MediaError(self.path, "media tree too large or too deep (a symlink loop?)")
+                yield rel, entry.is_dir, entry.size
+                if entry.is_dir:
+                    stack.append((rel, entry.handle, depth + 1))
+
+    def copy_tree(self, dest, progress=None):
+        """Stream every file to ``dest`` (created if missing); progress(relpath, size) after each file."""
+        os.makedirs(dest, exist_ok=True)
+        real_dest = os.path.realpath(dest)
+        total = 0
+        for rel, is_dir, size in self.walk():
+            target = confined_target(real_dest, rel)
+            if is_dir:
+                os.makedirs(target, exist_ok=True)
+                continue
+            self._copy_file(rel, size, target)
+            total += size
+            if progress:
+                progress(rel, size)
+        return total
+
+    def _copy_file(self, rel, size, target):
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(target))
+        try:
+            with os.fdopen(fd, "wb") as out, self.open(rel) as src:
+                copied = _copy_stream(src, out)
+            if copied != size:
+                raise MediaError(self._where(rel), "read %d of %d bytes (truncated media?)" % (copied, size),
+                                 "copy the media again from the original")
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    # -- lifetime -------------------------------------------------------------------------------
+    def close(self):
+        self._dirs = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _copy_stream(src, out):
+    copied = 0
+    while True:
+        chunk = src.read(COPY_CHUNK)
+        if not chunk:
+            return copied
+        out.write(chunk)
+        copied += len(chunk)
+
+
+def confined_target(real_dest, rel):
+    """real_dest/rel for a '/'-separated relative name: every name checked, no symlink may lead elsewhere."""
+    parts = rel.split("/")
+    if not all(is_safe_name(p) for p in parts):
+        raise MediaError(rel, "unsafe name (refused)")
+    target = os.path.join(real_dest, *parts)
+    parent = os.path.realpath(os.path.dirname(target))
+    if parent != real_dest and not parent.startswith(real_dest + os.sep):
+        raise MediaError(target, "destination leads outside %s (refused)" % real_dest)
+    if os.path.islink(target):
+        raise MediaError(target, "destination is a symlink (refused)")
+    return target
+
+
+class TreeMedia(Media):
+    """A directory tree (a mounted or copied medium); symlinks must stay inside it."""
+
+    kind = "tree"
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.root = os.path.realpath(path)
+
+    def _root_handle(self):
+        return self.root
+
+    def _list(self, handle):
+        try:
+            with os.scandir(handle) as it:
+                return [self._entry(d) for d in it]
+        except OSError as err:
+            raise MediaError(handle, "cannot list directory (%s)" % err.strerror) from None
+
+    def _entry(self, dirent):
+        refused = None if is_safe_name(dirent.name) else "unsafe file name (refused)"
+        path = dirent.path
+        if dirent.is_symlink():
+            path = os.path.realpath(dirent.path)
+            if path != self.root and not path.startswith(self.root + os.sep):
+                refused = "symlink points outside the media tree (refused)"
+        try:
+            st = os.stat(path)
+        except OSError:
+            return Entry(dirent.name, False, 0, path, refused or "broken symlink or unreadable file")
+        if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+            refused = refused or "not a regular file or directory"
+        return Entry(dirent.name, stat.S_ISDIR(st.st_mode), 0 if stat.S_ISDIR(st.st_mode) else st.st_size,
+                     path, refused)
+
+    def _open(self, handle):
+        return open(handle, "rb")
+
+    def local_path(self, relpath):
+        hit = self._lookup(relpath)
+        return hit[1].handle if hit else None
+
+
+class IsoMedia(Media):
+    """An ISO image read through pycdlib: UDF first, then Joliet, then Rock Ridge, then plain ISO9660."""
+
+    kind = "iso"
+
+    def __init__(self, path):
+        super().__init__(path)
+        import pycdlib  # a dependency of the package; imported here so trees work without it
+        self._iso = pycdlib.PyCdlib()
+        try:
+            self._iso.open(path)
+        except Exception as err:  # pycdlib raises several types on garbage, all mean "not an ISO"
+            self._iso = None
+            raise MediaError(path, "not a readable ISO 9660/UDF image (%s)" % _short(err),
+                             "check the file is a complete Windows ISO") from None
+        self.namespace = self._pick_namespace()
+        self.label = self._read_label()
+
+    def _pick_namespace(self):
+        iso = self._iso
+        if iso.has_udf():
+            return "udf"
+        if iso.has_joliet():
+            return "joliet"
+        if iso.has_rock_ridge():
+            return "rr"
+        return "iso"
+
+    def _read_label(self):
+        raw = getattr(self._iso.pvd, "volume_identifier", b"") or b""
+        label = raw.decode("latin-1").strip(" \0")
+        return label or None
+
+    def _root_handle(self):
+        return "/"
+
+    def _list(self, handle):
+        try:
+            records = list(self._iso.list_children(**{self.namespace + "_path": handle}))
+        except Exception as err:
+            raise MediaError(self._where(handle), "cannot list ISO directory (%s)" % _short(err)) from None
+        entries = []
+        for rec in records:
+            entry = self._entry(handle, rec)
+            if entry is not None:
+                entries.append(entry)
+        return entries
+
+    def _entry(self, parent, rec):
+        """An Entry for a pycdlib record, or None for '.' and '..'."""
+        if rec is None:
+            return None
+        if self.namespace == "udf":
+            raw = rec.file_identifier()
+            encoding = getattr(rec.file_ident, "encoding", "latin-1") if rec.file_ident else "latin-1"
+            name = stored = raw.decode(encoding, "replace")
+            symlink = rec.is_symlink()
+        else:
+            if rec.is_dot() or rec.is_dotdot():
+                return None
+            name, stored, symlink = self._dr_name(rec)
+        handle = parent.rstrip("/") + "/" + stored
+        refused = None
+        if not is_safe_name(name):
+            refused = "unsafe file name on the ISO (refused)"
+        elif symlink:
+            refused = "symlink on the ISO (not supported)"
+        return Entry(name, rec.is_dir(), 0 if rec.is_dir() else rec.get_data_length(), handle, refused)
+
+    def _dr_name(self, rec):
+        """(display name, name to pass back to pycdlib, is symlink) for an ISO9660/Joliet/RR record."""
+        raw = rec.file_identifier()
+        if self.namespace == "joliet":
+            stored = raw.decode("utf-16-be", "replace")
+            return _strip_version(stored), stored, False
+        if self.namespace == "rr" and rec.rock_ridge is not None:
+            stored = rec.rock_ridge.name().decode("utf-8", "replace")
+            return stored, stored, rec.rock_ridge.is_symlink()
+        stored = raw.decode("latin-1")
+        return _strip_version(stored), stored, False
+
+    def _open(self, handle):
+        return _IsoFile(self._iso.open_file_from_iso(**{self.namespace + "_path": handle}))
+
+    def close(self):
+        super().close()
+        if self._iso is not None:
+            try:
+                self._iso.close()
+            finally:
+                self._iso = None
+
+
+class _IsoFile(io.RawIOBase):
+    """A file inside the ISO: a seekable binary stream over pycdlib's reader, closed with the stream."""
+
+    def __init__(self, cdio):
+        super().__init__()
+        self._cdio = cdio
+        cdio.__enter__()
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def readinto(self, buf):
+        return self._cdio.readinto(buf)
+
+    def read(self, size=-1):
+        return self._cdio.read(size)
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        return self._cdio.seek(offset, whence)
+
+    def tell(self):
+        return self._cdio.tell()
+
+    def close(self):
+        if not self.closed:
+            self._cdio.__exit__(None, None, None)
+        super().close()
+
+
+def _strip_version(name):
+    """ISO9660 'SETUP.EXE;1' -> 'SETUP.EXE', 'README.;1' -> 'README'."""
+    base, sep, version = name.rpartition(";")
+    if sep and version.isdigit():
+        name = base
+    return name[:-1] if name.endswith(".") and len(name) > 1 else name
+
+
+def _short(err):
+    text = str(err) or type(err).__name__
+    return text.splitlines()[0][:200]
+
+
+def open_media(path):
+    """Open a Windows ISO file or media tree read-only; raises MediaError when it is neither."""
+    if not isinstance(path, str) or not path:
+        raise InputError(repr(path), "media path must be a non-empty string")
+    if os.path.isdir(path):
+        return TreeMedia(path)
+    if os.path.isfile(path):
+        return IsoMedia(path)
+    if os.path.exists(path):
+        raise MediaError(path, "neither an ISO file nor a directory")
+    raise MediaError(path, "no such file or directory")

@@ -1,0 +1,215 @@
+"""The WIM XML metadata resource: read it (UTF-16LE, size-capped) and parse it safely into per-image records."""
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+from xml.parsers import expat
+
+from cobbler_winpe.errors import MediaError
+from cobbler_winpe.wim.header import read_exactly
+
+MAX_XML_BYTES = 16 * 1024 * 1024   # real install.wim XML is tens of KB
+MAX_DEPTH = 32
+MAX_ELEMENTS = 200000
+
+# WINDOWS/ARCH values (PROCESSOR_ARCHITECTURE_*) -> the architecture names Cobbler uses.
+ARCH_NAMES = {0: "i386", 5: "arm", 6: "ia64", 9: "x86_64", 12: "arm64"}
+
+
+@dataclass(frozen=True)
+class WimImage:
+    """One image of a WIM as its XML describes it; fields absent from the XML are None or empty."""
+    index: int
+    name: str = ""
+    display_name: str = ""
+    description: str = ""
+    display_description: str = ""
+    flags: str = ""
+    edition_id: str = ""
+    installation_type: str = ""
+    product_type: str = ""
+    product_name: str = ""
+    arch_code: Optional[int] = None
+    major: Optional[int] = None
+    minor: Optional[int] = None
+    build: Optional[int] = None
+    spbuild: Optional[int] = None
+    languages: Tuple[str, ...] = ()
+    default_language: str = ""
+    total_bytes: Optional[int] = None
+    dir_count: Optional[int] = None
+    file_count: Optional[int] = None
+
+    @property
+    def arch(self):
+        """x86_64, i386, arm64 ... or None when ARCH is absent or unknown."""
+        return ARCH_NAMES.get(self.arch_code)
+
+    @property
+    def is_server(self):
+        """True for Server and Server Core images (INSTALLATIONTYPE, else PRODUCTTYPE)."""
+        if self.installation_type:
+            return self.installation_type.lower().startswith("server")
+        return self.product_type.lower() in ("servernt", "lanmannt")
+
+
+@dataclass
+class _Node:
+    tag: str
+    attrs: dict
+    children: list = field(default_factory=list)
+    text: list = field(default_factory=list)
+
+    def child(self, path):
+        """The first descendant along 'A/B/C', or None."""
+        node = self
+        for tag in path.split("/"):
+            node = next((c for c in node.children if c.tag == tag), None)
+            if node is None:
+                return None
+        return node
+
+    def value(self, path):
+        node = self.child(path)
+        return "".join(node.text).strip() if node is not None else ""
+
+    def values(self, path):
+        parent_path, _, tag = path.rpartition("/")
+        parent = self.child(parent_path) if parent_path else self
+        if parent is None:
+            return ()
+        return tuple("".join(c.text).strip() for c in parent.children if c.tag == tag)
+
+
+class _TreeBuilder:
+    """Builds _Node trees from expat events, refusing DTDs and entities and bounding size."""
+
+    def __init__(self, name):
+        self.name = name
+        self.root = None
+        self.stack = []
+        self.count = 0
+
+    def refuse(self, *_args):
+        raise MediaError(self.name, "WIM XML metadata holds a DTD or entity declaration (refused)",
+                         "the WIM is damaged or hostile: use the original media")
+
+    def start(self, tag, attrs):
+        self.count += 1
+        if self.count > MAX_ELEMENTS or len(self.stack) >= MAX_DEPTH:
+            raise MediaError(self.name, "WIM XML metadata is too deep or has too many elements")
+        node = _Node(tag, attrs)
+        if self.stack:
+            self.stack[-1].children.append(node)
+        else:
+            self.root = node
+        self.stack.append(node)
+
+    def end(self, _tag):
+        self.stack.pop()
+
+    def data(self, text):
+        if self.stack:
+            self.stack[-1].text.append(text)
+
+
+def parse_xml(text, name):
+    """Parse XML text into a _Node tree with no DTD, no entities and bounded size."""
+    builder = _TreeBuilder(name)
+    parser = expat.ParserCreate(encoding="UTF-8")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = builder.refuse
+    parser.EntityDeclHandler = builder.refuse
+    parser.UnparsedEntityDeclHandler = builder.refuse
+    parser.ExternalEntityRefHandler = builder.refuse
+    parser.StartElementHandler = builder.start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    try:
+        parser.Parse(text.encode("utf-8"), True)
+    except expat.ExpatError as err:
+        raise MediaError(name, "WIM XML metadata is not well-formed (%s)" % err,
+                         "the WIM is damaged: copy it again from the original media") from None
+    if builder.root is None:
+        raise MediaError(name, "WIM XML metadata is empty")
+    return builder.root
+
+
+def decode_xml(data, name):
+    """UTF-16LE bytes (with or without BOM) -> text."""
+    if data.startswith(b"\xff\xfe"):
+        data = data[2:]
+    try:
+        return data.decode("utf-16-le")
+    except UnicodeDecodeError:
+        raise MediaError(name, "WIM XML metadata is not valid UTF-16LE",
+                         "the WIM is damaged: copy it again from the original media") from None
+
+
+def read_xml_bytes(fp, header, name, file_size=None):
+    """Read the raw XML resource the header points at, refusing oversized or out-of-file resources."""
+    res = header.xml_data
+    if res.is_empty:
+        raise MediaError(name, "WIM has no XML metadata resource")
+    if res.is_compressed:
+        raise MediaError(name, "WIM XML metadata resource is compressed (not valid for a WIM)")
+    if res.size_in_wim > MAX_XML_BYTES:
+        raise MediaError(name, "WIM XML metadata is too large (%d bytes, limit %d)"
+                         % (res.size_in_wim, MAX_XML_BYTES))
+    if file_size is not None and res.offset + res.size_in_wim > file_size:
+        raise MediaError(name, "WIM XML metadata lies beyond the end of the file (truncated WIM?)",
+                         "copy the file again from the original media")
+    fp.seek(res.offset)
+    data = read_exactly(fp, res.size_in_wim)
+    if len(data) != res.size_in_wim:
+        raise MediaError(name, "WIM is truncated: XML metadata cut short (%d of %d bytes)"
+                         % (len(data), res.size_in_wim), "copy the file again from the original media")
+    return data
+
+
+def _int(text):
+    """Decimal or 0x-hex integer text -> int, or None when absent or malformed."""
+    text = text.strip()
+    try:
+        return int(text, 16) if text.lower().startswith("0x") else int(text)
+    except ValueError:
+        return None
+
+
+def image_from_node(node, name):
+    """One <IMAGE INDEX="n"> element -> WimImage."""
+    index = _int(node.attrs.get("INDEX", ""))
+    if index is None or index < 1:
+        raise MediaError(name, "WIM XML metadata has an IMAGE without a valid INDEX")
+    return WimImage(
+        index=index,
+        name=node.value("NAME"),
+        display_name=node.value("DISPLAYNAME"),
+        description=node.value("DESCRIPTION"),
+        display_description=node.value("DISPLAYDESCRIPTION"),
+        flags=node.value("FLAGS"),
+        edition_id=node.value("WINDOWS/EDITIONID"),
+        installation_type=node.value("WINDOWS/INSTALLATIONTYPE"),
+        product_type=node.value("WINDOWS/PRODUCTTYPE"),
+        product_name=node.value("WINDOWS/PRODUCTNAME"),
+        arch_code=_int(node.value("WINDOWS/ARCH")),
+        major=_int(node.value("WINDOWS/VERSION/MAJOR")),
+        minor=_int(node.value("WINDOWS/VERSION/MINOR")),
+        build=_int(node.value("WINDOWS/VERSION/BUILD")),
+        spbuild=_int(node.value("WINDOWS/VERSION/SPBUILD")),
+        languages=tuple(v for v in node.values("WINDOWS/LANGUAGES/LANGUAGE") if v),
+        default_language=node.value("WINDOWS/LANGUAGES/DEFAULT"),
+        total_bytes=_int(node.value("TOTALBYTES")),
+        dir_count=_int(node.value("DIRCOUNT")),
+        file_count=_int(node.value("FILECOUNT")),
+    )
+
+
+def parse_images(data, name):
+    """The XML resource bytes -> WimImage list sorted by index; duplicate indexes are refused."""
+    root = parse_xml(decode_xml(data, name), name)
+    if root.tag != "WIM":
+        raise MediaError(name, "WIM XML metadata root is <%s>, expected <WIM>" % root.tag)
+    images = [image_from_node(n, name) for n in root.children if n.tag == "IMAGE"]
+    indexes = [i.index for i in images]
+    if len(set(indexes)) != len(indexes):
+        raise MediaError(name, "WIM XML metadata lists an image index twice")
+    return sorted(images, key=lambda i: i.index)

@@ -1,0 +1,37 @@
+"""Pytest fixtures for integration tests: the session-wide real Cobbler bed (cobblerd + Apache on loopback)."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from testbed import BedUnavailable, CobblerBed  # noqa: E402  (needs the path above)
+
+VENV_ENV = "COBBLER_WINPE_BED_VENV"
+
+
+@pytest.fixture(scope="session")
+def cobbler_bed():
+    """A started CobblerBed for the whole session; stopped by PID at the end, even after failures.
+
+    The venv is $COBBLER_WINPE_BED_VENV or the running interpreter's.  Skips only when a program or package
+    file the bed needs is absent (or not root); a machine with a real Cobbler is an error, not a skip.
+    """
+    bed = CobblerBed(venv=os.environ.get(VENV_ENV) or None)
+    try:
+        bed.start()
+    except BedUnavailable as err:
+        pytest.skip("cobbler test bed unavailable: %s" % err)
+    try:
+        yield bed
+    finally:
+        bed.stop()
+
+
+@pytest.fixture
+def clean_cobbler_bed(cobbler_bed):
+    """The session bed with every distro, profile, image and system removed before the test."""
+    cobbler_bed.reset()
+    return cobbler_bed

@@ -1,0 +1,34 @@
+"""Tests of the atomic writer and the safe path join."""
+import os
+
+import pytest
+
+from cobbler_winpe.errors import InputError
+from cobbler_winpe.fsutil import safe_join, write_atomic
+
+
+def test_write_atomic_reports_change_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "a" / "b.txt"
+    assert write_atomic(str(target), "one") is True
+    assert write_atomic(str(target), "one") is False
+    assert write_atomic(str(target), b"two") is True
+    assert target.read_bytes() == b"two"
+    assert os.listdir(target.parent) == ["b.txt"]
+
+
+def test_write_atomic_keeps_inode_when_unchanged(tmp_path):
+    target = tmp_path / "f"
+    write_atomic(str(target), "x")
+    inode = target.stat().st_ino
+    write_atomic(str(target), "x")
+    assert target.stat().st_ino == inode
+
+
+@pytest.mark.parametrize("bad", ["../etc/passwd", "/etc/passwd", "a/../../b", "a\\..\\b", "\\x", "a\0b"])
+def test_safe_join_refuses_escapes(tmp_path, bad):
+    with pytest.raises(InputError):
+        safe_join(str(tmp_path), bad)
+
+
+def test_safe_join_normalises_separators(tmp_path):
+    assert safe_join("/r", "x64\\sources//boot.wim") == "/r/x64/sources/boot.wim"

@@ -1,0 +1,4 @@
+"""Cobbler hook (sync/post): stage Windows boot files, BCD stores, shares and answer files after every sync."""
+from cobbler_winpe.adapter.hookbase import bind
+
+register, run = bind("sync/post")
