@@ -10,6 +10,7 @@ from cobbler_winpe.errors import WinpeError
 # Each module here defines register(subparsers); the parser it adds sets func(args) -> exit code.
 SUBCOMMAND_MODULES = (
     "hooks",
+    "check",
     "bcd",
     "inspect",
 )

@@ -8,6 +8,7 @@ from cobbler_winpe.regf.records import (
 from cobbler_winpe.regf.tree import sort_key
 
 MAX_NAME = 255
+MAX_VALUE_NAME = 16383
 MAX_DEPTH = 64
 
 
@@ -110,6 +111,9 @@ class _Writer:
         self.layout.put(node.value_list, record_value_list(offsets))
 
     def place_value(self, value, where):
+        if not isinstance(value.name, str) or len(value.name) > MAX_VALUE_NAME:
+            raise InputError("%s value %r" % (where, value.name), "the name is not text of at most %d "
+                             "characters" % MAX_VALUE_NAME, "use a shorter name")
         if len(value.data) > MAX_CELL_DATA:
             raise InputError("%s value %r" % (where, value.name), "data is %d bytes, over %d"
                              % (len(value.data), MAX_CELL_DATA), "store smaller values")

@@ -1,6 +1,7 @@
 """Pytest fixtures for integration tests: the session-wide real Cobbler bed (cobblerd + Apache on loopback)."""
 
 import os
+import pathlib
 import sys
 
 import pytest
@@ -35,3 +36,30 @@ def clean_cobbler_bed(cobbler_bed):
     """The session bed with every distro, profile, image and system removed before the test."""
     cobbler_bed.reset()
     return cobbler_bed
+
+
+def install_plugin(bed):
+    """Install the plugin's hooks into the bed's Cobbler (modules, snippets, template branch) and restart cobblerd."""
+    import subprocess
+    argv = [str(bed.venv / "bin" / "cobbler-winpe"), "install-hooks", "--module-dir", str(bed.modules_dir)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    bed.restart_cobblerd()
+    return bed
+
+
+@pytest.fixture(scope="session")
+def winpe_bed(cobbler_bed):
+    """The session bed with cobbler-winpe installed (hooks loaded by a cobblerd restart)."""
+    install_plugin(cobbler_bed)
+    yield cobbler_bed
+
+
+@pytest.fixture
+def clean_winpe_bed(winpe_bed):
+    """The plugin bed emptied of items, with the plugin's default configuration."""
+    winpe_bed.reset()
+    config = pathlib.Path("/etc/cobbler/winpe.yaml")
+    if config.exists():
+        config.unlink()
+    return winpe_bed

@@ -129,6 +129,7 @@ def test_large_cell_gets_its_own_bin():
     (Key("r", subkeys=[Key("")]), "empty"),
     (Key("r", [Value("v", REG_BINARY, bytes(16345))]), "over 16344"),
     (Key("r", [Value("v", 1, b""), Value("V", 1, b"")]), "both called"),
+    (Key("r", [Value("v" * 16384, 1, b"")]), "at most 16383"),
 ])
 def test_rejects_bad_trees(root, why):
     with pytest.raises(InputError, match=why):

@@ -1,0 +1,95 @@
+"""The real tftpd-hpa with the generated remap file: Windows-style names resolve, '..' traversal is refused."""
+import io
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import tftpy
+
+from cobbler_winpe.gen.model import WinDistro
+from cobbler_winpe.gen.remap import render_tftpd_remap
+
+pytestmark = pytest.mark.integration
+TFTPD = "/usr/sbin/in.tftpd"
+
+FILES = {"Boot/BCD": b"bcd-store", "Boot/Fonts/wgl4_boot.ttf": b"font",
+         "images/win10-x64/boot.sdi": b"sdi", "images/win10-x64/pxeboot.n12": b"nbp",
+         "images/win10-x64/bootmgr.exe": b"bootmgr", "images/win10-x64/en-US/bootmgr.exe.mui": b"mui",
+         "images/Win11.Pro/boot.wim": b"wim", "etc/passwd": b"inside-root-only"}
+
+
+def _free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def tftpd():
+    if not os.path.exists(TFTPD):
+        pytest.skip("needs tftpd-hpa (%s)" % TFTPD)
+    root = tempfile.mkdtemp(prefix="cwpe-tftp-")
+    os.chmod(root, 0o755)
+    for rel, data in FILES.items():
+        path = os.path.join(root, "tree", rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(data)
+    rules = os.path.join(root, "rules")
+    with open(rules, "w") as handle:
+        handle.write(render_tftpd_remap([WinDistro("win10-x64", "x86_64", "10", "/m"),
+                                         WinDistro("Win11.Pro", "x86_64", "11", "/m")]))
+    subprocess.run(["chmod", "-R", "a+rX", root], check=True)
+    port = _free_udp_port()
+    proc = subprocess.Popen([TFTPD, "-L", "-a", "127.0.0.1:%d" % port, "-s", os.path.join(root, "tree"),
+                             "-m", rules, "-u", "nobody"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    assert proc.poll() is None, "in.tftpd exited at start"
+    try:
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _get(port, name):
+    buf = io.BytesIO()
+    tftpy.TftpClient("127.0.0.1", port).download(name, buf, timeout=3, retries=1)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("\\Boot\\BCD", "Boot/BCD"),
+    ("boot\\bcd", "Boot/BCD"),
+    ("/BOOT/BCD", "Boot/BCD"),
+    ("C:\\Boot\\Fonts\\WGL4_BOOT.TTF", "Boot/Fonts/wgl4_boot.ttf"),
+    ("\\images\\win10-x64\\BOOT.SDI", "images/win10-x64/boot.sdi"),
+    ("\\\\images\\\\WIN10-X64\\pxeboot.N12", "images/win10-x64/pxeboot.n12"),
+    ("/images/win10-x64\\bootmgr.exe", "images/win10-x64/bootmgr.exe"),
+    ("\\images\\win10-x64\\EN-us\\bootmgr.exe.mui", "images/win10-x64/en-US/bootmgr.exe.mui"),
+    ("\\IMAGES\\win11.pro\\Boot.WIM", "images/Win11.Pro/boot.wim"),
+])
+def test_windows_names_resolve(tftpd, name, expected):
+    assert _get(tftpd, name) == FILES[expected]
+
+
+@pytest.mark.parametrize("name", ["\\images\\..\\..\\etc\\passwd", "\\images\\..\\etc\\passwd",
+                                  "/Boot/../etc/passwd", "..\\etc\\passwd", "C:\\..\\etc\\passwd"])
+def test_traversal_refused(tftpd, name):
+    with pytest.raises(tftpy.TftpException) as err:
+        _get(tftpd, name)
+    assert "Access violation" in str(err.value) or "violation" in repr(err.value.args)
+
+
+def test_curl_fetches_backslash_name(tftpd):
+    if not shutil.which("curl"):
+        pytest.skip("needs curl")
+    done = subprocess.run(["curl", "-sS", "--max-time", "10", "tftp://127.0.0.1:%d/images\\win10-x64\\BOOT.SDI" % tftpd],
+                          capture_output=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == FILES["images/win10-x64/boot.sdi"]

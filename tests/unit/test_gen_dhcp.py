@@ -1,0 +1,59 @@
+"""Unit tests of gen.dhcp: bootfile by arch, option 252 only for PXE clients of Windows systems, escaping."""
+import pytest
+
+from cobbler_winpe.errors import InputError
+from cobbler_winpe.gen import dhcp
+from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
+
+DISTROS = [WinDistro("win10-x64", "x86_64", "10", "/m")]
+PROFILES = [WinProfile("pro", "win10-x64")]
+
+
+def _hosts(*systems):
+    return dhcp.windows_hosts(systems, PROFILES, DISTROS)
+
+
+def test_only_netbooting_windows_systems():
+    hosts = _hosts(WinSystem("a", "pro", macs=("52:54:00:00:00:01",)),
+                   WinSystem("b", "pro", macs=("52:54:00:00:00:02",), netboot_enabled=False),
+                   WinSystem("c", "linux-profile", macs=("52:54:00:00:00:03",)))
+    assert [system.name for system, _, _ in hosts] == ["a"]
+
+
+def test_isc_host_block():
+    text = dhcp.render_isc_dhcpd(_hosts(WinSystem("a", "pro", macs=("52-54-00-AB-CD-EF",))), Server("10.0.0.1"))
+    assert "host cobbler-winpe-525400abcdef {" in text and "hardware ethernet 52:54:00:ab:cd:ef;" in text
+    assert 'option user-class = "iPXE"' in text and '"http://10.0.0.1/cblr/svc/op/ipxe/system/a"' in text
+    pxe = text.split('"PXEClient" {', 1)[1]
+    assert "option cobbler-winpe-arch = 7 or option cobbler-winpe-arch = 9 or option cobbler-winpe-arch = 11" in pxe
+    assert 'filename "images/win10-x64/bootmgfw.efi";' in pxe and 'filename "images/win10-x64/pxeboot.n12";' in pxe
+    assert 'option cobbler-winpe-bcd "\\\\images\\\\win10-x64\\\\bcd\\\\pro.uefi";' in pxe
+    assert "cobbler-winpe-bcd" not in text.split('"PXEClient" {', 1)[0].split("code 252")[1]   # not for iPXE
+
+
+def test_dnsmasq_252_only_with_pxe_tag():
+    text = dhcp.render_dnsmasq(_hosts(WinSystem("a", "pro", macs=("52:54:00:ab:cd:ef",))), Server("10.0.0.1"))
+    options = [line for line in text.splitlines() if line.startswith("dhcp-option=")]
+    assert len(options) == 3 and all("tag:cwpe-pxe" in line and "tag:!cwpe-ipxe" in line for line in options)
+    assert "dhcp-match=set:cwpe-efi64,option:client-arch,7" in text
+    assert "dhcp-match=set:cwpe-arm64,option:client-arch,11" in text
+    assert "dhcp-userclass=set:cwpe-ipxe,iPXE" in text
+
+
+@pytest.mark.parametrize("name", ['a"b', "a\nb"])
+def test_injection_refused_or_escaped(name):
+    distros = [WinDistro("win10-x64", "x86_64", "10", "/m")]
+    profiles = [WinProfile(name, "win10-x64")]
+    hosts = dhcp.windows_hosts([WinSystem("s", name, macs=("52:54:00:00:00:01",))], profiles, distros)
+    with pytest.raises(InputError):
+        dhcp.render_dnsmasq(hosts, Server("10.0.0.1"))
+    if "\n" in name:
+        with pytest.raises(InputError):
+            dhcp.render_isc_dhcpd(hosts, Server("10.0.0.1"))
+    else:
+        assert 'bcd\\\\a\\"b";' in dhcp.render_isc_dhcpd(hosts, Server("10.0.0.1"))
+
+
+def test_bad_server_refused():
+    with pytest.raises(InputError):
+        dhcp.render_isc_dhcpd(_hosts(WinSystem("a", "pro", macs=("52:54:00:00:00:01",))), Server("1.2.3.4;"))

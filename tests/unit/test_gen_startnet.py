@@ -1,0 +1,106 @@
+"""Unit tests of gen.startnet: the batch files' structure, lookup order, URLs and the escaping of embedded values."""
+import re
+
+import pytest
+
+from cobbler_winpe.errors import InputError
+from cobbler_winpe.gen import startnet, unattend
+from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
+
+DISTRO = WinDistro("win10-x64", "x86_64", "10", "/m")
+PROFILE = WinProfile("pro", "win10-x64")
+CONFIG = {"smb_share": "winpe", "smb_user": "cobbler-winpe"}
+SERVER = Server("10.0.0.1", http_port=8080)
+
+
+def _lines(text):
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    return text.split("\r\n")
+
+
+def _labels(text):
+    return {line[1:] for line in _lines(text) if line.startswith(":")}
+
+
+def test_startnet_flow_and_labels():
+    text = startnet.render_startnet(DISTRO, SERVER, CONFIG, "pw", PROFILE)
+    lines = _lines(text)
+    assert lines[0] == "@echo off"
+    assert 'set "WINPE_SOURCE=\\\\10.0.0.1\\winpe-win10-x64"' in lines
+    assert 'set "WINPE_DATA=\\\\10.0.0.1\\winpe"' in lines
+    assert 'set "WINPE_PROFILE=pro"' in lines and 'set "WINPE_USER=cobbler-winpe"' in lines
+    order = [text.index(marker) for marker in ("\r\nwpeinit\r\n", "net use S:", "net use T:", "ipconfig /all",
+                                               "T:\\profiles\\", "T:\\distros\\", "setup.exe\" /unattend:",
+                                               ":nopxe", "wpeutil reboot")]
+    assert order == sorted(order)
+    assert "/noreboot" in text
+    for target in re.findall(r"goto (\w+)", text) + re.findall(r"call :(\w+)", text):
+        assert target in _labels(text), target
+    assert text.count("set /a WINPE_TRY=0") == 2 and "geq 30 goto fail_source" in text
+    assert 'echo cobbler-winpe: INSTALL STOPPED: !WINPE_WHY!' in lines
+
+
+def test_values_only_read_back_with_delayed_expansion():
+    text = startnet.render_startnet(DISTRO, SERVER, CONFIG, "p%a&b|c<d>e^f;g!h", PROFILE)
+    assert 'set "WINPE_PASS=p%%a&b|c<d>e^f;g!h"' in _lines(text)
+    body = text.split("setlocal EnableDelayedExpansion", 1)[1]
+    assert "%WINPE_" not in body.replace("%WINPE_URL%", "")      # %VAR% would re-parse the value
+    assert "setlocal EnableExtensions DisableDelayedExpansion" in text.split('set "WINPE_PASS')[0]
+
+
+@pytest.mark.parametrize("password", ['a"b', "a\nb", "a\rb", "end\\", ""])
+def test_unsafe_passwords_refused(password):
+    with pytest.raises(InputError):
+        startnet.render_startnet(DISTRO, SERVER, CONFIG, password, PROFILE)
+
+
+def test_guest_needs_no_password():
+    text = startnet.render_startnet(DISTRO, SERVER, dict(CONFIG, smb_guest=True), None, None)
+    assert 'set "WINPE_USER=guest"' in _lines(text) and 'set "WINPE_PROFILE=-"' in _lines(text)
+
+
+def test_bad_server_address_refused():
+    with pytest.raises(InputError):
+        startnet.render_startnet(DISTRO, Server("srv&calc"), CONFIG, "pw", PROFILE)
+
+
+def test_system_cmd_and_setupcomplete_urls():
+    system = WinSystem("pc 1%x", "pro", macs=("52:54:00:ab:cd:ef",))
+    cmd = startnet.render_system_cmd(system, SERVER)
+    assert 'set "WINPE_NOPXE=http://10.0.0.1:8080/cblr/svc/op/nopxe/system/pc%%201%%25x"' in _lines(cmd)
+    done = startnet.render_setupcomplete(system, Server("10.0.0.1"))
+    assert 'set "WINPE_URL=http://10.0.0.1/cblr/svc/op/trig/mode/post/system/pc%%201%%25x"' in _lines(done)
+    assert "powershell.exe" in done and "curl.exe" in done and "for /l %%i in (1,1,5)" in done
+
+
+@pytest.mark.parametrize("mac, folder", [("52:54:00:ab:cd:ef", "52-54-00-AB-CD-EF"),
+                                         ("52-54-00-AB-CD-EF", "52-54-00-AB-CD-EF"),
+                                         ("5254.00ab.cdef", "52-54-00-AB-CD-EF")])
+def test_mac_folder(mac, folder):
+    assert startnet.mac_folder(mac) == folder
+
+
+@pytest.mark.parametrize("mac", ["52:54:00:ab:cd", "zz:54:00:ab:cd:ef", "52:54:00:ab:cd:ef\n", "../x"])
+def test_bad_mac_refused(mac):
+    with pytest.raises(InputError):
+        startnet.mac_folder(mac)
+
+
+def test_winpeshl_keeps_a_prompt():
+    assert "cmd.exe, /k %SYSTEMROOT%\\System32\\startnet.cmd" in startnet.render_winpeshl()
+    assert startnet.render_winpeshl().startswith("[LaunchApps]\r\n")
+
+
+def test_vbs_reads_url_from_environment():
+    vbs = startnet.render_http_get_vbs()
+    assert 'Environment("PROCESS")("WINPE_URL")' in vbs and "WinHttp.WinHttpRequest.5.1" in vbs
+
+
+def test_data_tree_layout():
+    system = WinSystem("pc1", "pro", macs=("52:54:00:ab:cd:ef", "52:54:00:00:00:02"))
+    off = WinSystem("pc2", "pro", macs=("52:54:00:00:00:03",), netboot_enabled=False)
+    files = startnet.data_tree([DISTRO], [PROFILE], [system, off], SERVER, [unattend.DEFAULT_TEMPLATE_DIR])
+    assert sorted(files) == sorted(
+        ["profiles/pro/unattend-bios.xml", "profiles/pro/unattend-uefi.xml"]
+        + ["systems/%s/%s" % (mac, name) for mac in ("52-54-00-AB-CD-EF", "52-54-00-00-00-02")
+           for name in ("unattend-bios.xml", "unattend-uefi.xml", "system.cmd", "SetupComplete.cmd")])

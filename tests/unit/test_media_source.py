@@ -1,0 +1,199 @@
+"""Tests for cobbler_winpe.media.source: ISO (every layout) and tree media, safe names, streaming, hostile input."""
+import os
+import subprocess
+import tracemalloc
+
+import pytest
+
+from cobbler_winpe.errors import InputError, MediaError
+from cobbler_winpe.media import source
+from cobbler_winpe.media.source import Entry, Media, open_media
+from media_fixtures import require_tools, samples  # noqa: F401
+
+LAYOUTS = ["hidden", "bridge", "joliet", "rockridge", "iso9660"]
+
+
+def _tree_files(root):
+    out = {}
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            out[os.path.relpath(path, root).lower()] = open(path, "rb").read()
+    return out
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_iso_layouts_show_the_whole_tree(samples, layout):
+    media = samples("win10-x64", layout=layout)
+    expected = _tree_files(media.tree)
+    with open_media(media.iso) as iso:
+        assert iso.kind == "iso" and iso.label == "CCCOMA_X64FRE_EN-US_DV9"
+        assert iso.namespace == {"hidden": "udf", "bridge": "udf", "joliet": "joliet",
+                                 "rockridge": "rr", "iso9660": "iso"}[layout]
+        seen = {}
+        for rel, is_dir, size in iso.walk():
+            if not is_dir and rel.lower() not in ("readme.txt", "boot.catalog"):
+                with iso.open(rel) as fp:
+                    seen[rel.lower()] = fp.read()
+                assert size == len(seen[rel.lower()])
+    if layout == "iso9660":   # plain ISO9660 level 3 folds names to upper case
+        assert set(seen) == set(expected)
+    assert seen == expected
+
+
+def test_hidden_layout_iso9660_shows_only_readme(samples):
+    import pycdlib
+    iso = pycdlib.PyCdlib()
+    iso.open(samples("win10-x64").iso)
+    names = [c.file_identifier() for c in iso.list_children(iso_path="/") if not (c.is_dot() or c.is_dotdot())]
+    iso.close()
+    assert names == [b"README.TXT;1"]
+
+
+@pytest.mark.parametrize("which", ["iso", "tree"])
+def test_case_insensitive_lookup(samples, which):
+    media = samples("win10-x64")
+    with open_media(getattr(media, which)) as m:
+        assert m.kind == which
+        assert m.find("SOURCES/INSTALL.ESD") == "sources/install.esd"
+        assert m.find("./Sources//Boot.Wim") == "sources/boot.wim"
+        assert m.exists("boot/BOOT.SDI") and not m.exists("sources/install.wim")
+        assert m.find("setup.exe/nothing") is None
+        assert m.size("SOURCES/boot.wim") == os.path.getsize(media.boot_wims[""])
+        assert m.is_dir("SOURCES") and not m.is_dir("setup.exe")
+        assert "install.esd" in m.listdir("sources")
+        with m.open("sources/BOOT.wim") as fp:
+            assert fp.read(5) == b"MSWIM"
+            fp.seek(-4, os.SEEK_END)
+            assert len(fp.read()) == 4
+        with pytest.raises(MediaError, match="no such file"):
+            m.open("sources/missing.wim")
+        with pytest.raises(MediaError, match="is a directory"):
+            m.open("sources")
+
+
+@pytest.mark.parametrize("bad", ["../etc/passwd", "sources/../../x", "/etc/passwd", "a\\..\\b", "a\0b", 5])
+def test_unsafe_relpaths_refused(samples, bad):
+    with open_media(samples("win10-x64").tree) as m:
+        with pytest.raises(InputError):
+            m.find(bad)
+
+
+def test_copy_tree_from_iso(samples, tmp_path):
+    media = samples("dual-arch")
+    done = []
+    with open_media(media.iso) as m:
+        total = m.copy_tree(str(tmp_path / "mirror"), progress=lambda rel, size: done.append(rel))
+    copied = _tree_files(tmp_path / "mirror")
+    copied.pop("readme.txt")
+    copied.pop("boot.catalog")
+    assert copied == _tree_files(media.tree)
+    assert total == sum(len(v) for v in copied.values()) + len(open(tmp_path / "mirror/README.TXT", "rb").read())
+    assert "x64/sources/install.esd" in done
+    assert not [n for n in os.listdir(tmp_path / "mirror" / "x64" / "sources") if n.startswith(".tmp-")]
+
+
+def test_symlink_escaping_tree_is_refused(samples, tmp_path):
+    import shutil
+    tree = tmp_path / "tree"
+    shutil.copytree(samples("win10-x64").tree, tree)
+    os.symlink("/etc/passwd", tree / "sources" / "evil.txt")
+    os.symlink("../boot", tree / "sources" / "inside")     # stays in the tree: fine
+    with open_media(str(tree)) as m:
+        with pytest.raises(MediaError, match="outside the media tree"):
+            m.open("sources/EVIL.txt")
+        assert m.find("sources/inside/boot.sdi") == "sources/inside/boot.sdi"
+        assert m.find("sources/boot.wim")       # siblings stay usable
+        with pytest.raises(MediaError, match="outside the media tree"):
+            list(m.walk())
+        with pytest.raises(MediaError, match="outside"):
+            m.copy_tree(str(tmp_path / "copy"))
+    assert not os.path.exists(tmp_path / "copy" / "sources" / "evil.txt")
+
+
+def test_symlink_loop_is_bounded(tmp_path):
+    (tmp_path / "t").mkdir()
+    os.symlink(".", tmp_path / "t" / "loop")
+    with open_media(str(tmp_path / "t")) as m:
+        with pytest.raises(MediaError, match="too large or too deep"):
+            list(m.walk())
+
+
+class _FakeMedia(Media):
+    """A backend returning whatever names a hostile medium could hold."""
+    kind = "fake"
+
+    def __init__(self, names):
+        super().__init__("fake")
+        self.names = names
+
+    def _root_handle(self):
+        return "/"
+
+    def _list(self, handle):
+        return [Entry(n, False, 1, n, None if source.is_safe_name(n) else "unsafe") for n in self.names]
+
+    def _open(self, handle):
+        import io
+        return io.BytesIO(b"x")
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a/b", "a\\b", "a\0b", ""])
+def test_hostile_names_never_leave_dest(tmp_path, name):
+    media = _FakeMedia(["ok.txt", name])
+    with pytest.raises(MediaError):
+        media.copy_tree(str(tmp_path / "dest"))
+    assert set(os.listdir(tmp_path)) == {"dest"}
+    assert set(os.listdir(tmp_path / "dest")) <= {"ok.txt"}
+
+
+def test_confined_target_refuses_symlinked_dest(tmp_path):
+    (tmp_path / "dest").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", tmp_path / "dest" / "sources")
+    with pytest.raises(MediaError, match="outside"):
+        source.confined_target(str(tmp_path / "dest"), "sources/boot.wim")
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage" * 1000, b"\0" * 40000])
+def test_not_an_iso(tmp_path, content):
+    path = tmp_path / "x.iso"
+    path.write_bytes(content)
+    with pytest.raises(MediaError, match="not a readable ISO"):
+        open_media(str(path))
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(MediaError, match="no such file"):
+        open_media(str(tmp_path / "nothing.iso"))
+
+
+def test_truncated_iso_copy_fails_cleanly(samples, tmp_path):
+    data = open(samples("server2019").iso, "rb").read()
+    path = tmp_path / "cut.iso"
+    path.write_bytes(data[:len(data) * 2 // 3])
+    with pytest.raises(MediaError):
+        with open_media(str(path)) as m:
+            m.copy_tree(str(tmp_path / "copy"))
+
+
+def test_streaming_memory_is_bounded(tmp_path):
+    """Copying a 64 MB file out of an ISO never holds more than a few MB."""
+    require_tools()
+    tree = tmp_path / "tree" / "sources"
+    tree.mkdir(parents=True)
+    with open(tree / "install.wim", "wb") as fp:
+        fp.truncate(64 * 1024 * 1024)
+    iso = str(tmp_path / "big.iso")
+    subprocess.run(["genisoimage", "-quiet", "-udf", "-iso-level", "3", "-o", iso, str(tmp_path / "tree")],
+                   check=True)
+    os.unlink(tree / "install.wim")
+    tracemalloc.start()
+    try:
+        with open_media(iso) as m:
+            m.copy_tree(str(tmp_path / "copy"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert os.path.getsize(tmp_path / "copy" / "sources" / "install.wim") == 64 * 1024 * 1024
+    assert peak < 8 * 1024 * 1024
