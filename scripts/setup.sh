@@ -10,7 +10,7 @@ APT_PACKAGES=(
   tftpd-hpa samba smbclient isc-dhcp-server dnsmasq-base
   qemu-system-x86 qemu-utils pxelinux syslinux-common ovmf grub-efi-amd64-bin ipxe ipxe-qemu
   nasm gnu-efi gcc make binutils
-  libhivex-bin python3-hivex
+  libhivex-bin python3-hivex libwin-hivex-perl
 )
 PIP_TEST=(pytest regipy tftpy)
 COBBLER_DEPS=(Cheetah3 distro dnspython file-magic netaddr pyyaml requests schema)

@@ -6,12 +6,12 @@ import threading
 
 from cobbler_winpe.adapter import items
 from cobbler_winpe.errors import MediaError, WinpeError
-from cobbler_winpe.fsutil import safe_join
 from cobbler_winpe.media.source import open_media
 from cobbler_winpe.media.detect import detect
 from cobbler_winpe.wim import extract
 
 LOG = logging.getLogger("cobbler_winpe")
+UEFI_KERNEL = "bootmgfw.kernel"
 WINDOWS_MARKERS = ("sources/boot.wim", "x64/sources/boot.wim", "x86/sources/boot.wim", "arm64/sources/boot.wim")
 
 
@@ -57,9 +57,11 @@ def mirror_dir(api, name):
 def copy_media(media, dest):
     """Stream the whole medium into Cobbler's distro_mirror, logging progress every 10%."""
     total = sum(size for _rel, is_dir, size in media.walk() if not is_dir) or 1
-    state = {"next": 0.1}
+    state = {"next": 0.1, "done": 0}
 
-    def progress(done, _total=None):
+    def progress(_relpath, size):
+        state["done"] += size
+        done = state["done"]
         if done / total >= state["next"]:
             LOG.info("cobbler-winpe: copied %d%% of %d MiB", 100 * done // total, total >> 20)
             state["next"] += 0.1
@@ -74,7 +76,7 @@ def stage_cache(cfg, media, found, distro_name):
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     root = found.root + "/" if found.root else ""
-    boot = extract.extract_from_media(media, root + found.boot_wim.path, found.boot_wim.boot_index, tmp)
+    boot = extract.extract_from_media(media, found.boot_wim.path, found.boot_wim.boot_index or None, tmp)
     sdi = media.find(root + "boot/boot.sdi")
     if not sdi:
         raise MediaError(media_name(media, root + "boot/boot.sdi"), "missing", "use complete Windows media")
@@ -95,10 +97,15 @@ def kernel_and_initrd(cache):
     for folder, _dirs, files in os.walk(cache):
         for name in files:
             index[name.lower()] = os.path.join(folder, name)
-    kernel = index.get("pxeboot.n12") or index.get("bootmgfw.efi")
-    if not kernel:
+    if "pxeboot.n12" in index:
+        return index["pxeboot.n12"], os.path.join(cache, "boot.sdi")
+    if "bootmgfw.efi" not in index:
         raise MediaError(cache, "the boot image holds neither pxeboot.n12 nor bootmgfw.efi",
                          "use Windows setup media (its boot.wim carries Windows/Boot/PXE and EFI)")
+    # UEFI-only media (arm64): Cobbler accepts only kernel names like *.kernel, so link bootmgfw.efi under one
+    kernel = os.path.join(cache, UEFI_KERNEL)
+    if not os.path.exists(kernel):
+        os.link(index["bootmgfw.efi"], kernel)
     return kernel, os.path.join(cache, "boot.sdi")
 
 
@@ -143,7 +150,10 @@ def profile_names(distro_name, images):
 def import_distro(api, cfg, media, found, base_name, mirror):
     name = "%s-%s" % (base_name, items.COBBLER_ARCH.get(found.arch, found.arch))
     cache, boot = stage_cache(cfg, media, found, name)
-    save_distro(api, name, found, cache, boot, safe_join(mirror, found.root) if found.root else mirror)
+    if not found.os_version:
+        raise MediaError(media_name(media, found.boot_wim.path), "unknown Windows build %s" % found.build,
+                         "report it; meanwhile import with --os-version")
+    save_distro(api, name, found, cache, boot, mirror)
     images = found.install.images
     for image, profile in zip(images, profile_names(name, images)):
         save_profile(api, profile, name, image)

@@ -6,7 +6,6 @@ from contextlib import contextmanager
 
 from cobbler_winpe.adapter import items
 from cobbler_winpe.errors import MediaError, WinpeError
-from cobbler_winpe.fsutil import safe_join
 from cobbler_winpe.gen import layout, staging
 
 LOG = logging.getLogger("cobbler_winpe")
@@ -26,8 +25,7 @@ def locked(cfg):
 
 def media_file(distro, relpath):
     """A file of the distro's media tree (case-insensitive below the mirror), or MediaError."""
-    folder = safe_join(distro.mirror, distro.root) if distro.root else distro.mirror
-    current = folder
+    folder = current = distro.mirror
     for part in relpath.split("/"):
         try:
             names = {n.lower(): n for n in os.listdir(current)}

@@ -254,7 +254,7 @@ def render_setupcomplete(system, server):
         "setlocal EnableExtensions DisableDelayedExpansion",
         values.batch_set("WINPE_URL", "post trigger URL", post_trigger_url(server, system.name)),
         "setlocal EnableDelayedExpansion",
-        "for /l %%i in (1,1,%d) do (" % HTTP_TRIES,
+        "for /l %%%%i in (1,1,%d) do (" % HTTP_TRIES,
         '  powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "try { '
         '$r = Invoke-WebRequest -UseBasicParsing -TimeoutSec 30 -Uri $env:WINPE_URL; if ($r.StatusCode -ne 200) '
         '{ exit 1 } } catch { exit 1 }" && exit /b 0',

@@ -281,8 +281,19 @@ class IsoMedia(Media):
             self._iso = None
             raise MediaError(path, "not a readable ISO 9660/UDF image (%s)" % _short(err),
                              "check the file is a complete Windows ISO") from None
+        self._check_size()
         self.namespace = self._pick_namespace()
         self.label = self._read_label()
+
+    def _check_size(self):
+        """Refuse an ISO shorter than its primary volume descriptor says (a cut download or copy)."""
+        pvd = self._iso.pvd
+        expected = getattr(pvd, "space_size", 0) * getattr(pvd, "log_block_size", 0)
+        actual = os.path.getsize(self.path)
+        if expected and actual < expected:
+            self.close()
+            raise MediaError(self.path, "truncated ISO (%d of %d bytes)" % (actual, expected),
+                             "download or copy the ISO again")
 
     def _pick_namespace(self):
         iso = self._iso

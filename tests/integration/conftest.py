@@ -63,3 +63,14 @@ def clean_winpe_bed(winpe_bed):
     if config.exists():
         config.unlink()
     return winpe_bed
+
+
+@pytest.fixture(scope="session")
+def sample_media(tmp_path_factory):
+    """Sample Windows-like media built once per session: {preset name: SampleMedia} (trees and ISOs)."""
+    from cobbler_winpe.sample import media as sample
+    work = tmp_path_factory.mktemp("sample-media")
+    built = {}
+    for name in ("win10-x64", "dual-arch", "win11-arm64"):
+        built[name] = sample.build_sample_media(str(work), sample.preset(name))
+    return built

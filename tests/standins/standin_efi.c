@@ -1,6 +1,6 @@
 /* EFI loader stand-in (bootmgfw.efi / wimboot roles): reports the PXE base code packets, its load options and the files on its device, then exits QEMU. */
 /*
- * Built with gnu-efi; -DMARKER="\"name\"" names it.  Output lines on COM1 (also echoed to ConOut):
+ * Built with gnu-efi; -DMARKER="\"name\"" names it.  Output lines on COM1:
  *   STANDIN-EFI <marker> start
  *   STANDIN-EFI <marker> options=<load options as ASCII>
  *   STANDIN-EFI <marker> pxebc=device|any|none handles=<n>
@@ -44,19 +44,14 @@ static void putc_serial(char c)
     outb(COM1, (UINT8)c);
 }
 
-/* Write one character to COM1 and ConOut; control bytes become '?'. */
+/* Write one character to COM1 (OVMF mirrors ConOut there too, so ConOut is not used); control bytes become '?'. */
 static void emit(char c)
 {
-    CHAR16 buf[2] = { 0, 0 };
     if (c != '\n' && (c < 0x20 || c > 0x7e))
         c = '?';
     if (c == '\n')
         putc_serial('\r');
     putc_serial(c);
-    buf[0] = (CHAR16)(unsigned char)c;
-    if (c == '\n')
-        Print(L"\r");
-    Print(buf);
 }
 
 static void say(const char *s)

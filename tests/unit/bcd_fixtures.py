@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-REFERENCE_DIR = Path(os.environ.get("COBBLER_WINPE_BCD_REFERENCE", "/work/shared/reference/bcd"))
+# shared/ lies beside the checkout (on developer machines and in CI): ../shared/reference/bcd
+DEFAULT_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "bcd"
+REFERENCE_DIR = Path(os.environ.get("COBBLER_WINPE_BCD_REFERENCE", str(DEFAULT_REFERENCE)))
 DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 SETUP_MEDIA_BIOS = "winmedia-dylanstanding/boot_bcd"
 SETUP_MEDIA_UEFI = "winmedia-dylanstanding/efi_microsoft_boot_bcd"

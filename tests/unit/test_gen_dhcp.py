@@ -45,13 +45,13 @@ def test_injection_refused_or_escaped(name):
     distros = [WinDistro("win10-x64", "x86_64", "10", "/m")]
     profiles = [WinProfile(name, "win10-x64")]
     hosts = dhcp.windows_hosts([WinSystem("s", name, macs=("52:54:00:00:00:01",))], profiles, distros)
-    with pytest.raises(InputError):
-        dhcp.render_dnsmasq(hosts, Server("10.0.0.1"))
     if "\n" in name:
-        with pytest.raises(InputError):
-            dhcp.render_isc_dhcpd(hosts, Server("10.0.0.1"))
+        for render in (dhcp.render_dnsmasq, dhcp.render_isc_dhcpd):
+            with pytest.raises(InputError):
+                render(hosts, Server("10.0.0.1"))
     else:
         assert 'bcd\\\\a\\"b";' in dhcp.render_isc_dhcpd(hosts, Server("10.0.0.1"))
+        assert '252,"\\\\images\\\\win10-x64\\\\bcd\\\\a\\"b"' in dhcp.render_dnsmasq(hosts, Server("10.0.0.1"))
 
 
 def test_bad_server_refused():

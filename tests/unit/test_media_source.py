@@ -197,3 +197,11 @@ def test_streaming_memory_is_bounded(tmp_path):
         tracemalloc.stop()
     assert os.path.getsize(tmp_path / "copy" / "sources" / "install.wim") == 64 * 1024 * 1024
     assert peak < 8 * 1024 * 1024
+
+
+def test_iso_shorter_than_its_volume_is_refused(samples, tmp_path):
+    data = open(samples("win10-x64", layout="joliet", el_torito=False).iso, "rb").read()
+    path = tmp_path / "short.iso"
+    path.write_bytes(data[:-4096])
+    with pytest.raises(MediaError, match="truncated ISO"):
+        open_media(str(path))

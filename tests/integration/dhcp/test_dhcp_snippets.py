@@ -13,9 +13,12 @@ pytestmark = pytest.mark.integration
 
 def _hosts():
     distros = [WinDistro("win10-x64", "x86_64", "10", "/m"), WinDistro("win11.arm", "arm64", "11", "/m")]
-    profiles = [WinProfile("win10-pro", "win10-x64"), WinProfile("w11:arm_pro", "win11.arm")]
+    evil = 'q"; } #x, \\'      # escaped, not interpreted: the real parsers must still accept the file
+    profiles = [WinProfile("win10-pro", "win10-x64"), WinProfile("w11:arm_pro", "win11.arm"),
+                WinProfile(evil, "win10-x64")]
     systems = [WinSystem("pc1", "win10-pro", macs=("52:54:00:12:34:56", "52-54-00-AA-BB-CC")),
-               WinSystem("arm.box", "w11:arm_pro", macs=("52:54:00:00:00:01",))]
+               WinSystem("arm.box", "w11:arm_pro", macs=("52:54:00:00:00:01",)),
+               WinSystem("evil", evil, macs=("52:54:00:00:00:02",))]
     return dhcp.windows_hosts(systems, profiles, distros)
 
 

@@ -1,0 +1,135 @@
+"""`cobbler import` and `cobbler sync` of Windows media on the real cobblerd: distros, profiles, staged trees."""
+import hashlib
+import os
+import pathlib
+
+import pytest
+
+from cobbler_winpe.bcd.store import dump_store, read_store
+
+pytestmark = pytest.mark.integration
+
+
+def run_ok(bed, *args):
+    rc, out, err = bed.cli(*args)
+    assert rc == 0, "cobbler %s failed (%d): %s %s" % (" ".join(map(str, args)), rc, out, err)
+    return out
+
+
+def cobbler_import(bed, path, name):
+    out = run_ok(bed, "import", "--path", path, "--name", name)
+    return out
+
+
+def names(bed, kind):
+    return set(run_ok(bed, kind, "list").split())
+
+
+def tree_digest(root):
+    digest = {}
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                digest[os.path.relpath(path, root)] = hashlib.sha256(handle.read()).hexdigest()
+    return digest
+
+
+def bcd_paths(path):
+    """Every path element (strings and device paths) of a BCD store, as the boot manager would read them."""
+    found = []
+    for obj in dump_store(read_store(pathlib.Path(path).read_bytes()))["objects"]:
+        for element in obj["elements"]:
+            value = element["value"]
+            found.append(value.get("text", "") if isinstance(value, dict) else str(value))
+    return "\n".join(found)
+
+
+@pytest.fixture(scope="module")
+def imported(winpe_bed, sample_media):
+    """win10 imported from its ISO and dual-arch from its tree, then synced."""
+    winpe_bed.reset()
+    iso_out = cobbler_import(winpe_bed, sample_media["win10-x64"].iso, "win10")
+    tree_out = cobbler_import(winpe_bed, sample_media["dual-arch"].tree, "dual")
+    sync_out = run_ok(winpe_bed, "sync")
+    return winpe_bed, iso_out, tree_out, sync_out
+
+
+def test_import_ends_complete(imported):
+    _bed, iso_out, tree_out, _sync = imported
+    assert "TASK COMPLETE" in iso_out, iso_out
+    assert "TASK COMPLETE" in tree_out, tree_out
+
+
+def test_distros_and_profiles_per_edition(imported):
+    bed = imported[0]
+    assert {"win10-x86_64", "dual-i386", "dual-x86_64"} <= names(bed, "distro")
+    profiles = names(bed, "profile")
+    assert {"win10-x86_64", "win10-x86_64-home", "win10-x86_64-pro", "win10-x86_64-education"} <= profiles
+    assert {"dual-i386-pro", "dual-x86_64-pro"} <= profiles
+    report = run_ok(bed, "distro", "report", "--name", "win10-x86_64")
+    assert "windows" in report and ": 10" in report
+
+
+def test_sync_stages_every_wds_file(imported):
+    bed = imported[0]
+    for root in (bed.tftproot, bed.webdir):
+        folder = pathlib.Path(root) / "images" / "win10-x86_64"
+        for name in ("pxeboot.n12", "pxeboot.com", "bootmgr.exe", "bootmgfw.efi", "boot.sdi", "boot.wim",
+                     "en-US/bootmgr.exe.mui", "bcd/win10-x86_64-pro", "bcd/win10-x86_64-pro.uefi"):
+            assert (folder / name).is_file(), folder / name
+        assert any((folder / "fonts").iterdir())
+
+
+def test_boot_wim_is_linked_not_copied(imported, sample_media):
+    bed = imported[0]
+    staged = pathlib.Path(bed.tftproot) / "images" / "win10-x86_64" / "boot.wim"
+    web = pathlib.Path(bed.webdir) / "images" / "win10-x86_64" / "boot.wim"
+    assert staged.stat().st_ino == web.stat().st_ino
+    assert staged.stat().st_nlink >= 3   # distro mirror, tftp tree, web tree
+
+
+def test_each_bcd_names_files_that_exist(imported):
+    bed = imported[0]
+    tftp = pathlib.Path(bed.tftproot)
+    for bcd in (tftp / "images").glob("*/bcd/*"):
+        text = bcd_paths(bcd)
+        distro = bcd.parent.parent.name
+        for name in ("boot.sdi", "boot.wim"):
+            wanted = "\\images\\%s\\%s" % (distro, name)
+            assert wanted in text, (bcd, text)
+            assert (tftp / "images" / distro / name).is_file()
+
+
+def test_menus_offer_windows_beside_linux(imported, tmp_path):
+    bed = imported[0]
+    (tmp_path / "vmlinuz").write_bytes(b"\x7fKERNEL" * 8)
+    (tmp_path / "initrd.img").write_bytes(b"INITRD" * 8)
+    run_ok(bed, "distro", "add", "--name", "linux", "--arch", "x86_64", "--breed", "redhat", "--os-version",
+           "rhel9", "--kernel", tmp_path / "vmlinuz", "--initrd", tmp_path / "initrd.img")
+    run_ok(bed, "profile", "add", "--name", "linux-p", "--distro", "linux")
+    tftp = pathlib.Path(bed.tftproot)
+    pxe = (tftp / "pxelinux.cfg" / "default").read_text()
+    assert "LABEL linux-p" in pxe and "LABEL win10-x86_64-pro" in pxe
+    assert "APPEND /images/win10-x86_64/pxeboot.n12 -W -o 252.s=\\images\\win10-x86_64\\bcd\\win10-x86_64-pro" in pxe
+    assert "win10-x86_64-pro" in (tftp / "grub" / "x86_64_menu_items.cfg").read_text()
+    assert "win10-x86_64-pro" in (tftp / "ipxe" / "default.ipxe").read_text()
+
+
+def test_second_full_sync_is_byte_identical(imported):
+    bed = imported[0]
+    before = tree_digest(os.path.join(bed.tftproot, "images"))
+    run_ok(bed, "sync")
+    assert tree_digest(os.path.join(bed.tftproot, "images")) == before
+
+
+def test_removing_a_distro_leaves_no_residue(imported):
+    bed = imported[0]
+    for profile in sorted(names(bed, "profile")):
+        if profile.startswith("dual-i386"):
+            run_ok(bed, "profile", "remove", "--name", profile)
+    run_ok(bed, "distro", "remove", "--name", "dual-i386")
+    run_ok(bed, "sync")
+    for root in (bed.tftproot, bed.webdir):
+        assert not (pathlib.Path(root) / "images" / "dual-i386").exists()
+    assert "dual-i386" not in (pathlib.Path(bed.tftproot) / "pxelinux.cfg" / "default").read_text()

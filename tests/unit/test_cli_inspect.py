@@ -1,0 +1,110 @@
+"""Tests for `cobbler-winpe inspect`: the exact JSON contract, the table, and exit codes 1 and 2."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from cobbler_winpe.cli.main import main
+from media_fixtures import samples, utf16, with_xml  # noqa: F401
+from test_wim_xmlinfo import BILLION_LAUGHS
+
+TOP_KEYS = {"source", "kind", "label", "distros"}
+DISTRO_KEYS = {"root", "arch", "os_version", "build", "boot_wim", "install"}
+BOOT_IMAGE_KEYS = {"index", "name", "arch", "build"}
+INSTALL_IMAGE_KEYS = {"index", "name", "display_name", "edition_id", "installation_type", "arch", "build",
+                      "languages", "default_language"}
+
+
+def _run(capsys, *argv):
+    code = main(["inspect"] + list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_contract(samples, capsys):
+    iso = samples("dual-arch").iso
+    code, out, err = _run(capsys, iso, "--json")
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    assert TOP_KEYS <= set(doc) and doc["source"] == iso and doc["kind"] == "iso"
+    assert doc["label"] == "CCCOMA_TX86FRE_EN-US_DV9"
+    assert [d["root"] for d in doc["distros"]] == ["x64", "x86"]
+    for distro in doc["distros"]:
+        assert DISTRO_KEYS <= set(distro)
+        assert set(distro["boot_wim"]) >= {"path", "boot_index", "images"}
+        assert set(distro["install"]) >= {"path", "format", "images"}
+        assert all(BOOT_IMAGE_KEYS <= set(i) for i in distro["boot_wim"]["images"])
+        assert all(INSTALL_IMAGE_KEYS <= set(i) for i in distro["install"]["images"])
+    x86 = doc["distros"][1]
+    assert (x86["arch"], x86["os_version"], x86["build"]) == ("i386", "10", 19045)
+    assert x86["boot_wim"]["path"] == "x86/sources/boot.wim" and x86["boot_wim"]["boot_index"] == 2
+    assert x86["install"]["path"] == "x86/sources/install.esd" and x86["install"]["format"] == "esd"
+    assert x86["install"]["images"][0]["languages"] == ["en-US"]
+    assert isinstance(x86["build"], int) and isinstance(x86["os_version"], str)
+
+
+def test_tree_label_is_null(samples, capsys):
+    code, out, _ = _run(capsys, samples("win7-x64").tree, "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["kind"] == "tree" and doc["label"] is None
+    assert doc["distros"][0]["os_version"] == "7"
+
+
+def test_table(samples, capsys):
+    code, out, _ = _run(capsys, samples("server2019").iso)
+    assert code == 0
+    assert "Windows 2019, x86_64, build 17763" in out
+    assert "sources/install.swm (swm, 4 images)" in out
+    assert "Windows Server 2019 SERVERDATACENTER" in out and "Server Core" in out
+
+
+def _bad_media(tmp_path, samples):
+    """Paths that are not readable Windows media, each for its own reason."""
+    iso = open(samples("win10-x64").iso, "rb").read()
+    out = {}
+    for cut in (0, 2048, 40000, len(iso) // 2, len(iso) - 8192):
+        out["cut%d" % cut] = iso[:cut]
+    out["garbage"] = os.urandom(100000)
+    paths = {}
+    for name, data in out.items():
+        paths[name] = tmp_path / (name + ".iso")
+        paths[name].write_bytes(data)
+    for name, patch in (("corrupt-wim", b"NOTAWIM!"), ("bomb", None)):
+        tree = tmp_path / name
+        shutil.copytree(samples("win10-x64").tree, tree)
+        wim = tree / "sources" / "boot.wim"
+        data = wim.read_bytes()
+        wim.write_bytes(patch + data[8:] if patch else with_xml(data, utf16(BILLION_LAUGHS)))
+        paths[name] = tree
+    paths["missing"] = tmp_path / "no-such.iso"
+    paths["empty-dir"] = tmp_path / "empty"
+    paths["empty-dir"].mkdir()
+    return paths
+
+
+def test_bad_media_exit_1_one_line(samples, tmp_path, capsys):
+    for name, path in _bad_media(tmp_path, samples).items():
+        code, out, err = _run(capsys, str(path))
+        assert (name, code) == (name, 1), err
+        assert out == "" and err.count("\n") == 1 and err.startswith("cobbler-winpe: "), (name, err)
+        assert "internal error" not in err
+
+
+def test_usage_exit_2(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["inspect"])
+    assert done.value.code == 2
+    with pytest.raises(SystemExit) as done:
+        main(["inspect", "a", "b"])
+    assert done.value.code == 2
+
+
+def test_console_script(samples):
+    """The real entry point, as a program: JSON on stdout, exit 0."""
+    done = subprocess.run([sys.executable, "-m", "cobbler_winpe", "inspect", samples("win11-arm64").iso, "--json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["distros"][0]["arch"] == "arm64"
