@@ -31,7 +31,7 @@ def to_distro(distro):
         boot_wim=m.get("winpe_boot_wim", "sources/boot.wim"), boot_index=int(m.get("winpe_boot_index", 1)),
         install_image=m.get("winpe_install", "sources/install.wim"),
         build=int(m["winpe_build"]) if str(m.get("winpe_build", "")).isdigit() else None,
-        winload=m.get("winpe_winload", WinDistro.winload))
+        winload=m.get("winpe_winload", WinDistro.winload), meta={k: str(v) for k, v in m.items()})
 
 
 def to_profile(profile):

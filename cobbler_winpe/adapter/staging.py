@@ -2,11 +2,12 @@
 import fcntl
 import logging
 import os
+import shutil
 from contextlib import contextmanager
 
-from cobbler_winpe.adapter import items
+from cobbler_winpe.adapter import items, winpe
 from cobbler_winpe.errors import MediaError, WinpeError
-from cobbler_winpe.gen import layout, staging
+from cobbler_winpe.gen import layout, staging, startnet
 
 LOG = logging.getLogger("cobbler_winpe")
 
@@ -38,22 +39,26 @@ def media_file(distro, relpath):
     return current
 
 
-def plan_distro(distro, profiles, cfg):
+def plan_distro(distro, profiles, server, cfg, password):
     cache = os.path.join(cfg.cache_dir, distro.name)
     if not os.path.isdir(cache):
         raise MediaError(cache, "boot files of distro %s are not cached" % distro.name,
                          "re-import the media with `cobbler import`")
-    sdi = os.path.join(cache, "boot.sdi")
-    return staging.distro_plan(distro, profiles, cache, sdi, media_file(distro, distro.boot_wim), cfg)
+    wim = winpe.winpe_wim(distro, media_file(distro, distro.boot_wim), cache, server, cfg, password)
+    plan = staging.distro_plan(distro, profiles, cache, os.path.join(cache, "boot.sdi"), wim, cfg)
+    for profile in profiles:
+        files = startnet.winpe_files(distro, server, cfg, password, profile)
+        plan.update(staging.winpe_files_plan(distro.name, profile.name, files))
+    return plan
 
 
-def full_plan(distros, profiles, cfg):
+def full_plan(distros, profiles, server, cfg, password):
     """The plan of every Windows distro that can be planned; a broken one is logged and keeps its old files."""
     plan, broken = {}, []
     for distro in distros:
         mine = [p for p in profiles if p.distro == distro.name]
         try:
-            plan.update(plan_distro(distro, mine, cfg))
+            plan.update(plan_distro(distro, mine, server, cfg, password))
         except WinpeError as err:
             LOG.error("cobbler-winpe: skipping distro %s: %s", distro.name, err)
             broken.append(layout.distro_dir(distro.name))
@@ -61,15 +66,28 @@ def full_plan(distros, profiles, cfg):
 
 
 def stage(api, cfg):
-    """Bring both trees to the full plan; folders of broken distros are left as they were."""
-    distros, profiles, _systems = items.windows_inventory(api)
+    """Bring both trees to the full plan (folders of broken distros are left as they were), then the
+    service files (Samba, TFTP remap, DHCP)."""
+    distros, profiles, systems = items.windows_inventory(api)
     server = items.server_of(api, cfg)
-    plan, broken = full_plan(distros, profiles, cfg)
     with locked(cfg):
+        password = winpe.smb_password(cfg)
+        plan, broken = full_plan(distros, profiles, server, cfg, password)
         for root in (server.tftproot, server.webdir):
             scope = [d for d in staging.owned_dirs(root) if d not in broken]
             changed, removed = staging.apply_plan(root, plan, scope)
             LOG.info("cobbler-winpe: %s: %d files changed, %d removed", root, len(changed), len(removed))
+        winpe.write_service_files(distros, profiles, systems, server, cfg)
+        prune_cache(cfg, {d.name for d in distros})
+
+
+def prune_cache(cfg, keep):
+    """Drop the cached boot files of distros Cobbler no longer has (the cache holds one folder per distro)."""
+    for name in os.listdir(cfg.cache_dir):
+        path = os.path.join(cfg.cache_dir, name)
+        if name not in keep and os.path.isdir(path) and os.path.exists(os.path.join(path, "boot.sdi")):
+            shutil.rmtree(path, ignore_errors=True)
+            LOG.info("cobbler-winpe: removed the cached boot files of %s", name)
 
 
 def sync_post(api, args, cfg):

@@ -20,6 +20,39 @@ def bcd_file(distro_name, profile_name, firmware):
     return posixpath.join(distro_dir(distro_name), "bcd", profile_name + suffix)
 
 
+def winpe_file(distro_name, profile_name, name):
+    """A WinPE start file of one profile (startnet.cmd, winpeshl.ini, ...) that wimboot injects at boot."""
+    return posixpath.join(distro_dir(distro_name), "winpe", profile_name, name)
+
+
 def windows_path(relpath):
     r"""A tftproot-relative path as the Windows boot manager asks for it: \images\win10\boot.wim."""
     return "\\" + relpath.strip("/").replace("/", "\\")
+
+
+# ---- boot-chain files (names used by gen/menus.py) ----------------------------------------------
+
+WIMBOOT = "winpe/wimboot"             # the admin's wimboot, relative to webdir (served over HTTP)
+IPXE_EFI = "winpe/ipxe/snponly.efi"   # Debian's iPXE for UEFI clients, relative to tftproot
+IPXE_BIOS = "winpe/ipxe/undionly.kpxe"  # Debian's iPXE for BIOS clients, relative to tftproot
+NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}   # the first Windows loader per firmware
+
+
+def nbp_file(distro_name, firmware):
+    """The Windows network boot program of a distro for one firmware, relative to tftproot."""
+    return distro_file(distro_name, NBP[firmware])
+
+
+def ipxe_script_file(distro_name, owner_name):
+    """The iPXE script of a profile or system (OWNER) of a distro, relative to tftproot and webdir."""
+    return posixpath.join(distro_dir(distro_name), "ipxe", owner_name + ".ipxe")
+
+
+def wimboot_bcd_file(distro_name):
+    r"""The BCD handed to wimboot: it must name wimboot's virtual disk paths (\sources\boot.wim, \boot\boot.sdi)."""
+    return posixpath.join(distro_dir(distro_name), "wimboot", "BCD")
+
+
+def inject_file(distro_name, owner_name, name):
+    """A file wimboot injects into WinPE (startnet.cmd, winpeshl.ini, unattend.xml) for a profile or system."""
+    return posixpath.join(distro_dir(distro_name), "inject", owner_name, name)

@@ -23,7 +23,7 @@ BOOT_IMAGE_FILES = (
     ("PXE", "wdsnbp.com", "wdsnbp.com"),
     ("PXE", "abortpxe.com", "abortpxe.com"),
     ("EFI", "bootmgfw.efi", "bootmgfw.efi"),
-    ("EFI", "bootmgfw_EX.efi", "bootmgfw_EX.efi"),
+    ("EFI", "bootmgfw_EX.efi", "bootmgfw_ex.efi"),
 )
 MUI_NAMES = ("bootmgr.exe.mui", "bootmgfw.efi.mui")
 
@@ -56,10 +56,10 @@ def boot_image_plan(distro_name, cache_root, cache_index):
         parts = rel.split("/")
         if len(parts) == 5 and parts[-1].lower() in MUI_NAMES and low.startswith(("windows/boot/pxe/",
                                                                                    "windows/boot/efi/")):
-            plan[layout.distro_file(distro_name, "%s/%s" % (parts[3], parts[4]))] = Source(
+            plan[layout.distro_file(distro_name, "%s/%s" % (parts[3], parts[4].lower()))] = Source(
                 path=os.path.join(cache_root, rel))
         elif len(parts) == 4 and low.startswith("windows/boot/fonts/"):
-            plan[layout.distro_file(distro_name, "fonts/" + parts[3])] = Source(path=os.path.join(cache_root, rel))
+            plan[layout.distro_file(distro_name, "fonts/" + parts[3].lower())] = Source(path=os.path.join(cache_root, rel))
     return plan
 
 
@@ -67,6 +67,12 @@ def media_plan(distro, boot_sdi_path, boot_wim_path):
     """The two files taken from the media itself: boot.sdi and boot.wim (linked, never copied twice)."""
     return {layout.distro_file(distro.name, "boot.sdi"): Source(path=boot_sdi_path),
             layout.distro_file(distro.name, "boot.wim"): Source(path=boot_wim_path)}
+
+
+def winpe_files_plan(distro_name, profile_name, files):
+    """WinPE start files of one profile, for wimboot to inject at boot: images/<distro>/winpe/<profile>/<name>."""
+    return {layout.winpe_file(distro_name, profile_name, name): Source(data=text.encode("utf-8"))
+            for name, text in files.items()}
 
 
 def marker_plan(distro_name):
@@ -150,6 +156,8 @@ def apply_plan(root, plan, scope=None):
 
 # BCD stores carry a fixed timestamp so that an unchanged inventory stages byte-identical files.
 BCD_TIMESTAMP = 132223104000000000   # 2020-01-01T00:00:00Z as a FILETIME
+# startnet.cmd reads the profile back from SystemStartOptions (see gen/startnet.py :profile_from_bcd)
+PROFILE_OPTION = "COBBLER_PROFILE:"
 LOADER_EXT = {"bios": ".exe", "uefi": ".efi"}
 FIRMWARE_NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}
 
@@ -173,7 +181,7 @@ def bcd_plan(distro, profiles, settings, firmwares):
                 tftp_blocksize=settings.get("tftp_blocksize") or None,
                 tftp_windowsize=settings.get("tftp_windowsize") or None,
                 tftp_varwindow=bool(settings.get("tftp_varwindow")), fontpath=fonts,
-                loadoptions="COBBLER_PROFILE=" + profile.name, timestamp=BCD_TIMESTAMP)
+                loadoptions=PROFILE_OPTION + profile.name, timestamp=BCD_TIMESTAMP)
             plan[layout.bcd_file(distro.name, profile.name, firmware)] = Source(data=data)
     return plan
 

@@ -86,6 +86,7 @@ goto map_source
 :map_data
 net use {data}: /delete /y >nul 2>&1
 net use {data}: "!WINPE_DATA!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1 || goto fail_data
+if "!WINPE_PROFILE!"=="-" call :profile_from_bcd
 set "WINPE_FW=bios"
 wpeutil UpdateBootInfo >nul 2>&1
 for /f "tokens=3" %%a in ('reg query HKLM\System\CurrentControlSet\Control /v PEFirmwareType 2^>nul') do if "%%a"=="0x2" set "WINPE_FW=uefi"
@@ -117,6 +118,18 @@ goto nopxe
 :reboot
 echo cobbler-winpe: setup finished its WinPE phase; rebooting
 wpeutil reboot
+exit /b 0
+
+:profile_from_bcd
+rem The BCD entry's loadoptions carry COBBLER_PROFILE:<name>; Windows shows them in SystemStartOptions.
+for /f "tokens=2,*" %%a in ('reg query HKLM\System\CurrentControlSet\Control /v SystemStartOptions 2^>nul') do set "WINPE_OPTS=%%b"
+if not defined WINPE_OPTS exit /b 0
+for %%o in (!WINPE_OPTS!) do call :profile_token "%%o"
+exit /b 0
+
+:profile_token
+set "WINPE_O=%~1"
+if /i "!WINPE_O:~0,16!"=="COBBLER_PROFILE:" set "WINPE_PROFILE=!WINPE_O:~16!"
 exit /b 0
 
 :try_mac

@@ -275,10 +275,16 @@ class IsoMedia(Media):
         super().__init__(path)
         import pycdlib  # a dependency of the package; imported here so trees work without it
         self._iso = pycdlib.PyCdlib()
+        # Unbuffered: pycdlib seeks before every read, so read-ahead would only multiply the bytes read.
         try:
-            self._iso.open(path)
+            self._fp = open(path, "rb", buffering=0)
+        except OSError as err:
+            raise MediaError(path, "cannot read (%s)" % err.strerror) from None
+        try:
+            self._iso.open_fp(self._fp)
         except Exception as err:  # pycdlib raises several types on garbage, all mean "not an ISO"
             self._iso = None
+            self._fp.close()
             raise MediaError(path, "not a readable ISO 9660/UDF image (%s)" % _short(err),
                              "check the file is a complete Windows ISO") from None
         self._check_size()
@@ -363,11 +369,12 @@ class IsoMedia(Media):
 
     def close(self):
         super().close()
-        if self._iso is not None:
-            try:
+        try:
+            if self._iso is not None:
                 self._iso.close()
-            finally:
-                self._iso = None
+        finally:
+            self._iso = None
+            self._fp.close()
 
 
 class _IsoFile(io.RawIOBase):

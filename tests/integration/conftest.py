@@ -48,20 +48,32 @@ def install_plugin(bed):
     return bed
 
 
+# The plugin's configuration on the bed: every file it writes stays inside the trees the bed owns.
+BED_CONFIG_PATH = pathlib.Path("/etc/cobbler/winpe.yaml")
+BED_CONFIG = """smb_include: /etc/cobbler/winpe/smb-winpe.conf
+tftpd_rules: /etc/cobbler/winpe/tftpd.rules
+dhcp_snippets_dir: /etc/cobbler/winpe
+smb_password_file: /etc/cobbler/winpe/smb.secret
+"""
+
+
+def write_bed_config(extra=""):
+    BED_CONFIG_PATH.write_text(BED_CONFIG + extra)
+
+
 @pytest.fixture(scope="session")
 def winpe_bed(cobbler_bed):
     """The session bed with cobbler-winpe installed (hooks loaded by a cobblerd restart)."""
+    write_bed_config()
     install_plugin(cobbler_bed)
     yield cobbler_bed
 
 
 @pytest.fixture
 def clean_winpe_bed(winpe_bed):
-    """The plugin bed emptied of items, with the plugin's default configuration."""
+    """The plugin bed emptied of items, with the bed's plugin configuration."""
     winpe_bed.reset()
-    config = pathlib.Path("/etc/cobbler/winpe.yaml")
-    if config.exists():
-        config.unlink()
+    write_bed_config()
     return winpe_bed
 
 

@@ -145,3 +145,11 @@ def test_not_boot_media(tmp_path):
                    stdout=subprocess.DEVNULL)
     with pytest.raises(MediaError, match="neither"):
         ex.extract_boot_files(wim, 1, str(tmp_path / "d"))
+
+
+def test_extract_from_split_wim_uses_all_parts(samples, tmp_path):
+    media = samples("server2019")
+    written = ex.extract_files(media.installs[""], 3, ["WINDOWS/EDITION.TXT", "windows/system32/filler.bin"],
+                               str(tmp_path))
+    assert _read(tmp_path, written[0]) == media.spec.distros[0].editions[2].name.encode()
+    assert os.path.getsize(tmp_path / written[1]) == 1200 * 1024   # its data lies in a later part

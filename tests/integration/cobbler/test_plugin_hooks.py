@@ -45,13 +45,14 @@ def test_sync_post_hook_runs_and_logs(clean_winpe_bed, tmp_path):
 def test_failing_plugin_does_not_abort_linux_sync(clean_winpe_bed, tmp_path):
     bed = clean_winpe_bed
     add_linux(bed, tmp_path, "still-linux")
+    saved = CONFIG.read_text()
     CONFIG.write_text("no_such_key: 1\n")
     try:
         before = bed.log_text()
         out = run_ok(bed, "sync")
         log = new_log(bed, before)
     finally:
-        CONFIG.unlink()
+        CONFIG.write_text(saved)
     assert "TASK COMPLETE" in out
     assert "cobbler-winpe sync/post: /etc/cobbler/winpe.yaml: unknown key no_such_key" in log
     assert "LABEL still-linux-p" in (bed.tftproot / "pxelinux.cfg" / "default").read_text()

@@ -2,6 +2,7 @@
 import hashlib
 import os
 import pathlib
+import subprocess
 
 import pytest
 
@@ -132,4 +133,32 @@ def test_removing_a_distro_leaves_no_residue(imported):
     run_ok(bed, "sync")
     for root in (bed.tftproot, bed.webdir):
         assert not (pathlib.Path(root) / "images" / "dual-i386").exists()
+    assert not pathlib.Path("/var/lib/cobbler/winpe/dual-i386").exists()
+    assert "dual-i386" not in pathlib.Path("/etc/cobbler/winpe/smb-winpe.conf").read_text()
     assert "dual-i386" not in (pathlib.Path(bed.tftproot) / "pxelinux.cfg" / "default").read_text()
+
+
+def test_staged_boot_wim_carries_the_start_files(imported):
+    bed = imported[0]
+    wim = pathlib.Path(bed.tftproot) / "images" / "win10-x86_64" / "boot.wim"
+    listing = subprocess.run(["wimlib-imagex", "dir", str(wim), "2"], capture_output=True, text=True, check=True)
+    names = {line.strip().lower() for line in listing.stdout.splitlines()}
+    for name in ("startnet.cmd", "winpeshl.ini", "cobbler-get.vbs"):
+        assert "/windows/system32/" + name in names
+    extracted = subprocess.run(["wimlib-imagex", "extract", str(wim), "2", "/Windows/System32/startnet.cmd",
+                                "--to-stdout"], capture_output=True, check=True).stdout.decode()
+    assert "\\\\127.0.0.1\\winpe-win10-x86_64" in extracted.replace("\\", "\\\\") or \
+        "\\127.0.0.1\\winpe-win10-x86_64" in extracted
+    secret = pathlib.Path("/etc/cobbler/winpe/smb.secret").read_text().strip()
+    assert secret and secret not in bed.log_text()
+
+
+def test_service_files_follow_the_inventory(imported):
+    smb = pathlib.Path("/etc/cobbler/winpe/smb-winpe.conf").read_text()
+    assert "[winpe-win10-x86_64]" in smb and "[winpe]" in smb
+    rules = pathlib.Path("/etc/cobbler/winpe/tftpd.rules").read_text()
+    assert "images/win10-x86_64/" in rules
+    data = pathlib.Path("/var/lib/cobbler/winpe/smb/profiles/win10-x86_64-pro/unattend-bios.xml").read_text()
+    assert "<MetaData" in data or "ImageInstall" in data
+    for name in ("startnet.cmd", "winpeshl.ini"):
+        assert (pathlib.Path(imported[0].webdir) / "images/win10-x86_64/winpe/win10-x86_64-pro" / name).is_file()

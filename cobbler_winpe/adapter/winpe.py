@@ -1,0 +1,100 @@
+"""Sync-time files beyond the boot trees: the per-distro WinPE image, Samba include and data share, TFTP remap
+rules and DHCP snippets, all from the generators in cobbler_winpe.gen."""
+import hashlib
+import logging
+import os
+import secrets
+import shutil
+
+from cobbler_winpe import config as winpe_config
+from cobbler_winpe.fsutil import write_atomic
+from cobbler_winpe.gen import dhcp, remap, samba, startnet
+from cobbler_winpe.resources import data_dir
+from cobbler_winpe.wim import extract
+
+LOG = logging.getLogger("cobbler_winpe")
+WINPE_WIM = "winpe.wim"          # cache/<distro>/winpe.wim: boot.wim with the start files, made once per change
+SYSTEM32 = "Windows/System32/"
+
+
+def smb_password(cfg):
+    """The read-only account's password: from its file, created (mode 0600) on first use. Never logged."""
+    if cfg.smb_guest:
+        return None
+    password = winpe_config.read_secret(cfg.smb_password_file)
+    if password:
+        return password
+    password = secrets.token_urlsafe(18)
+    write_atomic(cfg.smb_password_file, password + "\n", mode=0o600)
+    LOG.info("cobbler-winpe: created the Samba password file %s; create the account with "
+             "`cobbler-winpe smb-account`", cfg.smb_password_file)
+    return password
+
+
+def template_dirs(cfg, snippet_dir="/var/lib/cobbler/snippets"):
+    """Answer-file templates: the admin's overrides in Cobbler's snippet folder first, then the shipped ones."""
+    return [os.path.join(snippet_dir, "windows"), os.path.join(data_dir("snippets"), "windows")]
+
+
+def clone(source, dest):
+    """Copy SOURCE to DEST sharing blocks when the file system can (reflink), else a plain copy."""
+    try:
+        import fcntl
+        with open(source, "rb") as src, open(dest, "wb") as dst:
+            fcntl.ioctl(dst.fileno(), 0x40049409, src.fileno())   # FICLONE
+        return
+    except OSError:
+        pass
+    shutil.copyfile(source, dest)
+
+
+def winpe_wim(distro, boot_wim, cache, server, cfg, password):
+    """cache/WINPE_WIM: the distro's boot.wim with startnet.cmd, winpeshl.ini and the HTTP helper inside.
+
+    Rebuilt only when the start files or the media's boot.wim change (a digest sits beside it)."""
+    files = startnet.winpe_files(distro, server, cfg, password)
+    stat = os.stat(boot_wim)
+    digest = hashlib.sha256(repr((sorted(files.items()), stat.st_size, stat.st_mtime_ns,
+                                  distro.boot_index)).encode()).hexdigest()
+    target, stamp = os.path.join(cache, WINPE_WIM), os.path.join(cache, WINPE_WIM + ".sha256")
+    if os.path.exists(target) and winpe_config.read_secret(stamp) == digest:
+        return target
+    work = os.path.join(cache, ".winpe-work")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    try:
+        clone(boot_wim, os.path.join(work, WINPE_WIM))
+        for name, text in files.items():
+            write_atomic(os.path.join(work, name), text)
+        extract.update_files(os.path.join(work, WINPE_WIM), distro.boot_index,
+                             {SYSTEM32 + name: os.path.join(work, name) for name in files})
+        os.replace(os.path.join(work, WINPE_WIM), target)
+        write_atomic(stamp, digest + "\n")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    LOG.info("cobbler-winpe: %s: WinPE image updated with its start files", distro.name)
+    return target
+
+
+def sync_folder(root, files):
+    """Make ROOT hold exactly FILES ({relpath: text}); the plugin owns ROOT entirely."""
+    for rel, text in files.items():
+        write_atomic(os.path.join(root, rel), text)
+    for folder, _dirs, names in os.walk(root, topdown=False):
+        for name in names:
+            rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            if rel not in files:
+                os.unlink(os.path.join(folder, name))
+        if folder != root and not os.listdir(folder):
+            os.rmdir(folder)
+
+
+def write_service_files(distros, profiles, systems, server, cfg):
+    """Samba include and data share, tftpd remap rules, ISC dhcpd and dnsmasq snippets."""
+    write_atomic(cfg.smb_include, samba.render_smb_include(distros, server, cfg))
+    files = startnet.data_tree(distros, profiles, systems, server, template_dirs(cfg), cfg)
+    sync_folder(samba.data_dir(cfg), files)
+    write_atomic(cfg.tftpd_rules, remap.render_tftpd_remap(distros))
+    hosts = dhcp.windows_hosts(systems, profiles, distros)
+    write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dhcpd-winpe.conf"), dhcp.render_isc_dhcpd(hosts, server))
+    write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dnsmasq-winpe.conf"), dhcp.render_dnsmasq(hosts, server))

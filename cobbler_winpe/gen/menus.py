@@ -1,0 +1,152 @@
+"""Boot menu text for Windows profiles: pxelinux entries (pxechn + option 252), GRUB entries and iPXE scripts.
+
+Pure functions from the model (gen/model.py) to text; paths come from gen/layout.py.  The chains they encode and
+why are in docs/boot-chains.md.  Every name that reaches the text is checked by safe_name() and refused (InputError)
+unless it is plain letters, digits, '.', '_' and '-': no quoting rule is shared by pxelinux, GRUB, iPXE and DHCP
+option strings, so refusing is the only escape that holds in all four.
+"""
+import re
+
+from cobbler_winpe.errors import InputError
+from cobbler_winpe.gen import layout, values
+
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+MAX_TITLE = 80
+TITLE_FORBIDDEN = "'\"$\\`{};&|<>#"
+DHCP_OPTION_MAX = 255
+WIMBOOT_FILES = (("bootmgr", "bootmgr.exe"), ("BCD", None), ("boot.sdi", "boot.sdi"), ("boot.wim", "boot.wim"))
+
+
+def safe_name(what, name):
+    """NAME if it can go verbatim into every menu language and path; else InputError."""
+    name = values.text(what, name, 100)
+    if not SAFE_NAME.fullmatch(name) or ".." in name:
+        raise InputError("%s %r" % (what, name),
+                         "only letters, digits, '.', '_' and '-' (not first, no '..') can appear in boot menus",
+                         "rename it")
+    return name
+
+
+def menu_title(profile, title=None):
+    """The text shown for a profile: TITLE (e.g. its edition) if given, else its name.
+
+    One line, no control characters, and none of the characters pxelinux, GRUB ('...') or iPXE (${...}) would
+    read as syntax: TITLE_FORBIDDEN is refused.
+    """
+    return values.text("menu title of profile %s" % profile.name, title or profile.name, MAX_TITLE,
+                       forbidden=TITLE_FORBIDDEN)
+
+
+def bcd_option(distro, profile, firmware):
+    r"""The DHCP option 252 value naming the profile's BCD for FIRMWARE: \images\<distro>\bcd\<profile>[.uefi]."""
+    value = layout.windows_path(layout.bcd_file(safe_name("distro", distro.name),
+                                                safe_name("profile", profile.name), firmware))
+    if len(value) > DHCP_OPTION_MAX:
+        raise InputError("BCD path %s" % value, "longer than a DHCP option (255 bytes)", "use shorter names")
+    return value
+
+
+# ---- pxelinux (BIOS) ------------------------------------------------------------------------------
+
+def pxelinux_entry(distro, profile, title=None):
+    """A pxelinux LABEL that chains the distro's pxeboot.n12 with option 252 = the profile's BIOS BCD.
+
+    pxechn.c32 -W writes the option (and the chained file's path as boot file) into the cached DHCP_ACK and
+    CACHED_REPLY that pxeboot.n12/bootmgr.exe read, so several distros boot side by side unpatched.
+    """
+    label = safe_name("profile", profile.name)
+    nbp = layout.nbp_file(safe_name("distro", distro.name), "bios")
+    return ("LABEL %s\n"
+            "\tMENU LABEL %s\n"
+            "\tCOM32 pxechn.c32\n"
+            "\tAPPEND %s -W -o 252.s=%s\n") % (label, menu_title(profile, title), nbp,
+                                              bcd_option(distro, profile, "bios"))
+
+
+def pxelinux_system_config(distro, profile, system, title=None):
+    """A per-system pxelinux config (pxelinux.cfg/01-<mac>): boots the profile at once, or locally if netboot is off."""
+    name = safe_name("system", system.name)
+    label = safe_name("profile", profile.name)
+    if not system.netboot_enabled:
+        return "DEFAULT local\nPROMPT 0\nTIMEOUT 0\nTOTALTIMEOUT 0\nLABEL local\n\tLOCALBOOT -1\n"
+    return ("DEFAULT %s\nPROMPT 0\nTIMEOUT 1\nONTIMEOUT %s\n# system %s\n" % (label, label, name)
+            + pxelinux_entry(distro, profile, title))
+
+
+# ---- GRUB (UEFI) ----------------------------------------------------------------------------------
+
+def grub_entry(distro, profile, title=None):
+    """A GRUB menuentry for a Windows profile that explains where it boots instead of failing silently.
+
+    Measured (docs/boot-chains.md): after GRUB 2.06's network stack has opened the NIC, neither bootmgfw.efi (no
+    PXE base code) nor iPXE (snponly.efi: "No more network devices"; ipxe.efi hangs) can use the network, so GRUB
+    cannot hand a UEFI client over.  UEFI clients reach Windows through iPXE started by DHCP instead.
+    """
+    label = safe_name("profile", profile.name)
+    safe_name("distro", distro.name)
+    return ("menuentry '%s (Windows: UEFI boots it through iPXE)' --class windows --class os --id '%s' {\n"
+            "  echo 'Windows profile %s cannot start from GRUB: GRUB keeps the network card.'\n"
+            "  echo 'Give this client the DHCP boot file %s (see cobbler-winpe boot-chains doc).'\n"
+            "  sleep --interruptible 15\n"
+            "}\n") % (menu_title(profile, title), label, label, layout.IPXE_EFI)
+
+
+# ---- iPXE -----------------------------------------------------------------------------------------
+
+def http_url(server, relpath):
+    """The URL of a webdir-relative file on the Cobbler server: http://host[:port]/cobbler/<relpath>."""
+    host = values.host("server address", server.address)
+    port = server.http_port
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise InputError("server http_port %r" % (port,), "not a TCP port", "use 1-65535")
+    netloc = host if port == 80 else "%s:%d" % (host, port)
+    return "http://%s/cobbler/%s" % (netloc, relpath)
+
+
+def ipxe_chain_lines(distro, profile):
+    r"""iPXE commands that start the distro's own loader over TFTP with option 252 set to the profile's BCD.
+
+    pcbios clients chain pxeboot.n12 with the BIOS BCD, efi clients bootmgfw.efi with the UEFI BCD; iPXE puts
+    252 and the boot file into the DHCP packets its PXE stack (BIOS) / PXE base code protocol (EFI) hands over.
+    """
+    nbp = {fw: layout.nbp_file(safe_name("distro", distro.name), fw) for fw in ("bios", "uefi")}
+    bcd = {fw: bcd_option(distro, profile, fw) for fw in ("bios", "uefi")}
+    return ["iseq ${platform} efi && set winpe-nbp %s || set winpe-nbp %s" % (nbp["uefi"], nbp["bios"]),
+            "iseq ${platform} efi && set 252:string %s || set 252:string %s" % (bcd["uefi"], bcd["bios"]),
+            "set netX.dhcp/filename ${winpe-nbp}",
+            "chain tftp://${next-server}/${winpe-nbp}"]
+
+
+def wimboot_files(distro, owner_name, inject=()):
+    """(name, webdir-relative path) of every file wimboot is handed, in order: loaders, BCD, RAM disk, injected."""
+    dname = safe_name("distro", distro.name)
+    owner = safe_name("profile or system", owner_name)
+    files = [(name, layout.distro_file(dname, staged) if staged else layout.wimboot_bcd_file(dname))
+             for name, staged in WIMBOOT_FILES]
+    for name in inject:
+        files.append((safe_name("injected file", name), layout.inject_file(dname, owner, name)))
+    return files
+
+
+def ipxe_wimboot_lines(server, distro, owner_name, inject=()):
+    """iPXE commands that boot WinPE through wimboot over HTTP: kernel wimboot, one initrd -n per file, boot."""
+    lines = ["kernel %s" % http_url(server, layout.WIMBOOT)]
+    for name, relpath in wimboot_files(distro, owner_name, inject):
+        lines.append("initrd -n %s %s" % (name, http_url(server, relpath)))
+    return lines + ["boot"]
+
+
+def ipxe_script(lines):
+    """A standalone iPXE script (what Cobbler serves for a system, or a profile's script file)."""
+    return "#!ipxe\n" + "\n".join(lines) + "\n"
+
+
+def ipxe_menu_entry(profile, lines):
+    """The labelled section of Cobbler's iPXE menu (ipxe/default.ipxe) for a profile; ends in a return to the menu."""
+    label = safe_name("profile", profile.name)
+    return ":%s\n%s\ngoto Cobbler\n" % (label, "\n".join(lines))
+
+
+def ipxe_menu_item(profile, title=None):
+    """The `item` line announcing a profile in Cobbler's iPXE menu."""
+    return "item %s %s" % (safe_name("profile", profile.name), menu_title(profile, title))
