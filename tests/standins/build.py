@@ -37,6 +37,7 @@ def _run(argv, cwd):
 def build_nbp(marker, out_path):
     """Assemble the BIOS NBP stand-in that names itself `marker`; returns out_path."""
     _check_marker(marker)
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     _run(["nasm", "-f", "bin", '-DMARKER="%s"' % marker, "-o", out_path, NBP_SOURCE],
          cwd=os.path.dirname(out_path) or ".")
     return out_path
@@ -46,6 +47,7 @@ def build_efi(marker, out_path, workdir):
     """Compile and link the EFI stand-in that names itself `marker` (objects go to workdir); returns out_path."""
     _check_marker(marker)
     os.makedirs(workdir, exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     obj = os.path.join(workdir, marker + ".o")
     shared = os.path.join(workdir, marker + ".so")
     includes = ["-I" + path for path in EFI_INCLUDES]
