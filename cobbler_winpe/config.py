@@ -1,9 +1,12 @@
 """The plugin's own configuration file (/etc/cobbler/winpe.yaml): defaults, loading and validation."""
+import logging
 import os
+import secrets
 
 import yaml
 
 from cobbler_winpe.errors import InputError
+from cobbler_winpe.fsutil import write_atomic
 
 DEFAULT_PATH = "/etc/cobbler/winpe.yaml"
 ENV_PATH = "COBBLER_WINPE_CONFIG"
@@ -99,3 +102,20 @@ def read_secret(path):
             return handle.readline().rstrip("\r\n") or None
     except FileNotFoundError:
         return None
+
+
+def smb_password(cfg):
+    """The read-only Samba account's password: from its file, created (mode 0600) on first use; never logged.
+
+    None in guest mode."""
+    if cfg.smb_guest:
+        return None
+    password = read_secret(cfg.smb_password_file)
+    if password:
+        return password
+    password = secrets.token_urlsafe(18)
+    write_atomic(cfg.smb_password_file, password + "\n", mode=0o600)
+    logging.getLogger("cobbler_winpe").info(
+        "cobbler-winpe: created the Samba password file %s; create the account with `cobbler-winpe smb-account`",
+        cfg.smb_password_file)
+    return password

@@ -5,6 +5,7 @@ import os
 import shutil
 from contextlib import contextmanager
 
+from cobbler_winpe import config as winpe_config
 from cobbler_winpe.adapter import items, winpe
 from cobbler_winpe.errors import MediaError, WinpeError
 from cobbler_winpe.gen import layout, staging, startnet
@@ -71,7 +72,7 @@ def stage(api, cfg):
     distros, profiles, systems = items.windows_inventory(api)
     server = items.server_of(api, cfg)
     with locked(cfg):
-        password = winpe.smb_password(cfg)
+        password = winpe_config.smb_password(cfg)
         plan, broken = full_plan(distros, profiles, server, cfg, password)
         for root in (server.tftproot, server.webdir):
             scope = [d for d in staging.owned_dirs(root) if d not in broken]

@@ -3,7 +3,6 @@ rules and DHCP snippets, all from the generators in cobbler_winpe.gen."""
 import hashlib
 import logging
 import os
-import secrets
 import shutil
 
 from cobbler_winpe import config as winpe_config
@@ -15,20 +14,6 @@ from cobbler_winpe.wim import extract
 LOG = logging.getLogger("cobbler_winpe")
 WINPE_WIM = "winpe.wim"          # cache/<distro>/winpe.wim: boot.wim with the start files, made once per change
 SYSTEM32 = "Windows/System32/"
-
-
-def smb_password(cfg):
-    """The read-only account's password: from its file, created (mode 0600) on first use. Never logged."""
-    if cfg.smb_guest:
-        return None
-    password = winpe_config.read_secret(cfg.smb_password_file)
-    if password:
-        return password
-    password = secrets.token_urlsafe(18)
-    write_atomic(cfg.smb_password_file, password + "\n", mode=0o600)
-    LOG.info("cobbler-winpe: created the Samba password file %s; create the account with "
-             "`cobbler-winpe smb-account`", cfg.smb_password_file)
-    return password
 
 
 def template_dirs(cfg, snippet_dir="/var/lib/cobbler/snippets"):

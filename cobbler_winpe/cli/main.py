@@ -11,6 +11,7 @@ from cobbler_winpe.errors import WinpeError
 SUBCOMMAND_MODULES = (
     "hooks",
     "check",
+    "smb",
     "bcd",
     "inspect",
 )

@@ -13,7 +13,6 @@ from cobbler_winpe.gen import layout, values
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 MAX_TITLE = 80
 TITLE_FORBIDDEN = "'\"$\\`{};&|<>#"
-DHCP_OPTION_MAX = 255
 WIMBOOT_FILES = (("bootmgr", "bootmgr.exe"), ("BCD", None), ("boot.sdi", "boot.sdi"), ("boot.wim", "boot.wim"))
 
 
@@ -38,12 +37,12 @@ def menu_title(profile, title=None):
 
 
 def bcd_option(distro, profile, firmware):
-    r"""The DHCP option 252 value naming the profile's BCD for FIRMWARE: \images\<distro>\bcd\<profile>[.uefi]."""
-    value = layout.windows_path(layout.bcd_file(safe_name("distro", distro.name),
-                                                safe_name("profile", profile.name), firmware))
-    if len(value) > DHCP_OPTION_MAX:
-        raise InputError("BCD path %s" % value, "longer than a DHCP option (255 bytes)", "use shorter names")
-    return value
+    r"""The DHCP option 252 value naming the profile's BCD for FIRMWARE: \images\<distro>\bcd\<profile>[.uefi].
+
+    Names are at most 100 characters, so the value stays within a DHCP option's 255 bytes.
+    """
+    return layout.windows_path(layout.bcd_file(safe_name("distro", distro.name),
+                                               safe_name("profile", profile.name), firmware))
 
 
 # ---- pxelinux (BIOS) ------------------------------------------------------------------------------

@@ -148,6 +148,7 @@ def extract_files(wim_path, index, paths, dest, missing_ok=False):
 
     Returns the '/'-separated stored paths written, relative to dest.
     """
+    index = checked_index(wim_path, index)
     listing = list_wim(wim_path, index)
     stored = _resolve(listing, paths, missing_ok, "%s image %s" % (wim_path, index))
     return _extract_stored(wim_path, index, stored, dest) if stored else []
@@ -176,16 +177,24 @@ def _winload(listing):
     return None, ()
 
 
-def _default_index(wim_path, index):
-    if index is not None:
-        return int(index)
+def checked_index(wim_path, index):
+    """The image index to use: ``index`` checked against the WIM's image count, or its boot index if None."""
     info = read_wim_info_path(wim_path)
-    return info.boot_index or 1
+    if index is None:
+        return info.boot_index or 1
+    try:
+        index = int(index)
+    except (TypeError, ValueError):
+        index = 0
+    if not 1 <= index <= info.header.image_count:
+        raise InputError("%s image %s" % (wim_path, index),
+                         "no such image (the WIM has %d)" % info.header.image_count)
+    return index
 
 
 def extract_boot_files(wim_path, index, dest):
     """Extract the PXE/EFI boot managers, fonts and .mui files of boot.wim's image (None = its boot index)."""
-    index = _default_index(wim_path, index)
+    index = checked_index(wim_path, index)
     listing = list_wim(wim_path, index)
     files = _boot_selection(listing)
     if not files.bios and not files.uefi:
@@ -230,6 +239,7 @@ def _quote(path, what):
 
 def update_files(wim_path, index, files):
     """Add or replace files in image ``index``: {path inside the WIM: local file}. Changes the WIM in place."""
+    index = checked_index(wim_path, index)
     commands = []
     for inside, local in files.items():
         if not os.path.isfile(local):

@@ -153,3 +153,9 @@ def test_extract_from_split_wim_uses_all_parts(samples, tmp_path):
                                str(tmp_path))
     assert _read(tmp_path, written[0]) == media.spec.distros[0].editions[2].name.encode()
     assert os.path.getsize(tmp_path / written[1]) == 1200 * 1024   # its data lies in a later part
+
+
+@pytest.mark.parametrize("index", [0, 3, "x"])
+def test_bad_image_index(samples, tmp_path, index):
+    with pytest.raises(InputError, match="no such image"):
+        ex.extract_files(samples("win10-x64").boot_wims[""], index, ["setup.exe"], str(tmp_path))

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
+from cobbler_winpe.gen import layout
+
 QEMU = "qemu-system-x86_64"
 PXELINUX_DIR = "/usr/lib/PXELINUX"
 SYSLINUX_BIOS_DIR = "/usr/lib/syslinux/modules/bios"
@@ -84,6 +86,22 @@ def add_grub(root, rel="grubnetx64.efi"):
 def add_ipxe(root, name, rel=None):
     """One of Debian's iPXE binaries (snponly.efi, ipxe.efi, undionly.kpxe, ...) at REL (default: its name)."""
     return _copy(os.path.join(IPXE_DIR, name), root, rel or name)
+
+
+def place_standins(builder, root, distro_names, firmware, workdir):
+    """Replace each distro's first Windows loader in a TFTP tree (ours or one cobblerd staged) with a stand-in
+    that names itself after the distro; FIRMWARE 'bios' (pxeboot.n12) or 'uefi' (bootmgfw.efi)."""
+    for name in distro_names:
+        dest = os.path.join(root, layout.nbp_file(name, firmware))
+        if firmware == "bios":
+            builder.build_nbp(name, dest)
+        else:
+            builder.build_efi(name, dest, workdir)
+
+
+def with_serial_console(pxelinux_cfg):
+    """pxelinux config text with `SERIAL 0 115200` first, so the menu also appears on COM1."""
+    return "SERIAL 0 115200\n" + pxelinux_cfg
 
 
 # ---- HTTP server -----------------------------------------------------------------------------------

@@ -27,11 +27,12 @@ def _need(firmware, kinds=("nbp",)):
 
 def _pxelinux_default(choose):
     """A Cobbler-like pxelinux menu: a Linux entry beside the generated Windows entries; ONTIMEOUT picks CHOOSE."""
-    head = ("SERIAL 0 115200\nDEFAULT menu\nPROMPT 0\nMENU TITLE Cobbler\nTIMEOUT 30\nONTIMEOUT %s\n"
+    head = ("DEFAULT menu\nPROMPT 0\nMENU TITLE Cobbler\nTIMEOUT 30\nONTIMEOUT %s\n"
             "LABEL local\n\tMENU LABEL (local)\n\tLOCALBOOT -1\n"
             "LABEL %s\n\tMENU LABEL %s\n\tKERNEL images/%s/vmlinuz\n\tAPPEND initrd=images/%s/initrd.img\n"
             % (choose, LINUX_LABEL, LINUX_LABEL, LINUX_LABEL, LINUX_LABEL))
-    return head + "".join(menus.pxelinux_entry(d, p) for d, p in zip(DISTROS, PROFILES)) + "MENU end\n"
+    text = head + "".join(menus.pxelinux_entry(d, p) for d, p in zip(DISTROS, PROFILES)) + "MENU end\n"
+    return harness.with_serial_console(text)
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +41,7 @@ def bios_tree(tmp_path_factory):
     builder = _need("bios")
     root = str(tmp_path_factory.mktemp("tftp-bios"))
     harness.add_pxelinux(root)
-    for distro in DISTROS:
-        os.makedirs(os.path.join(root, layout.distro_dir(distro.name)))
-        builder.build_nbp(distro.name, os.path.join(root, layout.nbp_file(distro.name, "bios")))
+    harness.place_standins(builder, root, [d.name for d in DISTROS], "bios", None)
     harness.put_file(root, "pxelinux.cfg/default", _pxelinux_default(PROFILES[0].name))
     return root
 
@@ -70,7 +69,7 @@ def test_bios_menu_typed_choice_reaches_second_distro_with_its_bcd(bios_tree):
     assert "STANDIN-NBP %s" % DISTROS[0].name not in result.text
 
 
-def _ipxe_first_tree(builder, root, web, url):
+def _ipxe_first_tree(root, url):
     """UEFI clients sent to iPXE by DHCP: the firmware fetches snponly.efi, iPXE then fetches URL over HTTP.
 
     slirp gives every client the same boot file, so the URL itself is the boot file and slirp's TFTP maps it to a
@@ -84,13 +83,12 @@ def test_uefi_dhcp_ipxe_chains_bootmgfw_with_pxe_base_code_and_option_252(tmp_pa
     builder = _need("uefi", ("efi",))
     root, web = str(tmp_path / "tftp"), str(tmp_path / "web")
     distro, profile = DISTROS[1], PROFILES[1]
-    os.makedirs(os.path.join(root, layout.distro_dir(distro.name)))
-    builder.build_efi(distro.name, os.path.join(root, layout.nbp_file(distro.name, "uefi")), str(tmp_path / "b"))
+    harness.place_standins(builder, root, [distro.name], "uefi", str(tmp_path / "b"))
     script_rel = layout.ipxe_script_file(distro.name, profile.name)
     harness.put_file(web, script_rel, menus.ipxe_script(menus.ipxe_chain_lines(distro, profile)))
     with harness.HttpServer(web) as server:
         url = server.guest_url(script_rel)
-        _ipxe_first_tree(builder, root, web, url)
+        _ipxe_first_tree(root, url)
         result = harness.boot("uefi", tftp_root=root, bootfile=url, http_port=server.port, timeout=60)
         requests = server.requests
     prefix = "STANDIN-EFI %s " % distro.name
@@ -101,6 +99,20 @@ def test_uefi_dhcp_ipxe_chains_bootmgfw_with_pxe_base_code_and_option_252(tmp_pa
     assert result.lines(prefix + "pxebc=") == [prefix + "pxebc=device handles=1"]
     assert result.lines(prefix + "pkt=dhcpack") == [prefix + "pkt=dhcpack " + expected]
     assert result.lines(prefix + "pkt=pxereply") == [prefix + "pkt=pxereply " + expected]
+
+
+def test_ipxe_nic_rom_bios_chains_pxeboot_with_option_252(tmp_path):
+    builder = _need("ipxe")
+    root, web = str(tmp_path / "tftp"), str(tmp_path / "web")
+    distro, profile = DISTROS[0], PROFILES[0]
+    harness.place_standins(builder, root, [distro.name], "bios", None)
+    script_rel = layout.ipxe_script_file(distro.name, profile.name)
+    harness.put_file(web, script_rel, menus.ipxe_script(menus.ipxe_chain_lines(distro, profile)))
+    with harness.HttpServer(web) as server:
+        result = harness.boot("bios", tftp_root=root, bootfile=server.guest_url(script_rel), http_port=server.port,
+                              timeout=40)
+        assert server.requests == [("GET", "/" + script_rel, 200)]
+    _assert_nbp_saw(result, distro, profile)
 
 
 def test_uefi_grub_cannot_hand_the_nic_to_ipxe(tmp_path):
@@ -147,7 +159,7 @@ def _wimboot_run(tmp_path, firmware, builder_kind):
         harness.put_file(web, script_rel, menus.ipxe_script(menus.ipxe_wimboot_lines(srv, distro, profile.name, INJECT)))
         url = server.guest_url(script_rel)
         if firmware == "uefi":
-            _ipxe_first_tree(builder, root, web, url)
+            _ipxe_first_tree(root, url)
         result = harness.boot(firmware, tftp_root=root, bootfile=url, http_port=server.port, timeout=60)
         requests = server.requests
     expected = [("GET", "/" + script_rel, 200), ("GET", "/cobbler/" + layout.WIMBOOT, 200)]
@@ -165,6 +177,6 @@ def test_ipxe_nic_rom_wimboot_fetches_every_file_in_order(tmp_path):
 def test_ipxe_uefi_wimboot_is_handed_every_file_by_name(tmp_path):
     result, sizes = _wimboot_run(tmp_path, "uefi", "efi")
     assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
-    listed = result.lines("STANDIN-EFI wimboot file=")
-    handed = {line.split("file=")[1].split(" size=")[0]: int(line.split("size=")[1]) for line in listed}
-    assert {name: size for name, size in handed.items() if name in sizes} == sizes
+    listed = [line.split("file=")[1].split(" size=") for line in result.lines("STANDIN-EFI wimboot file=")]
+    assert [(name, int(size)) for name, size in listed[1:]] == list(sizes.items())
+    assert listed[0][0] == "wimboot"

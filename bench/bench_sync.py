@@ -1,0 +1,308 @@
+"""On-demand benchmark: no-change `cobbler sync` with 10 Windows distros, 30 profiles and 1,000 systems on the bed.
+
+Run: .venv/bin/python bench/bench_sync.py [--systems N] [--runs N] [--upstream-systems N]
+Needs root (the Cobbler test bed), wimtools, genisoimage, python3-hivex and python3-pefile (Debian; the
+upstream baseline imports them from /usr/lib/python3/dist-packages in its own process only).
+Figures:
+- the plugin's added time: median full sync (XML-RPC sync()) with the plugin on, minus the median with it off
+  (/etc/cobbler/winpe.yaml enabled: false), against Cobbler's own time; plus the plugin's stage() timed and
+  profiled (cProfile) alone in a separate process holding its own CobblerAPI over the same collections;
+- upstream 3.3.10's sync_post_wingen on the same inventory, run the same way in a separate process: distros,
+  profiles and systems get upstream's keys in memory only (never saved) and an upstream-style kernel folder
+  (pxeboot.n12, a minimal valid PE as bootmgr.exe, a template BCD, winpe.wim = the medium's boot.wim);
+- disk used per extra system: blocks below Cobbler's trees and the plugin's folders, before and after adding
+  the systems, divided by their number.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import benchlib
+
+DISTROS = 10
+PROFILES_PER_DISTRO = 3
+UPSTREAM_DIR = "/var/tmp/bench-sync-upstream"
+PLUGIN_PATHS = ("/var/lib/cobbler/winpe", "/etc/cobbler/winpe", "/etc/samba/cobbler-winpe.conf")
+COBBLER_PATHS = ("/srv/tftpboot", "/var/www/cobbler", "/var/lib/cobbler/collections")
+
+
+# ---- inventory ------------------------------------------------------------------------------------------
+
+def build_inventory(bed, work, systems):
+    """10 imported distros (3 edition profiles each) and SYSTEMS systems spread over the 30 profiles."""
+    from cobbler_winpe.sample.media import build_sample_media, preset
+    sample = build_sample_media(work, preset("win10-x64"))
+    os.chmod(sample.iso, 0o644)
+    server, token = bed.xmlrpc(timeout=600), bed.token()
+    start = time.monotonic()
+    for number in range(DISTROS):
+        name = "w%02d" % number
+        benchlib.cli_ok(bed, "import", "--path", sample.iso, "--name", name)
+        server.remove_profile("%s-x86_64" % name, token)   # the default profile: keep one per edition
+    t_import = time.monotonic() - start
+    profiles = sorted(p for p in server.get_item_names("profile"))
+    if len(profiles) != DISTROS * PROFILES_PER_DISTRO:
+        raise RuntimeError("expected %d profiles, found %d: %s" % (DISTROS * PROFILES_PER_DISTRO, len(profiles),
+                                                                     profiles))
+    benchlib.set_plugin_enabled(False)   # 1,000 saves would otherwise each restage every distro
+    start = time.monotonic()
+    add_systems(server, token, profiles, systems)
+    t_systems = time.monotonic() - start
+    benchlib.set_plugin_enabled(True)
+    return profiles, t_import, t_systems
+
+
+def add_systems(server, token, profiles, count):
+    for number in range(count):
+        handle = server.new_system(token)
+        server.modify_system(handle, "name", "sys%04d" % number, token)
+        server.modify_system(handle, "profile", profiles[number % len(profiles)], token)
+        server.modify_system(handle, "modify_interface", {
+            "macaddress-eth0": "52:54:%02x:%02x:%02x:%02x" % (0x10, number >> 16 & 255, number >> 8 & 255, number & 255),
+            "ipaddress-eth0": "10.%d.%d.%d" % (number >> 16 & 255, number >> 8 & 255, number & 255 or 1)}, token)
+        server.save_system(handle, token, "new")
+
+
+def timed_syncs(bed, runs):
+    """Median seconds of a full sync (XML-RPC) with the plugin off and on, interleaved; and every sample."""
+    server, token = bed.xmlrpc(timeout=3600), bed.token()
+    samples = {False: [], True: []}
+    for enabled in (True, False):   # one untimed warm-up each
+        benchlib.set_plugin_enabled(enabled)
+        server.sync(token)
+    for _ in range(runs):
+        for enabled in (False, True):
+            benchlib.set_plugin_enabled(enabled)
+            samples[enabled].append(benchlib.timed(server.sync, token)[0])
+    benchlib.set_plugin_enabled(True)
+    server.sync(token)
+    return statistics.median(samples[False]), statistics.median(samples[True]), samples
+
+
+def disk_split():
+    return benchlib.disk_used(COBBLER_PATHS + PLUGIN_PATHS), benchlib.disk_used(PLUGIN_PATHS) + owned_images()
+
+
+def owned_images():
+    """Blocks of the plugin-owned distro folders in both trees (they carry the plugin's marker)."""
+    folders = []
+    for root in ("/srv/tftpboot/images", "/var/www/cobbler/images"):
+        if os.path.isdir(root):
+            folders += [os.path.join(root, n) for n in os.listdir(root)
+                        if os.path.exists(os.path.join(root, n, ".cobbler-winpe"))]
+    return benchlib.disk_used(folders)
+
+
+# ---- separate processes with their own CobblerAPI -----------------------------------------------------
+
+def run_helper(mode, *args):
+    argv = [os.path.join(benchlib.VENV, "bin", "python"), os.path.abspath(__file__), "--helper", mode] + list(args)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=7200)
+    if done.returncode != 0:
+        raise RuntimeError("helper %s failed: %s" % (mode, done.stderr[-3000:]))
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def helper_plugin():
+    """Time and profile cobbler_winpe.adapter.staging.stage() twice (the second one is the no-change case)."""
+    import cProfile
+    import io
+    import pstats
+    from cobbler.api import CobblerAPI
+    from cobbler_winpe import config
+    from cobbler_winpe.adapter import staging
+    api, cfg = CobblerAPI(), config.load()
+    first = benchlib.timed(staging.stage, api, cfg)[0]
+    profiler = cProfile.Profile()
+    start = time.monotonic()
+    profiler.runcall(staging.stage, api, cfg)
+    second = time.monotonic() - start
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
+    third = benchlib.timed(staging.stage, api, cfg)[0]
+    return {"first": first, "profiled": second, "again": third, "profile": out.getvalue()}
+
+
+def minimal_pe():
+    """A 1 KiB PE32 image pefile accepts, holding the UTF-16 string \\Boot\\BCD upstream patches."""
+    dos = b"MZ" + b"\0" * 58 + struct.pack("<I", 0x40)
+    file_header = struct.pack("<HHIIIHH", 0x14C, 1, 0, 0, 0, 224, 0x0102)
+    optional = struct.pack("<HBBIIIIIIIIIHHHHHHIIIIHHIIIIII", 0x10B, 14, 0, 0x200, 0, 0, 0x1000, 0x1000, 0x1000,
+                           0x400000, 0x1000, 0x200, 6, 0, 0, 0, 6, 0, 0, 0x2000, 0x200, 0, 1, 0,
+                           0x100000, 0x1000, 0x100000, 0x1000, 0, 16) + b"\0" * 128
+    section = struct.pack("<8sIIIIIIHHI", b".text", 0x200, 0x1000, 0x200, 0x200, 0, 0, 0, 0, 0x60000020)
+    head = dos + b"PE\0\0" + file_header + optional + section
+    body = ("\\Boot\\BCD\0").encode("utf-16-le")
+    return head.ljust(0x200, b"\0") + body.ljust(0x200, b"\0")
+
+
+def upstream_folder(distro, mirror_boot_wim):
+    """An upstream-style kernel folder for DISTRO: what upstream's import leaves beside pxeboot.n12."""
+    from cobbler_winpe.bcd.pxe import build_pxe_store
+    folder = os.path.join(UPSTREAM_DIR, distro.name)
+    os.makedirs(folder, exist_ok=True)
+    shutil.copyfile(distro.kernel, os.path.join(folder, "pxeboot.n12"))
+    with open(os.path.join(folder, "bootmgr.exe"), "wb") as handle:
+        handle.write(minimal_pe())
+    with open(os.path.join(folder, "bcd"), "wb") as handle:
+        handle.write(build_pxe_store("bios", r"\boot.sdi", [("Windows PE", r"\winpe.wim")]))
+    shutil.copyfile(mirror_boot_wim, os.path.join(folder, "winpe.wim"))
+    return os.path.join(folder, "pxeboot.n12")
+
+
+def upstream_meta(api, with_systems):
+    """Upstream's keys on every Windows profile (and system), in memory only; returns the profile count."""
+    count = 0
+    for distro in api.distros():
+        meta = distro.autoinstall_meta if isinstance(distro.autoinstall_meta, dict) else {}
+        if not meta.get("winpe"):
+            continue
+        mirror = meta["winpe_mirror"]
+        distro.kernel = upstream_folder(distro, os.path.join(mirror, meta["winpe_boot_wim"]))
+        mine = sorted((p for p in api.profiles() if p.distro and p.distro.name == distro.name), key=lambda p: p.name)
+        for index, profile in enumerate(mine):
+            profile.autoinstall_meta = {"kernel": "pxe%d.n12" % index, "bootmgr": "bm%05d.exe" % index,
+                                        "bcd": "b%02d" % index, "winpe": "winpe%d.wim" % index,
+                                        "answerfile": "autounattend%d.xml" % index}
+            count += 1
+    systems = 0
+    for system in api.systems():
+        system.autoinstall_meta = {"answerfile": "%s.xml" % system.name} if with_systems else {}
+        systems += 1 if with_systems else 0
+    return count, systems
+
+
+class Counter:
+    """Counts sync_post_wingen's 'Profile:' and 'System:' log lines: how far it got."""
+
+    def __init__(self):
+        import logging
+        self.profiles = self.systems = 0
+        handler = logging.Handler()
+        handler.emit = self.emit
+        logging.getLogger().addHandler(handler)
+        logging.getLogger().setLevel(logging.INFO)
+
+    def emit(self, record):
+        text = record.getMessage()
+        self.profiles += text.startswith("Profile: ")
+        self.systems += text.startswith("System: ")
+
+
+def helper_upstream(limit):
+    """Run upstream's sync_post_wingen.run() once with profiles only, once with LIMIT systems carrying meta."""
+    sys.path.append("/usr/lib/python3/dist-packages")   # Debian's python3-hivex and python3-pefile
+    from cobbler.api import CobblerAPI
+    from cobbler.modules import sync_post_wingen as wingen
+    api = CobblerAPI()
+    api.settings().windows_enabled = True
+    result = {"has_hivex": wingen.HAS_HIVEX}
+    for label, with_systems in (("profiles", False), ("systems", True)):
+        profiles, systems = upstream_meta(api, with_systems)
+        if with_systems and limit < systems:
+            for number, system in enumerate(api.systems()):
+                if number >= limit:
+                    system.autoinstall_meta = {}
+            systems = limit
+        counter = Counter()
+        before = benchlib.disk_used(["/srv/tftpboot/images", "/var/www/cobbler/images"])
+        start, error = time.monotonic(), None
+        try:
+            wingen.run(api, [])
+        except Exception as err:  # report how far upstream got, whatever stopped it
+            error = "%s: %s" % (type(err).__name__, str(err).splitlines()[0] if str(err) else "")
+        result[label] = {"seconds": time.monotonic() - start, "profiles_done": counter.profiles,
+                         "systems_done": counter.systems, "profiles": profiles, "systems": systems, "error": error,
+                         "disk_added": benchlib.disk_used(["/srv/tftpboot/images", "/var/www/cobbler/images"]) - before}
+    return result
+
+
+# ---- the run ------------------------------------------------------------------------------------------
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--systems", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5, help="timed syncs per setting (median kept)")
+    parser.add_argument("--upstream-systems", type=int, default=1000, help="systems upstream processes")
+    parser.add_argument("--helper", choices=("plugin", "upstream"), help=argparse.SUPPRESS)
+    parser.add_argument("--limit", type=int, default=1000, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.helper:
+        result = helper_plugin() if args.helper == "plugin" else helper_upstream(args.limit)
+        print(json.dumps(result))
+        return 0
+    work = tempfile.mkdtemp(prefix="bench-sync-", dir=benchlib.SCRATCH)
+    os.chmod(work, 0o755)
+    try:
+        with benchlib.cobbler_bed(plugin=True) as bed:
+            bed.reset()
+            benchlib.set_plugin_enabled(True)
+            run(bed, work, args)
+            bed.reset()
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(UPSTREAM_DIR, ignore_errors=True)
+
+
+def run(bed, work, args):
+    server, token = bed.xmlrpc(timeout=3600), bed.token()
+    profiles, t_import, _ = build_inventory(bed, work, 0)
+    server.sync(token)
+    disk0 = disk_split()
+    start = time.monotonic()
+    add_systems(server, token, profiles, args.systems)
+    t_systems = time.monotonic() - start
+    server.sync(token)
+    disk1 = disk_split()
+    print("inventory: %d distros (10 imports: %.1f s), %d profiles, %d systems (XML-RPC, plugin off: %.1f s)"
+          % (DISTROS, t_import, len(profiles), args.systems, t_systems))
+    off, on, samples = timed_syncs(bed, args.runs)
+    plugin = run_helper("plugin")
+    upstream = run_helper("upstream", "--limit", str(args.upstream_systems))
+    server.sync(token)   # Cobbler's full sync wipes upstream's extra files; the plugin restages its own
+    report(args, off, on, samples, plugin, upstream, disk0, disk1)
+
+
+def report(args, off, on, samples, plugin, upstream, disk0, disk1):
+    added = on - off
+    rows = [("cobbler sync, plugin off (Cobbler alone)", "%.3f" % off, "1.00"),
+            ("cobbler sync, plugin on", "%.3f" % on, "%.3f" % (on / off)),
+            ("  plugin's added time (difference)", "%.3f" % added, "%.3f" % (added / off)),
+            ("  plugin stage() alone, no change", "%.3f" % plugin["again"], "%.3f" % (plugin["again"] / off))]
+    for label in ("profiles", "systems"):
+        up = upstream[label]
+        rows.append(("upstream sync_post_wingen (%s)" % ("profiles only" if label == "profiles" else
+                                                        "+ %d systems with meta" % up["systems"]),
+                     "%.3f" % up["seconds"], "%.3f" % (up["seconds"] / off)))
+    benchlib.table("no-change full sync: %d distros, %d profiles, %d systems (runs: %s)"
+                   % (DISTROS, DISTROS * PROFILES_PER_DISTRO, args.systems, args.runs),
+                   ("", "seconds", "x Cobbler"), rows)
+    print("  samples off: %s" % " ".join("%.3f" % s for s in samples[False]))
+    print("  samples on:  %s" % " ".join("%.3f" % s for s in samples[True]))
+    for label in ("profiles", "systems"):
+        up = upstream[label]
+        print("  upstream (%s): got through %d/%d profiles and %d/%d systems%s; wrote %s more into the trees"
+              % (label, up["profiles_done"], up["profiles"], up["systems_done"], up["systems"],
+                 "; stopped by " + up["error"] if up["error"] else "", benchlib.human(up["disk_added"])))
+    per_total = (disk1[0] - disk0[0]) / max(args.systems, 1)
+    per_plugin = (disk1[1] - disk0[1]) / max(args.systems, 1)
+    print("  disk per extra system: %s in all (Cobbler + plugin), %s in the plugin's own files"
+          % (benchlib.human(per_total), benchlib.human(per_plugin)))
+    print("\n  cProfile of the plugin's stage() (second call):")
+    print("\n".join("    " + line for line in plugin["profile"].splitlines()[:40] if line.strip()))
+    benchlib.goal("plugin's added time <= 10% of Cobbler's sync (ratio)", max(added, 0) / off, 0.10)
+    up_time = upstream["systems"]["seconds"]
+    benchlib.goal("upstream wingen / plugin added time >= 20", up_time / max(added, 1e-3), 20, below=False)
+    benchlib.goal("disk per extra system <= 16 KB (plugin + Cobbler, bytes)", per_total, 16 * 1024)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

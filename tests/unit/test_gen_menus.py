@@ -1,0 +1,143 @@
+"""Unit tests for gen/menus.py: the text of pxelinux, GRUB and iPXE entries, and refusal of hostile names."""
+import pytest
+
+from cobbler_winpe.errors import InputError
+from cobbler_winpe.gen import menus, model
+
+DISTRO = model.WinDistro("win10-x64", "x86_64", "10", "/srv/mirror/win10")
+PROFILE = model.WinProfile("win10-x64-pro", "win10-x64", image_index=5, edition="Professional")
+SERVER = model.Server("192.0.2.5", http_port=8080)
+
+HOSTILE = ["a b", "a\nLABEL evil", "../x", "a/b", "a\\b", "a;reboot", "a'b", 'a"b', "${x}", "a$b", "-W", ".hidden",
+           "x..y", "a:b", "a\tb", "", "a" * 101, "é", "a#b", "a&b", "a|b", "a\x00b"]
+
+
+def _profile(name):
+    return model.WinProfile(name, DISTRO.name)
+
+
+def _distro(name):
+    return model.WinDistro(name, "x86_64", "10", "/m")
+
+
+def test_pxelinux_entry_chains_pxeboot_with_bios_bcd_in_option_252():
+    assert menus.pxelinux_entry(DISTRO, PROFILE) == (
+        "LABEL win10-x64-pro\n"
+        "\tMENU LABEL win10-x64-pro\n"
+        "\tCOM32 pxechn.c32\n"
+        "\tAPPEND images/win10-x64/pxeboot.n12 -W -o 252.s=\\images\\win10-x64\\bcd\\win10-x64-pro\n")
+
+
+def test_pxelinux_entry_shows_a_plain_title():
+    entry = menus.pxelinux_entry(DISTRO, PROFILE, title="Windows 10 Pro (x64)")
+    assert "\tMENU LABEL Windows 10 Pro (x64)\n" in entry
+    assert entry.startswith("LABEL win10-x64-pro\n")
+
+
+def test_bcd_option_per_firmware():
+    assert menus.bcd_option(DISTRO, PROFILE, "bios") == "\\images\\win10-x64\\bcd\\win10-x64-pro"
+    assert menus.bcd_option(DISTRO, PROFILE, "uefi") == "\\images\\win10-x64\\bcd\\win10-x64-pro.uefi"
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_profile_names_are_refused_everywhere(name):
+    profile = _profile(name)
+    for make in (lambda: menus.pxelinux_entry(DISTRO, profile), lambda: menus.grub_entry(DISTRO, profile),
+                 lambda: menus.ipxe_chain_lines(DISTRO, profile), lambda: menus.ipxe_menu_item(profile),
+                 lambda: menus.ipxe_wimboot_lines(SERVER, DISTRO, name)):
+        with pytest.raises(InputError):
+            make()
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_distro_names_are_refused(name):
+    distro = _distro(name)
+    for make in (lambda: menus.pxelinux_entry(distro, PROFILE), lambda: menus.grub_entry(distro, PROFILE),
+                 lambda: menus.ipxe_chain_lines(distro, PROFILE), lambda: menus.wimboot_files(distro, "p")):
+        with pytest.raises(InputError):
+            make()
+
+
+@pytest.mark.parametrize("title", ["a\nMENU HIDDEN", "it's", 'say "x"', "${net0/ip}", "a\\b", "a`b", "x" * 81])
+def test_hostile_titles_are_refused(title):
+    with pytest.raises(InputError):
+        menus.pxelinux_entry(DISTRO, PROFILE, title=title)
+    with pytest.raises(InputError):
+        menus.grub_entry(DISTRO, PROFILE, title=title)
+
+
+def test_hostile_injected_file_name_is_refused():
+    with pytest.raises(InputError):
+        menus.wimboot_files(DISTRO, PROFILE.name, ("../../etc/passwd",))
+
+
+def test_refusal_message_names_the_field_and_fix():
+    with pytest.raises(InputError) as err:
+        menus.pxelinux_entry(DISTRO, _profile("evil name"))
+    assert "profile 'evil name'" in str(err.value) and "rename it" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_longest_names_fit_a_dhcp_option():
+    value = menus.bcd_option(_distro("d" * 100), _profile("p" * 100), "uefi")
+    assert len(value.encode()) <= 255
+
+
+def test_grub_entry_explains_and_names_the_ipxe_boot_file():
+    entry = menus.grub_entry(DISTRO, PROFILE)
+    assert entry.startswith("menuentry 'win10-x64-pro (Windows: UEFI boots it through iPXE)' --class windows")
+    assert "--id 'win10-x64-pro' {" in entry
+    assert "winpe/ipxe/snponly.efi" in entry
+    assert entry.rstrip().endswith("}")
+    assert "chainloader" not in entry
+
+
+def test_ipxe_chain_lines_pick_loader_and_bcd_by_platform():
+    assert menus.ipxe_chain_lines(DISTRO, PROFILE) == [
+        "iseq ${platform} efi && set winpe-nbp images/win10-x64/bootmgfw.efi"
+        " || set winpe-nbp images/win10-x64/pxeboot.n12",
+        "iseq ${platform} efi && set 252:string \\images\\win10-x64\\bcd\\win10-x64-pro.uefi"
+        " || set 252:string \\images\\win10-x64\\bcd\\win10-x64-pro",
+        "set netX.dhcp/filename ${winpe-nbp}",
+        "chain tftp://${next-server}/${winpe-nbp}"]
+
+
+def test_ipxe_wimboot_script_fetches_loaders_then_injected_files():
+    script = menus.ipxe_script(menus.ipxe_wimboot_lines(SERVER, DISTRO, PROFILE.name, ("startnet.cmd", "unattend.xml")))
+    base = "http://192.0.2.5:8080/cobbler/"
+    assert script.splitlines() == [
+        "#!ipxe",
+        "kernel %swinpe/wimboot" % base,
+        "initrd -n bootmgr %simages/win10-x64/bootmgr.exe" % base,
+        "initrd -n BCD %simages/win10-x64/wimboot/BCD" % base,
+        "initrd -n boot.sdi %simages/win10-x64/boot.sdi" % base,
+        "initrd -n boot.wim %simages/win10-x64/boot.wim" % base,
+        "initrd -n startnet.cmd %simages/win10-x64/inject/win10-x64-pro/startnet.cmd" % base,
+        "initrd -n unattend.xml %simages/win10-x64/inject/win10-x64-pro/unattend.xml" % base,
+        "boot"]
+
+
+def test_http_url_omits_port_80_and_refuses_bad_servers():
+    assert menus.http_url(model.Server("cobbler.example"), "winpe/wimboot") == \
+        "http://cobbler.example/cobbler/winpe/wimboot"
+    for server in (model.Server("evil host"), model.Server("a/b"), model.Server("x", http_port=0),
+                   model.Server("x", http_port="80"), model.Server("x", http_port=70000)):
+        with pytest.raises(InputError):
+            menus.http_url(server, "winpe/wimboot")
+
+
+def test_ipxe_menu_entry_and_item():
+    lines = menus.ipxe_chain_lines(DISTRO, PROFILE)
+    entry = menus.ipxe_menu_entry(PROFILE, lines)
+    assert entry.startswith(":win10-x64-pro\n") and entry.endswith("\ngoto Cobbler\n")
+    assert menus.ipxe_menu_item(PROFILE, "Windows 10 Pro") == "item win10-x64-pro Windows 10 Pro"
+
+
+def test_system_config_boots_profile_or_local():
+    system = model.WinSystem("pc-01", PROFILE.name, macs=("52:54:00:12:34:56",))
+    text = menus.pxelinux_system_config(DISTRO, PROFILE, system)
+    assert text.startswith("DEFAULT win10-x64-pro\nPROMPT 0\nTIMEOUT 1\nONTIMEOUT win10-x64-pro\n")
+    assert "APPEND images/win10-x64/pxeboot.n12 -W -o 252.s=" in text
+    off = model.WinSystem("pc-01", PROFILE.name, netboot_enabled=False)
+    local = menus.pxelinux_system_config(DISTRO, PROFILE, off)
+    assert "LOCALBOOT -1" in local and "pxeboot" not in local
