@@ -26,9 +26,9 @@ class WinDistro:
     os_version: str                   # Cobbler os_version: 10, 11, 2022, ...
     mirror: str                       # the media tree on disk (Cobbler's distro_mirror/<name>)
     root: str = ""                    # sub folder of the media for dual-arch media ("", "x64", "x86")
-    boot_wim: str = "sources/boot.wim"   # relative to mirror/root, as stored on the media
+    boot_wim: str = "sources/boot.wim"   # relative to mirror (root included: x64/sources/boot.wim), as stored
     boot_index: int = 1
-    install_image: str = "sources/install.wim"
+    install_image: str = "sources/install.wim"   # relative to mirror, like boot_wim
     build: Optional[int] = None
     winload: str = r"\windows\system32\boot\winload"   # without .exe/.efi; from the boot image
     meta: Dict[str, str] = field(default_factory=dict)   # the distro's autoinstall metadata (lowest priority)

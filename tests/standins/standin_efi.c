@@ -1,4 +1,4 @@
-/* EFI loader stand-in (bootmgfw.efi / wimboot roles): reports the PXE base code packets, its load options and the files on its device, then exits QEMU. */
+/* EFI loader stand-in (bootmgfw.efi, wimboot): reports PXE base code packets, load options and device files. */
 /*
  * Built with gnu-efi; -DMARKER="\"name\"" names it.  Output lines on COM1:
  *   STANDIN-EFI <marker> start

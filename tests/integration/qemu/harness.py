@@ -1,4 +1,4 @@
-"""QEMU (TCG) as a PXE client: BIOS pxelinux, OVMF UEFI or the NIC's iPXE ROM, with a serial console, a TFTP root and a loopback HTTP server."""
+"""QEMU (TCG) as a PXE client (BIOS pxelinux, OVMF UEFI, NIC iPXE ROM) with serial console, TFTP root, loopback HTTP."""
 import functools
 import http.server
 import importlib.util
@@ -45,7 +45,7 @@ def missing_programs(firmware="bios"):
     """What this host lacks to boot a client of this firmware ('bios', 'uefi', 'ipxe')."""
     needed = [QEMU]
     files = {"bios": [os.path.join(PXELINUX_DIR, "pxelinux.0")],
-             "uefi": [OVMF_CODE, OVMF_VARS, GRUB_NET_EFI],
+             "uefi": [OVMF_CODE, OVMF_VARS, GRUB_NET_EFI, os.path.join(IPXE_DIR, "snponly.efi")],
              "ipxe": []}[firmware]
     if firmware in ("ipxe", "uefi"):
         needed.append("socat")
@@ -179,7 +179,8 @@ def netdev_arg(tftp_root=None, bootfile=None, http_port=None):
 
 
 def qemu_argv(firmware, workdir, netdev, serial_path):
-    """The qemu-system-x86_64 command line for a PXE client of FIRMWARE ('bios', 'uefi' or 'ipxe-uefi')."""
+    """The qemu-system-x86_64 command line for a PXE client of FIRMWARE: 'bios' (the e1000's iPXE ROM is the PXE
+    stack) or 'uefi' (OVMF's own PXE on virtio-net without an option ROM)."""
     argv = [QEMU, "-m", "256", "-display", "none", "-no-reboot", "-monitor", "none", "-nodefaults",
             "-chardev", "socket,id=s0,path=%s,server=on,wait=on" % serial_path, "-serial", "chardev:s0",
             "-netdev", netdev, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
@@ -190,8 +191,7 @@ def qemu_argv(firmware, workdir, netdev, serial_path):
     argv += ["-machine", "q35,accel=tcg",
              "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
              "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy]
-    romfile = "" if firmware == "uefi" else os.path.join(IPXE_DIR, "qemu", "efi-virtio.rom")
-    return argv + ["-device", "virtio-net-pci,netdev=n0,bootindex=1,romfile=" + romfile]
+    return argv + ["-device", "virtio-net-pci,netdev=n0,bootindex=1,romfile="]
 
 
 def _connect(path, proc, deadline):
@@ -209,7 +209,8 @@ def _connect(path, proc, deadline):
 
 
 def _converse(sock, proc, deadline, replies, stop_text):
-    """Read the serial console until QEMU ends or the deadline; send each reply's keys after its text."""
+    """Read the serial console until QEMU ends, STOP_TEXT appears or the deadline; send each reply's keys after
+    its text.  Returns (serial text, whether STOP_TEXT was seen)."""
     received = b""
     pending = list(replies)
     while time.monotonic() < deadline:
@@ -223,15 +224,18 @@ def _converse(sock, proc, deadline, replies, stop_text):
         if pending and pending[0][0] in text:
             sock.sendall(pending.pop(0)[1].encode("latin-1"))
         if stop_text and stop_text in text:
-            break
+            return received.decode("latin-1"), True
         if proc.poll() is not None and not ready:
             break
-    return received.decode("latin-1")
+    return received.decode("latin-1"), False
 
 
 def _stop(proc):
-    if proc.poll() is None:
+    """Kill the process group QEMU leads (QEMU and the socat children of guestfwd), then reap QEMU."""
+    try:
         os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
@@ -242,9 +246,10 @@ def boot(firmware, tftp_root=None, bootfile=None, http_port=None, timeout=40,
          replies: Sequence[Tuple[str, str]] = (), stop_text=None):
     """Boot one QEMU PXE client and return a Boot; the process is always stopped by its PID.
 
-    FIRMWARE: 'bios' (NIC iPXE ROM as the PXE stack, e1000), 'uefi' (OVMF's own PXE, virtio-net without ROM) or
-    'ipxe-uefi' (OVMF with the NIC's iPXE ROM).  REPLIES: (text, keys) pairs typed on the serial console once
-    TEXT has appeared, in order.  STOP_TEXT ends the run early once seen.
+    FIRMWARE: 'bios' (NIC iPXE ROM as the PXE stack, e1000) or 'uefi' (OVMF's own PXE, virtio-net without ROM).
+    The DHCP boot file BOOTFILE may be an HTTP URL (iPXE fetches it through guestfwd to HTTP_PORT).
+    REPLIES: (text, keys) pairs typed on the serial console once TEXT has appeared, in order.
+    STOP_TEXT ends the run early once seen.
     """
     workdir = tempfile.mkdtemp(prefix="qemu-pxe-")
     serial_path = os.path.join(workdir, "serial.sock")
@@ -254,16 +259,17 @@ def boot(firmware, tftp_root=None, bootfile=None, http_port=None, timeout=40,
     with open(os.path.join(workdir, "qemu.err"), "wb") as errfile:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errfile,
                                 start_new_session=True)
-    serial = ""
+    serial, stopped = "", False
     try:
         sock = _connect(serial_path, proc, deadline)
         if sock is not None:
             with sock:
-                serial = _converse(sock, proc, deadline, replies, stop_text)
-        try:
-            proc.wait(timeout=max(0.1, min(5, deadline - time.monotonic())))
-        except subprocess.TimeoutExpired:
-            pass
+                serial, stopped = _converse(sock, proc, deadline, replies, stop_text)
+        if not stopped:
+            try:
+                proc.wait(timeout=max(0.1, min(5, deadline - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                pass
         code = proc.poll()
     finally:
         _stop(proc)

@@ -1,4 +1,4 @@
-"""QEMU PXE clients boot menus made by gen/menus.py and stand-in loaders report what the real Windows loader would see."""
+"""QEMU PXE clients boot menus made by gen/menus.py; stand-in loaders report what the real Windows loader would see."""
 import os
 
 import pytest
@@ -156,7 +156,8 @@ def _wimboot_run(tmp_path, firmware, builder_kind):
     script_rel = os.path.join("cobbler", layout.ipxe_script_file(distro.name, profile.name))
     with harness.HttpServer(web) as server:
         srv = model.Server(harness.GUEST_HTTP_ADDR, http_port=server.port)
-        harness.put_file(web, script_rel, menus.ipxe_script(menus.ipxe_wimboot_lines(srv, distro, profile.name, INJECT)))
+        script = menus.ipxe_script(menus.ipxe_wimboot_lines(srv, distro, profile.name, INJECT))
+        harness.put_file(web, script_rel, script)
         url = server.guest_url(script_rel)
         if firmware == "uefi":
             _ipxe_first_tree(root, url)
