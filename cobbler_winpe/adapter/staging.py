@@ -46,11 +46,8 @@ def plan_distro(distro, profiles, server, cfg, password):
         raise MediaError(cache, "boot files of distro %s are not cached" % distro.name,
                          "re-import the media with `cobbler import`")
     wim = winpe.winpe_wim(distro, media_file(distro, distro.boot_wim), cache, server, cfg, password)
-    plan = staging.distro_plan(distro, profiles, cache, os.path.join(cache, "boot.sdi"), wim, cfg)
-    for profile in profiles:
-        files = startnet.winpe_files(distro, server, cfg, password, profile)
-        plan.update(staging.winpe_files_plan(distro.name, profile.name, files))
-    return plan
+    inject = {p.name: startnet.winpe_files(distro, server, cfg, password, p) for p in profiles}
+    return staging.distro_plan(distro, profiles, cache, os.path.join(cache, "boot.sdi"), wim, cfg, server, inject)
 
 
 def full_plan(distros, profiles, server, cfg, password):
@@ -79,6 +76,7 @@ def stage(api, cfg):
             changed, removed = staging.apply_plan(root, plan, scope)
             LOG.info("cobbler-winpe: %s: %d files changed, %d removed", root, len(changed), len(removed))
         winpe.write_service_files(distros, profiles, systems, server, cfg)
+        winpe.write_loaders(server, cfg)
         prune_cache(cfg, {d.name for d in distros})
 
 

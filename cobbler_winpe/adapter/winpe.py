@@ -7,7 +7,7 @@ import shutil
 
 from cobbler_winpe import config as winpe_config
 from cobbler_winpe.fsutil import write_atomic
-from cobbler_winpe.gen import dhcp, remap, samba, startnet
+from cobbler_winpe.gen import dhcp, layout, remap, samba, staging, startnet
 from cobbler_winpe.resources import data_dir
 from cobbler_winpe.wim import extract
 
@@ -83,3 +83,13 @@ def write_service_files(distros, profiles, systems, server, cfg):
     hosts = dhcp.windows_hosts(systems, profiles, distros)
     write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dhcpd-winpe.conf"), dhcp.render_isc_dhcpd(hosts, server))
     write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dnsmasq-winpe.conf"), dhcp.render_dnsmasq(hosts, server))
+
+
+def write_loaders(server, cfg):
+    """Debian's iPXE binaries into the TFTP tree (UEFI clients of Windows systems start there) and the admin's
+    wimboot into the web tree; a missing one is left to `cobbler-winpe check` to report."""
+    wanted = ((server.tftproot, layout.IPXE_EFI, cfg.ipxe_efi), (server.tftproot, layout.IPXE_BIOS, cfg.ipxe_bios),
+              (server.webdir, layout.WIMBOOT, cfg.wimboot))
+    for root, rel, source in wanted:
+        if os.path.isfile(source):
+            staging.write_source(os.path.join(root, rel), staging.Source(path=source))

@@ -14,6 +14,7 @@ SUBCOMMAND_MODULES = (
     "smb",
     "bcd",
     "inspect",
+    "verify",
 )
 
 

@@ -20,11 +20,6 @@ def bcd_file(distro_name, profile_name, firmware):
     return posixpath.join(distro_dir(distro_name), "bcd", profile_name + suffix)
 
 
-def winpe_file(distro_name, profile_name, name):
-    """A WinPE start file of one profile (startnet.cmd, winpeshl.ini, ...) that wimboot injects at boot."""
-    return posixpath.join(distro_dir(distro_name), "winpe", profile_name, name)
-
-
 def windows_path(relpath):
     r"""A tftproot-relative path as the Windows boot manager asks for it: \images\win10\boot.wim."""
     return "\\" + relpath.strip("/").replace("/", "\\")
@@ -32,7 +27,7 @@ def windows_path(relpath):
 
 # ---- boot-chain files (names used by gen/menus.py) ----------------------------------------------
 
-WIMBOOT = "winpe/wimboot"             # the admin's wimboot, relative to webdir (served over HTTP)
+WIMBOOT = "misc/winpe/wimboot"        # the admin's wimboot, relative to webdir (misc/ survives a full sync)
 IPXE_EFI = "winpe/ipxe/snponly.efi"   # Debian's iPXE for UEFI clients, relative to tftproot
 IPXE_BIOS = "winpe/ipxe/undionly.kpxe"  # Debian's iPXE for BIOS clients, relative to tftproot
 NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}   # the first Windows loader per firmware

@@ -5,10 +5,14 @@ why are in docs/boot-chains.md.  Every name that reaches the text is checked by 
 unless it is plain letters, digits, '.', '_' and '-': no quoting rule is shared by pxelinux, GRUB, iPXE and DHCP
 option strings, so refusing is the only escape that holds in all four.
 """
+import os
 import re
+
+from Cheetah.Template import Template
 
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import layout, values
+from cobbler_winpe.resources import data_dir
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 MAX_TITLE = 80
@@ -47,29 +51,35 @@ def bcd_option(distro, profile, firmware):
 
 # ---- pxelinux (BIOS) ------------------------------------------------------------------------------
 
+def render_snippet(name, context):
+    """Render the Cobbler snippet snippets/cobbler_winpe/NAME with CONTEXT, as Cobbler's templates do: the one
+    source of the pxelinux and GRUB entries, whether Cobbler or this module writes them."""
+    path = os.path.join(data_dir("snippets"), "cobbler_winpe", name)
+    with open(path, encoding="utf-8") as handle:
+        return str(Template(handle.read(), searchList=[context]))
+
+
+def _context(distro, profile, title, system=None):
+    label = safe_name("system" if system else "profile", system.name if system else profile.name)
+    return {"menu_name": label, "menu_label": menu_title(profile, title), "system_name": label if system else "",
+            "distro_name": safe_name("distro", distro.name), "profile_name": safe_name("profile", profile.name)}
+
+
 def pxelinux_entry(distro, profile, title=None):
     """A pxelinux LABEL that chains the distro's pxeboot.n12 with option 252 = the profile's BIOS BCD.
 
     pxechn.c32 -W writes the option (and the chained file's path as boot file) into the cached DHCP_ACK and
     CACHED_REPLY that pxeboot.n12/bootmgr.exe read, so several distros boot side by side unpatched.
     """
-    label = safe_name("profile", profile.name)
-    nbp = layout.nbp_file(safe_name("distro", distro.name), "bios")
-    return ("LABEL %s\n"
-            "\tMENU LABEL %s\n"
-            "\tCOM32 pxechn.c32\n"
-            "\tAPPEND %s -W -o 252.s=%s\n") % (label, menu_title(profile, title), nbp,
-                                              bcd_option(distro, profile, "bios"))
+    return render_snippet("menu_pxe", _context(distro, profile, title))
 
 
 def pxelinux_system_config(distro, profile, system, title=None):
     """A per-system pxelinux config (pxelinux.cfg/01-<mac>): boots the profile at once, or locally if netboot is off."""
-    name = safe_name("system", system.name)
-    label = safe_name("profile", profile.name)
     if not system.netboot_enabled:
+        safe_name("system", system.name)
         return "DEFAULT local\nPROMPT 0\nTIMEOUT 0\nTOTALTIMEOUT 0\nLABEL local\n\tLOCALBOOT -1\n"
-    return ("DEFAULT %s\nPROMPT 0\nTIMEOUT 1\nONTIMEOUT %s\n# system %s\n" % (label, label, name)
-            + pxelinux_entry(distro, profile, title))
+    return render_snippet("menu_pxe", _context(distro, profile, title, system))
 
 
 # ---- GRUB (UEFI) ----------------------------------------------------------------------------------
@@ -81,13 +91,7 @@ def grub_entry(distro, profile, title=None):
     PXE base code) nor iPXE (snponly.efi: "No more network devices"; ipxe.efi hangs) can use the network, so GRUB
     cannot hand a UEFI client over.  UEFI clients reach Windows through iPXE started by DHCP instead.
     """
-    label = safe_name("profile", profile.name)
-    safe_name("distro", distro.name)
-    return ("menuentry '%s (Windows: UEFI boots it through iPXE)' --class windows --class os --id '%s' {\n"
-            "  echo 'Windows profile %s cannot start from GRUB: GRUB keeps the network card.'\n"
-            "  echo 'Give this client the DHCP boot file %s (see cobbler-winpe boot-chains doc).'\n"
-            "  sleep --interruptible 15\n"
-            "}\n") % (menu_title(profile, title), label, label, layout.IPXE_EFI)
+    return render_snippet("menu_grub", _context(distro, profile, title))
 
 
 # ---- iPXE -----------------------------------------------------------------------------------------

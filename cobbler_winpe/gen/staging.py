@@ -11,7 +11,7 @@ from typing import Optional
 
 from cobbler_winpe.bcd.pxe import build_pxe_store
 from cobbler_winpe.fsutil import write_atomic
-from cobbler_winpe.gen import layout
+from cobbler_winpe.gen import layout, menus
 
 MARKER = ".cobbler-winpe"
 
@@ -69,10 +69,30 @@ def media_plan(distro, boot_sdi_path, boot_wim_path):
             layout.distro_file(distro.name, "boot.wim"): Source(path=boot_wim_path)}
 
 
-def winpe_files_plan(distro_name, profile_name, files):
-    """WinPE start files of one profile, for wimboot to inject at boot: images/<distro>/winpe/<profile>/<name>."""
-    return {layout.winpe_file(distro_name, profile_name, name): Source(data=text.encode("utf-8"))
+def inject_plan(distro_name, profile_name, files):
+    """WinPE start files of one profile, for wimboot to inject at boot: images/<distro>/inject/<profile>/<name>."""
+    return {layout.inject_file(distro_name, profile_name, name): Source(data=text.encode("utf-8"))
             for name, text in files.items()}
+
+
+def ipxe_plan(distro, profiles, server, boot_method, inject=()):
+    """One iPXE script per profile (images/<distro>/ipxe/<profile>.ipxe), which Cobbler's iPXE menu chains:
+    option 252 + the distro's own loader ("wds"), or wimboot over HTTP ("wimboot")."""
+    plan = {}
+    for profile in profiles:
+        if boot_method == "wimboot":
+            lines = menus.ipxe_wimboot_lines(server, distro, profile.name, inject)
+        else:
+            lines = menus.ipxe_chain_lines(distro, profile)
+        plan[layout.ipxe_script_file(distro.name, profile.name)] = Source(data=menus.ipxe_script(lines).encode())
+    return plan
+
+
+def wimboot_bcd_plan(distro):
+    """The BCD wimboot is handed: it names wimboot's virtual disk paths (\sources\boot.wim, \boot\boot.sdi)."""
+    data = build_pxe_store("bios", WIMBOOT_SDI, [(distro.name, WIMBOOT_WIM)], loader=distro.winload + ".exe",
+                           timeout=0, timestamp=BCD_TIMESTAMP)
+    return {layout.wimboot_bcd_file(distro.name): Source(data=data)}
 
 
 def marker_plan(distro_name):
@@ -158,6 +178,8 @@ def apply_plan(root, plan, scope=None):
 BCD_TIMESTAMP = 132223104000000000   # 2020-01-01T00:00:00Z as a FILETIME
 # startnet.cmd reads the profile back from SystemStartOptions (see gen/startnet.py :profile_from_bcd)
 PROFILE_OPTION = "COBBLER_PROFILE:"
+WIMBOOT_SDI = "\\boot\\boot.sdi"
+WIMBOOT_WIM = "\\sources\\boot.wim"
 LOADER_EXT = {"bios": ".exe", "uefi": ".efi"}
 FIRMWARE_NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}
 
@@ -186,10 +208,16 @@ def bcd_plan(distro, profiles, settings, firmwares):
     return plan
 
 
-def distro_plan(distro, profiles, cache_root, boot_sdi, boot_wim, settings):
-    """Everything one Windows distro stages: boot-image files, boot.sdi, boot.wim, BCDs and the marker."""
+def distro_plan(distro, profiles, cache_root, boot_sdi, boot_wim, settings, server, inject):
+    """Everything one Windows distro stages: boot-image files, boot.sdi, boot.wim, BCDs, iPXE scripts, the
+    WinPE start files wimboot injects (INJECT: {profile name: {file name: text}}) and the marker."""
     plan = boot_image_plan(distro.name, cache_root, index_tree(cache_root))
     plan.update(media_plan(distro, boot_sdi, boot_wim))
     plan.update(bcd_plan(distro, profiles, settings, firmwares_of(plan, distro.name)))
+    plan.update(wimboot_bcd_plan(distro))
+    names = sorted({name for files in inject.values() for name in files})
+    plan.update(ipxe_plan(distro, profiles, server, settings.get("boot_method", "wds"), names))
+    for profile_name, files in inject.items():
+        plan.update(inject_plan(distro.name, profile_name, files))
     plan.update(marker_plan(distro.name))
     return plan

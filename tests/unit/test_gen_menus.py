@@ -107,7 +107,7 @@ def test_ipxe_wimboot_script_fetches_loaders_then_injected_files():
     base = "http://192.0.2.5:8080/cobbler/"
     assert script.splitlines() == [
         "#!ipxe",
-        "kernel %swinpe/wimboot" % base,
+        "kernel %smisc/winpe/wimboot" % base,
         "initrd -n bootmgr %simages/win10-x64/bootmgr.exe" % base,
         "initrd -n BCD %simages/win10-x64/wimboot/BCD" % base,
         "initrd -n boot.sdi %simages/win10-x64/boot.sdi" % base,
@@ -136,7 +136,7 @@ def test_ipxe_menu_entry_and_item():
 def test_system_config_boots_profile_or_local():
     system = model.WinSystem("pc-01", PROFILE.name, macs=("52:54:00:12:34:56",))
     text = menus.pxelinux_system_config(DISTRO, PROFILE, system)
-    assert text.startswith("DEFAULT win10-x64-pro\nPROMPT 0\nTIMEOUT 1\nONTIMEOUT win10-x64-pro\n")
+    assert text.startswith("timeout 1\nprompt 0\ndefault pc-01\nontimeout pc-01\nLABEL pc-01\n")
     assert "APPEND images/win10-x64/pxeboot.n12 -W -o 252.s=" in text
     off = model.WinSystem("pc-01", PROFILE.name, netboot_enabled=False)
     local = menus.pxelinux_system_config(DISTRO, PROFILE, off)

@@ -112,9 +112,13 @@ def test_menus_offer_windows_beside_linux(imported, tmp_path):
     tftp = pathlib.Path(bed.tftproot)
     pxe = (tftp / "pxelinux.cfg" / "default").read_text()
     assert "LABEL linux-p" in pxe and "LABEL win10-x86_64-pro" in pxe
-    assert "APPEND /images/win10-x86_64/pxeboot.n12 -W -o 252.s=\\images\\win10-x86_64\\bcd\\win10-x86_64-pro" in pxe
-    assert "win10-x86_64-pro" in (tftp / "grub" / "x86_64_menu_items.cfg").read_text()
-    assert "win10-x86_64-pro" in (tftp / "ipxe" / "default.ipxe").read_text()
+    assert "APPEND images/win10-x86_64/pxeboot.n12 -W -o 252.s=\\images\\win10-x86_64\\bcd\\win10-x86_64-pro" in pxe
+    assert "win10-x86_64-pro (Windows: UEFI boots it through iPXE)" in (tftp / "grub" / "x86_64_menu_items.cfg").read_text()
+    ipxe = (tftp / "ipxe" / "default.ipxe").read_text()
+    url = "http://127.0.0.1:%d/cobbler/images/win10-x86_64/ipxe/win10-x86_64-pro.ipxe" % bed.http_port
+    assert ":win10-x86_64-pro\nchain " + url in ipxe
+    status, script = bed.http_get(url.split(str(bed.http_port), 1)[1])
+    assert status == 200 and b"set 252:string \\images\\win10-x86_64\\bcd\\win10-x86_64-pro.uefi" in script
 
 
 def test_second_full_sync_is_byte_identical(imported):
@@ -160,4 +164,4 @@ def test_service_files_follow_the_inventory(imported):
     data = pathlib.Path("/var/lib/cobbler/winpe/smb/profiles/win10-x86_64-pro/unattend-bios.xml").read_text()
     assert "<MetaData" in data or "ImageInstall" in data
     for name in ("startnet.cmd", "winpeshl.ini"):
-        assert (pathlib.Path(imported[0].webdir) / "images/win10-x86_64/winpe/win10-x86_64-pro" / name).is_file()
+        assert (pathlib.Path(imported[0].webdir) / "images/win10-x86_64/inject/win10-x86_64-pro" / name).is_file()

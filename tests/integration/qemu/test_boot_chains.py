@@ -27,7 +27,7 @@ def _need(firmware, kinds=("nbp",)):
 
 def _pxelinux_default(choose):
     """A Cobbler-like pxelinux menu: a Linux entry beside the generated Windows entries; ONTIMEOUT picks CHOOSE."""
-    head = ("DEFAULT menu\nPROMPT 0\nMENU TITLE Cobbler\nTIMEOUT 30\nONTIMEOUT %s\n"
+    head = ("DEFAULT menu\nPROMPT 0\nMENU TITLE Cobbler\nTIMEOUT 20\nONTIMEOUT %s\n"
             "LABEL local\n\tMENU LABEL (local)\n\tLOCALBOOT -1\n"
             "LABEL %s\n\tMENU LABEL %s\n\tKERNEL images/%s/vmlinuz\n\tAPPEND initrd=images/%s/initrd.img\n"
             % (choose, LINUX_LABEL, LINUX_LABEL, LINUX_LABEL, LINUX_LABEL))
