@@ -135,6 +135,10 @@ def helper_plugin():
     from cobbler_winpe.adapter import staging
     api, cfg = CobblerAPI(), config.load()
     first = benchlib.timed(staging.stage, api, cfg)[0]
+    wiped = []
+    for _ in range(3):
+        wipe_owned()
+        wiped.append(benchlib.timed(staging.stage, api, cfg)[0])
     wipe_owned()
     profiler = cProfile.Profile()
     start = time.monotonic()
@@ -143,7 +147,8 @@ def helper_plugin():
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
     third = benchlib.timed(staging.stage, api, cfg)[0]
-    return {"first": first, "profiled": second, "again": third, "profile": out.getvalue()}
+    return {"first": first, "wiped": statistics.median(wiped), "profiled": second, "again": third,
+            "profile": out.getvalue()}
 
 
 def minimal_pe():
@@ -307,7 +312,7 @@ def report(args, off, on, samples, plugin, upstream, disk0, disk1):
     rows = [("cobbler sync, plugin off (Cobbler alone)", "%.3f" % off, "1.00"),
             ("cobbler sync, plugin on", "%.3f" % on, "%.3f" % (on / off)),
             ("  plugin's added time (difference)", "%.3f" % added, "%.3f" % (added / off)),
-            ("  plugin stage() alone, after the wipe", "%.3f" % plugin["profiled"], "%.3f" % (plugin["profiled"] / off)),
+            ("  plugin stage() alone, after the wipe", "%.3f" % plugin["wiped"], "%.3f" % (plugin["wiped"] / off)),
             ("  plugin stage() alone, nothing to do", "%.3f" % plugin["again"], "%.3f" % (plugin["again"] / off))]
     for label in ("profiles", "systems"):
         up = upstream[label]
@@ -334,9 +339,13 @@ def report(args, off, on, samples, plugin, upstream, disk0, disk1):
           % (benchlib.human(upstream["winpe_size"]), copies, copies * 0.3, upstream["cp300"]))
     print("\n  cProfile of the plugin's stage() after Cobbler's wipe (cumulative; the profiler inflates it):")
     print("\n".join("    " + line for line in plugin["profile"].splitlines()[:40] if line.strip()))
-    benchlib.goal("plugin's added time <= 10% of Cobbler's sync (ratio)", max(added, 0) / off, 0.10)
+    # The on/off difference is within the run-to-run noise of a 1,000-system sync; stage() timed alone after
+    # Cobbler's wipe (what sync/post really faces) is the steadier figure, and the larger one is judged.
+    cost = max(added, plugin["wiped"])
+    print("  plugin's added time judged: %.3f s (the larger of the difference and stage() alone)" % cost)
+    benchlib.goal("plugin's added time <= 10% of Cobbler's sync (ratio)", cost / off, 0.10)
     up_time = upstream["systems"]["seconds"]
-    benchlib.goal("upstream wingen / plugin added time >= 20", up_time / max(added, 1e-3), 20, below=False)
+    benchlib.goal("upstream wingen / plugin added time >= 20", up_time / cost, 20, below=False)
     benchlib.goal("disk per extra system <= 16 KB (plugin + Cobbler, bytes)", per_total, 16 * 1024)
 
 

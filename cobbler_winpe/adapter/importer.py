@@ -69,14 +69,21 @@ def copy_media(media, dest):
     media.copy_tree(dest, progress=progress)
 
 
-def stage_cache(cfg, media, found, distro_name):
-    """Extract the boot image's WDS files and boot.sdi once into the plugin's cache; returns the cache folder."""
+def stage_cache(cfg, media, found, distro_name, mirror):
+    """Extract the boot image's WDS files and boot.sdi once into the plugin's cache; returns the cache folder.
+
+    The WIM is read from the mirror copy when there is one, so an ISO's boot.wim is never written out twice."""
     cache = os.path.join(cfg.cache_dir, distro_name)
     tmp = cache + ".new"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     root = found.root + "/" if found.root else ""
-    boot = extract.extract_from_media(media, found.boot_wim.path, found.boot_wim.boot_index or None, tmp)
+    index = found.boot_wim.boot_index or None
+    local = os.path.join(mirror, found.boot_wim.path)
+    if os.path.isfile(local):
+        boot = extract.extract_boot_files(local, index, tmp)
+    else:
+        boot = extract.extract_from_media(media, found.boot_wim.path, index, tmp)
     sdi = media.find(root + "boot/boot.sdi")
     if not sdi:
         raise MediaError(media_name(media, root + "boot/boot.sdi"), "missing", "use complete Windows media")
@@ -149,7 +156,7 @@ def profile_names(distro_name, images):
 
 def import_distro(api, cfg, media, found, base_name, mirror):
     name = "%s-%s" % (base_name, items.COBBLER_ARCH.get(found.arch, found.arch))
-    cache, boot = stage_cache(cfg, media, found, name)
+    cache, boot = stage_cache(cfg, media, found, name, mirror)
     if not found.os_version:
         raise MediaError(media_name(media, found.boot_wim.path), "unknown Windows build %s" % found.build,
                          "report it; meanwhile import with --os-version")

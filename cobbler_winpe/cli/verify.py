@@ -5,7 +5,7 @@ from cobbler_winpe import config
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.verify import chain, lookup
 
-FIRMWARES = {"bios": "bios", "uefi": "uefi", "ipxe": "pcbios", "ipxe-efi": "efi"}
+FIRMWARES = {"bios": "bios", "uefi": "uefi", "grub": "grub", "ipxe": "pcbios", "ipxe-efi": "efi"}
 
 
 def parse_host_port(text, default_port=69):
@@ -65,8 +65,8 @@ def register(subparsers):
     who.add_argument("--profile", help="a Cobbler profile name (the client picks it from the menu)")
     who.add_argument("--mac", help="a client MAC (selects the system that has it)")
     parser.add_argument("--firmware", choices=sorted(FIRMWARES), default="bios",
-                        help="bios: pxelinux; uefi: GRUB then iPXE; ipxe / ipxe-efi: iPXE on BIOS / UEFI "
-                             "(default bios)")
+                        help="bios: pxelinux; uefi: iPXE (snponly.efi) from DHCP; grub: Cobbler's GRUB menu; "
+                             "ipxe / ipxe-efi: Cobbler's iPXE menu on BIOS / UEFI (default bios)")
     parser.add_argument("--tftp", metavar="HOST[:PORT]", help="TFTP server (default Cobbler's next_server_v4:69)")
     parser.add_argument("--http", metavar="URL", help="web server base URL (default http://server:http_port)")
     parser.add_argument("--cobbler", metavar="URL", default=lookup.DEFAULT_URL, help="cobblerd's XML-RPC URL")

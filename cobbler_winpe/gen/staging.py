@@ -111,7 +111,9 @@ def _same_content(path, source):
         a, b = os.stat(path), os.stat(source)
     except OSError:
         return False
-    return a.st_size == b.st_size and int(a.st_mtime) == int(b.st_mtime)
+    # a copy made by copy2 keeps the nanoseconds; whole seconds would take a WIM rebuilt within the same second
+    # (same size) for the file already staged, and leave the old one served
+    return a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns
 
 
 def _place_file(dest, source):

@@ -15,6 +15,7 @@ from typing import List, Optional
 from cobbler_winpe.bcd.store import read_store
 from cobbler_winpe.bcd.values import json_value
 from cobbler_winpe.errors import WinpeError
+from cobbler_winpe.gen import layout
 from cobbler_winpe.verify import menus
 from cobbler_winpe.verify.tftp import TftpFailure, tftp_get
 
@@ -27,8 +28,8 @@ DEFAULT_BCD = "\\Boot\\BCD"           # what bootmgr asks for without DHCP optio
 PEEK = 4096                           # bytes read of big files (WIM, SDI): enough to check the header
 MAX_TEXT = 4 << 20                    # menus, scripts and BCD stores larger than this are refused
 WIM_MAGIC = b"MSWIM\0\0\0"
-IPXE_NAMES = ("ipxe", "snponly", "undionly", "snp.efi")
 SYNC_FIX = "run `cobbler sync`"
+MAX_CHAINS = 4                        # iPXE scripts chaining scripts
 
 
 @dataclass
@@ -297,7 +298,14 @@ class Walker:
     # ---- UEFI: GRUB -------------------------------------------------------------------------------
 
     def walk_uefi(self):
-        """grubx64.efi -> grub.cfg -> grub/system/<mac> or <arch>_menu_items.cfg -> entry -> its chainloader."""
+        """DHCP sends UEFI clients to iPXE (snponly.efi, docs/boot-chains.md); iPXE runs the client's script."""
+        if self.tftp("NBP from DHCP", layout.IPXE_EFI, fix="run `cobbler sync` (it stages Debian's snponly.efi; "
+                     "apt-get install ipxe)") is None:
+            return False
+        return self.walk_ipxe("efi")
+
+    def walk_grub(self):
+        """Cobbler's own UEFI path: grubx64.efi -> grub.cfg -> grub/system/<mac> or <arch>_menu_items.cfg -> entry."""
         if self.tftp("NBP from DHCP", "grub/grubx64.efi") is None or self.tftp("GRUB config", "grub/grub.cfg") is None:
             return False
         name = "grub/system/%s" % self.client.mac.lower() if self.client.system and self.client.mac else \
@@ -306,9 +314,9 @@ class Walker:
         if data is None:
             return False
         config = menus.parse_grub(data.decode("utf-8", "replace"))
-        entry = config.chosen() if self.client.system else config.find(self.client.profile)
         if self.client.system and config.default == "local":
             return self.local_boot(name)
+        entry = config.chosen() if self.client.system else config.find(self.client.profile)
         if entry is None:
             return self.fail("menu entry", "%s has no menuentry %s" % (name, self.client.profile), SYNC_FIX)
         return self.grub_entry(name, entry)
@@ -317,18 +325,17 @@ class Walker:
         target = menus.grub_chainloader(entry)
         if target is None:
             kernel = menus.grub_kernel(entry)
-            return self.fail("menu entry", "%s: menuentry '%s' chainloads nothing (%s)" % (
-                where, entry.title, "linux %s" % kernel[0] if kernel else "no chainloader"),
-                "Windows entries must chainload iPXE (cobbler-winpe's menu_grub snippet; cobbler sync)")
+            return self.fail("menu entry", "%s: menuentry '%s' starts no Windows loader (%s): GRUB keeps the network "
+                             "card, so Windows cannot boot from GRUB's menu" % (
+                                 where, entry.title, "linux %s" % kernel[0] if kernel else "no chainloader"),
+                             "give this UEFI client the DHCP boot file %s (cobbler-winpe's DHCP snippets) and "
+                             "verify it with --firmware uefi" % layout.IPXE_EFI)
         self.ok("menu entry", "%s: menuentry '%s' -> chainloader %s" % (where, entry.title, target))
-        if self.tftp("chainloaded", target.lstrip("/"), fix="stage it (cobbler-winpe check names the iPXE "
-                     "binary); run `cobbler sync`") is None:
+        if self.tftp("chainloaded", target.lstrip("/")) is None:
             return False
-        if any(word in posixpath.basename(target).lower() for word in IPXE_NAMES):
-            return self.walk_ipxe("efi")
-        return self.fail("hand-over", "GRUB chainloads %s directly: after GRUB no PXE base code is left, so "
-                         "the Windows boot manager cannot read option 252 or fetch its BCD" % target,
-                         "chainload iPXE (snponly.efi) from the GRUB entry instead")
+        return self.fail("hand-over", "GRUB chainloads %s: after GRUB no PXE base code or network is left for it "
+                         "(docs/boot-chains.md)" % target,
+                         "give this UEFI client the DHCP boot file %s instead" % layout.IPXE_EFI)
 
     # ---- iPXE -------------------------------------------------------------------------------------
 
@@ -348,24 +355,38 @@ class Walker:
     def walk_ipxe(self, platform, script_url=None):
         """Evaluate the client's iPXE script for PLATFORM (pcbios/efi) and fetch what it fetches."""
         data, label, base = self.ipxe_script(script_url)
-        if data is None:
-            return False
+        return data is not None and self.run_script(platform, data, label, base, {}, 0)
+
+    def run_script(self, platform, data, label, base, inherited, depth):
+        """Run one script from LABEL; follow a chain to another script (bounded), a TFTP NBP or wimboot."""
         text = data.decode("utf-8", "replace")
+        where = base + (":" + label if label else "")
         if label and label not in menus.ipxe_labels(text):
             return self.fail("iPXE entry", "%s has no label :%s" % (base, label), SYNC_FIX)
-        run = menus.run_ipxe(text, label, {"platform": platform, "next-server": self.servers.tftp_host,
-                                           "buildarch": "x86_64" if platform == "efi" else "i386"})
+        variables = {"platform": platform, "next-server": self.servers.tftp_host,
+                     "buildarch": "x86_64" if platform == "efi" else "i386"}
+        variables.update(inherited)
+        run = menus.run_ipxe(text, label, variables)
         if run.ended == "sanboot":
-            return self.local_boot(base)
+            return self.local_boot(where)
         if not run.actions:
-            return self.fail("iPXE entry", "%s%s fetches nothing (ends: %s)" % (base, ":" + label if label else "",
-                             run.ended), "the Windows entry must chain the NBP or boot wimboot; cobbler sync")
-        self.ok("iPXE entry", "%s%s on %s: %s" % (base, ":" + label if label else "", platform,
-                                                   ", ".join("%s %s" % (a.verb, a.url) for a in run.actions)))
-        firmware = "uefi" if platform == "efi" else "bios"
-        if run.actions[0].verb == "chain":
-            return self.ipxe_chain(firmware, run, base)
-        return self.ipxe_wimboot(run, base)
+            return self.fail("iPXE entry", "%s fetches nothing (ends: %s)" % (where, run.ended),
+                             "the Windows entry must chain the NBP or boot wimboot; cobbler sync")
+        self.ok("iPXE entry", "%s on %s: %s" % (where, platform,
+                                                ", ".join("%s %s" % (a.verb, a.url) for a in run.actions)))
+        settings = dict(inherited, **run.settings)
+        if run.actions[0].verb != "chain":
+            return self.ipxe_wimboot(run, base)
+        scheme, target = self.url_target(run.actions[0].url, base)
+        if scheme == "tftp":
+            return self.wds_chain("uefi" if platform == "efi" else "bios", target, menus.dhcp_option(settings, 252))
+        data = self.http("chained script", target)
+        if data is None:
+            return False
+        if not data.lstrip().startswith(b"#!ipxe") or depth >= MAX_CHAINS:
+            return self.fail("chained script", "%s is not an iPXE script (or chains more than %d deep)"
+                             % (target, MAX_CHAINS), SYNC_FIX)
+        return self.run_script(platform, data, None, target, settings, depth + 1)
 
     def url_target(self, url, base):
         """('tftp', path) or ('http', absolute URL) of an iPXE URL, relative ones resolved against BASE."""
@@ -380,12 +401,6 @@ class Walker:
         if scheme == "tftp":
             return self.tftp(name, target, limit=limit, magic=magic)
         return self.http(name, target, limit=limit, magic=magic)
-
-    def ipxe_chain(self, firmware, run, base):
-        scheme, target = self.url_target(run.actions[0].url, base)
-        if scheme != "tftp":
-            return self.fetch_url("chained", run.actions[0].url, base) is not None
-        return self.wds_chain(firmware, target, run.option(252))
 
     def ipxe_wimboot(self, run, base):
         """kernel wimboot + initrd -n NAME for bootmgr, BCD, boot.sdi, boot.wim...: all fetched; BCD names them."""
@@ -441,12 +456,14 @@ def _value(obj, element_id):
 
 
 def walk(client, servers, firmware, script_url=None):
-    """Walk CLIENT's chain for FIRMWARE (bios, uefi or ipxe); returns the Walker with its links."""
+    """Walk CLIENT's chain for FIRMWARE (bios, uefi, grub or ipxe); returns the Walker with its links."""
     walker = Walker(client, servers)
     if firmware == "bios":
         walker.walk_bios()
     elif firmware == "uefi":
         walker.walk_uefi()
+    elif firmware == "grub":
+        walker.walk_grub()
     else:
         walker.walk_ipxe("pcbios", script_url)
     return walker

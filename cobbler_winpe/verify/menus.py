@@ -6,7 +6,7 @@ cobbler-winpe's snippets write) so that small changes to the menus keep verifyin
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 MAX_LINES = 20000      # a menu longer than this is not a menu
 MAX_STEPS = 2000       # iPXE commands evaluated before giving up (goto loops)
@@ -213,10 +213,15 @@ class IpxeRun:
 
     def option(self, number):
         """A DHCP option set in the script (set 252:string ..., net0/252, netX.dhcp/252 ...), or None."""
-        for key, value in self.settings.items():
-            if key.rsplit("/", 1)[-1] == str(number):
-                return value
-        return None
+        return dhcp_option(self.settings, number)
+
+
+def dhcp_option(settings, number):
+    """The value of DHCP option NUMBER among iPXE settings (252, net0/252, netX.dhcp/252 ...), or None."""
+    for key, value in settings.items():
+        if key.rsplit("/", 1)[-1] == str(number):
+            return value
+    return None
 
 
 def ipxe_labels(text):

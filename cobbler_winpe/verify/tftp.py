@@ -1,4 +1,4 @@
-"""A small TFTP read client (RFC 1350 RRQ with RFC 2348 blksize and RFC 2349 tsize): fetches what a PXE client would."""
+"""A small TFTP read client (RFC 1350 RRQ, RFC 2348 blksize, RFC 2349 tsize): fetches what a PXE client would."""
 import socket
 import struct
 from dataclasses import dataclass
@@ -29,7 +29,7 @@ class TftpFailure(Exception):
 
 @dataclass
 class TftpResult:
-    """The bytes read (all of them, or the first ``limit``), the size the server announced and whether it is complete."""
+    """The bytes read (all, or the first ``limit``), the size the server announced, and whether it is complete."""
     data: bytes
     tsize: Optional[int]
     complete: bool

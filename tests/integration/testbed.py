@@ -150,11 +150,11 @@ class CobblerBed:
         """Lay out Cobbler's paths, start cobblerd and Apache, and wait until both answer."""
         began = time.monotonic()
         check_prerequisites(self.venv)
-        check_ownership()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.state_dir, 0o755)
         self._lock = take_lock(LOCK_PATH, self.lock_timeout)
         try:
+            check_ownership()   # under the lock: another bed may be laying the trees out right now
             stop_stale(self.state_dir)
             check_port_free(XMLRPC_PORT)
             check_port_free(self.http_port)

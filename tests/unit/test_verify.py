@@ -152,7 +152,8 @@ def test_generated_wimboot_script_evaluates_in_order():
     script = gen_menus.ipxe_script(gen_menus.ipxe_wimboot_lines(server, distro, "p", inject=("startnet.cmd",)))
     run = menus.run_ipxe(script, None, {"platform": "efi"})
     assert run.ended == "boot"
-    assert run.actions[0].verb == "kernel" and run.actions[0].url == gen_menus.http_url(server, gen_menus.layout.WIMBOOT)
+    assert run.actions[0].verb == "kernel"
+    assert run.actions[0].url == gen_menus.http_url(server, gen_menus.layout.WIMBOOT)
     assert [a.name for a in run.actions[1:]] == ["bootmgr", "BCD", "boot.sdi", "boot.wim", "startnet.cmd"]
 
 

@@ -25,6 +25,9 @@ import time
 
 import pytest
 
+from cobbler_winpe.errors import WinpeError
+from cobbler_winpe.wim.info import read_wim_info_path
+
 pytestmark = pytest.mark.integration
 
 WORKER = r"""
@@ -104,8 +107,25 @@ def is_temp(relpath):
     return any(mark in part for part in relpath.split("/") for mark in TEMP_MARKS)
 
 
+def wim_digest(path):
+    """A WIM's content as it matters: a complete, readable WIM and the startnet.cmd in its boot image.
+
+    The WinPE WIM is rebuilt by wimlib whenever its start files change, and wimlib's output is not byte-identical
+    from one build to the next (time stamps), so WIMs are compared by what they carry."""
+    try:
+        info = read_wim_info_path(path)
+    except WinpeError as err:
+        return "broken WIM: %s" % err
+    done = subprocess.run(["wimlib-imagex", "extract", path, str(info.boot_index or 1),
+                           "/Windows/System32/startnet.cmd", "--to-stdout", "--no-globs"],
+                          capture_output=True, timeout=60)
+    if done.returncode != 0:
+        return "unreadable WIM: %s" % done.stderr.decode("utf-8", "replace").strip()[-200:]
+    return "wim " + hashlib.sha256(done.stdout).hexdigest()
+
+
 def state(roots):
-    """{path: (sha256, world-readable)} of every file below ROOTS (missing roots are empty)."""
+    """{path: (content digest, world-readable)} of every file below ROOTS (missing roots are empty)."""
     found = {}
     for root in roots:
         for folder, _dirs, files in os.walk(root):
@@ -115,8 +135,12 @@ def state(roots):
                 if not stat.S_ISREG(st.st_mode):
                     found[path] = ("not a regular file", True)
                     continue
-                with open(path, "rb") as handle:
-                    found[path] = (hashlib.sha256(handle.read()).hexdigest(), bool(st.st_mode & stat.S_IROTH))
+                if name.lower().endswith(".wim") and not is_temp(path):
+                    digest = wim_digest(path)
+                else:
+                    with open(path, "rb") as handle:
+                        digest = hashlib.sha256(handle.read()).hexdigest()
+                found[path] = (digest, bool(st.st_mode & stat.S_IROTH))
     return found
 
 

@@ -1,7 +1,6 @@
 """`cobbler-winpe verify` on the real bed: a real tftpd-hpa and Apache serve a synced tree; broken links are named."""
 import os
 import pathlib
-import shutil
 import socket
 import subprocess
 import time
@@ -10,7 +9,7 @@ import pytest
 
 from cobbler_winpe.bcd.pxe import build_pxe_store
 from cobbler_winpe.gen import layout, menus
-from cobbler_winpe.gen.model import Server, WinDistro
+from cobbler_winpe.gen.model import Server
 
 pytestmark = pytest.mark.integration
 
@@ -101,14 +100,14 @@ def tftp_file(*parts):
     return pathlib.Path("/srv/tftpboot", "images", DISTRO, *parts)
 
 
-@pytest.mark.parametrize("firmware", ["bios", "ipxe", "ipxe-efi"])
+@pytest.mark.parametrize("firmware", ["bios", "uefi", "ipxe", "ipxe-efi"])
 def test_good_tree_passes_for_a_profile(synced, firmware):
     bed, port = synced
     rc, out = verify(bed, port, "--profile", PROFILE, "--firmware", firmware)
     assert rc == 0, out
     assert not fail_lines(out)
     assert "OK   BCD ramdisk WIM: tftp \\images\\%s\\boot.wim" % DISTRO in out
-    bcd = "\\images\\%s\\bcd\\%s%s" % (DISTRO, PROFILE, ".uefi" if firmware == "ipxe-efi" else "")
+    bcd = "\\images\\%s\\bcd\\%s%s" % (DISTRO, PROFILE, ".uefi" if firmware in ("uefi", "ipxe-efi") else "")
     assert "OK   BCD: tftp %s " % bcd in out
 
 
@@ -125,6 +124,25 @@ def test_system_ipxe_script_from_the_web_server(synced):
     rc, out = verify(bed, port, "--system", "vm-on", "--firmware", "ipxe")
     assert rc == 0, out
     assert "/cblr/svc/op/ipxe/system/vm-on" in out
+
+
+def test_uefi_client_follows_the_menu_into_the_profile_script(synced):
+    bed, port = synced
+    rc, out = verify(bed, port, "--profile", PROFILE, "--firmware", "uefi")
+    assert rc == 0, out
+    assert "OK   NBP from DHCP: tftp %s " % layout.IPXE_EFI in out
+    assert "OK   chained script: GET %s " % menus.http_url(Server("127.0.0.1", http_port=bed.http_port),
+                                                            layout.ipxe_script_file(DISTRO, PROFILE)) in out
+    assert "OK   NBP: tftp images/%s/bootmgfw.efi " % DISTRO in out
+
+
+def test_grub_menu_cannot_start_windows(synced):
+    bed, port = synced
+    rc, out = verify(bed, port, "--profile", PROFILE, "--firmware", "grub")
+    assert rc == 1
+    (line,) = fail_lines(out)
+    assert line.startswith("FAIL menu entry: grub/x86_64_menu_items.cfg: menuentry '%s" % PROFILE), out
+    assert "GRUB keeps the network card" in line and layout.IPXE_EFI in line
 
 
 def test_netboot_disabled_boots_local(synced):
@@ -186,50 +204,42 @@ def test_bcd_pointing_at_a_missing_wim(synced, moved, tmp_path):
 
 
 @pytest.fixture
-def wimboot_script(synced):
-    """A wimboot iPXE script for the profile (gen/menus.py) and its BCD, served from the bed's web tree."""
-    bed, _port = synced
-    web = pathlib.Path(bed.webdir)
-    distro = WinDistro(DISTRO, "x86_64", "10", "/m")
-    server = Server("127.0.0.1", http_port=bed.http_port)
-    script = web / layout.ipxe_script_file(DISTRO, PROFILE)
-    bcd = web / layout.wimboot_bcd_file(DISTRO)
-    for path in (script, bcd):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    lines = menus.ipxe_wimboot_lines(server, distro, PROFILE, inject=("startnet.cmd",))
-    script.write_text(menus.ipxe_script(lines))
-    inject = web / layout.inject_file(DISTRO, PROFILE, "startnet.cmd")
-    inject.parent.mkdir(parents=True, exist_ok=True)
-    inject.write_text("wpeinit\r\n")
-    bcd.write_bytes(build_pxe_store("bios", "\\boot\\boot.sdi", [(PROFILE, "\\sources\\boot.wim")]))
-    wimboot = web / layout.WIMBOOT
-    subprocess.run(["chmod", "-R", "a+rX", str(web / "images")], check=True)
-    try:
-        yield menus.http_url(server, layout.ipxe_script_file(DISTRO, PROFILE)), wimboot, \
-            menus.http_url(server, layout.WIMBOOT)
-    finally:
-        for path in (script, bcd, inject, wimboot):
-            if path.exists():
-                path.unlink()
-        for path in (script.parent, bcd.parent, inject.parent, inject.parent.parent, wimboot.parent):
-            if path.exists() and not any(path.iterdir()):
-                path.rmdir()
-
-
-def test_wimboot_missing_then_present(synced, wimboot_script):
+def wimboot_mode(synced, tmp_path):
+    """The bed switched to boot_method: wimboot with the wimboot path in tmp_path; switched back afterwards."""
+    from conftest import write_bed_config   # tests/integration is on sys.path (its conftest puts it there)
     bed, port = synced
-    url, wimboot, wimboot_url = wimboot_script
-    rc, out = verify(bed, port, "--profile", PROFILE, "--firmware", "ipxe", "--ipxe-script", url)
-    assert rc == 1
+    wimboot = tmp_path / "wimboot"
+    staged = pathlib.Path(bed.webdir) / layout.WIMBOOT
+    write_bed_config("boot_method: wimboot\nwimboot: %s\n" % wimboot)
+    try:
+        yield bed, port, wimboot, staged
+    finally:
+        write_bed_config()
+        if staged.exists():
+            staged.unlink()
+        run_ok(bed, "sync")
+        subprocess.run(["chmod", "-R", "a+rX", "/srv/tftpboot"], check=True)
+
+
+def sync_readable(bed):
+    run_ok(bed, "sync")
+    subprocess.run(["chmod", "-R", "a+rX", "/srv/tftpboot", str(bed.webdir)], check=True)
+
+
+def test_wimboot_missing_then_present(wimboot_mode):
+    bed, port, wimboot, staged = wimboot_mode
+    sync_readable(bed)
+    rc, out = verify(bed, port, "--profile", PROFILE, "--firmware", "ipxe")
+    assert rc == 1, out
     (line,) = fail_lines(out)
+    wimboot_url = menus.http_url(Server("127.0.0.1", http_port=bed.http_port), layout.WIMBOOT)
     assert line.startswith("FAIL wimboot: GET %s: HTTP 404" % wimboot_url), out
     assert "winpe.yaml" in line
-    wimboot.parent.mkdir(parents=True, exist_ok=True)
     wimboot.write_bytes(b"stand-in for wimboot v2.8.0\n" * 8)
-    os.chmod(wimboot, 0o644)
-    os.chmod(wimboot.parent, 0o755)
-    rc, out = verify(bed, port, "--profile", PROFILE, "--firmware", "ipxe", "--ipxe-script", url)
+    sync_readable(bed)
+    assert staged.is_file()
+    rc, out = verify(bed, port, "--profile", PROFILE, "--firmware", "ipxe-efi")
     assert rc == 0, out
     for name in ("bootmgr", "BCD", "boot.sdi", "boot.wim", "startnet.cmd"):
-        assert "OK   initrd %s: GET " % name in out
+        assert "OK   initrd %s: GET " % name in out, out
     assert "OK   wimboot files: every path the BCD names is handed over" in out
