@@ -1,4 +1,7 @@
 """Error types that say whose fault a failure is, and render as one line: what: why (fix)."""
+import re
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class WinpeError(Exception):
@@ -20,7 +23,7 @@ class WinpeError(Exception):
         line = "%s: %s" % (self.what, self.why)
         if self.fix:
             line += " (%s)" % self.fix
-        return line.replace("\n", " ")
+        return CONTROL.sub("?", line)   # one line, and no escape codes from hostile names
 
 
 class MediaError(WinpeError):

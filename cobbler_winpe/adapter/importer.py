@@ -5,7 +5,8 @@ import shutil
 import threading
 
 from cobbler_winpe.adapter import items
-from cobbler_winpe.errors import MediaError, WinpeError
+from cobbler_winpe.errors import InputError, MediaError, WinpeError
+from cobbler_winpe.gen import menus
 from cobbler_winpe.media.source import open_media
 from cobbler_winpe.media.detect import detect
 from cobbler_winpe.wim import extract
@@ -25,9 +26,18 @@ def claims(path):
         return False
     try:
         with open_media(path) as media:
-            return any(media.find(marker) for marker in WINDOWS_MARKERS)
+            return any(_has(media, marker) for marker in WINDOWS_MARKERS)
     except WinpeError:
         return False
+
+
+def _has(media, marker):
+    """True when MARKER is on the media, or when looking it up was refused (a hostile entry where a Windows
+    file should be): the plugin then owns the import and refuses it in one line."""
+    try:
+        return bool(media.find(marker))
+    except MediaError:
+        return True
 
 
 def import_pre(api, args, cfg):
@@ -44,6 +54,9 @@ def import_pre(api, args, cfg):
         except WinpeError as err:
             LOG.error("cobbler-winpe import failed: %s", err)
             return False
+        except (ValueError, TypeError) as err:   # Cobbler refused a value (its item setters raise these)
+            LOG.error("cobbler-winpe import failed: Cobbler refused the item: %s", err)
+            return False
         LOG.info("cobbler-winpe: imported %s", ", ".join(names))
         return True
 
@@ -57,14 +70,14 @@ def mirror_dir(api, name):
 def copy_media(media, dest):
     """Stream the whole medium into Cobbler's distro_mirror, logging progress every 10%."""
     total = sum(size for _rel, is_dir, size in media.walk() if not is_dir) or 1
-    state = {"next": 0.1, "done": 0}
+    state = {"next": 10, "done": 0}
 
     def progress(_relpath, size):
         state["done"] += size
-        done = state["done"]
-        if done / total >= state["next"]:
-            LOG.info("cobbler-winpe: copied %d%% of %d MiB", 100 * done // total, total >> 20)
-            state["next"] += 0.1
+        percent = 100 * state["done"] // total
+        if percent >= state["next"]:
+            LOG.info("cobbler-winpe: copied %d%% of %.1f MiB", percent, total / 1048576)
+            state["next"] = percent - percent % 10 + 10
 
     media.copy_tree(dest, progress=progress)
 
@@ -173,7 +186,8 @@ def import_media(api, cfg, options):
     """Import every distro on the medium at options['path']; returns the distro names."""
     path, base_name = options.get("path"), options.get("name")
     if not base_name:
-        raise MediaError(path, "no --name given", "cobbler import --path=... --name=win10")
+        raise InputError("cobbler import", "no --name given", "cobbler import --path=... --name=win10")
+    menus.safe_name("import --name", base_name)   # it becomes part of paths, menus and option 252
     with open_media(path) as media:
         info = detect(media)
         mirror = options.get("available_as") and os.path.isdir(path) and path or mirror_dir(api, base_name)

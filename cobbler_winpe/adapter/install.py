@@ -1,4 +1,6 @@
 """Installs and removes the plugin's hooks in a Cobbler: hook modules, snippets and the menu-template branch."""
+import copy
+import json
 import os
 import re
 import shutil
@@ -40,7 +42,32 @@ def cobbler_settings(path="/etc/cobbler/settings.yaml"):
     except FileNotFoundError:
         data = {}
     return {"template_dir": data.get("boot_loader_conf_template_dir", "/etc/cobbler/boot_loader_conf"),
-            "snippet_dir": data.get("autoinstall_snippets_dir", "/var/lib/cobbler/snippets")}
+            "snippet_dir": data.get("autoinstall_snippets_dir", "/var/lib/cobbler/snippets"),
+            "signatures": data.get("signature_path", "/var/lib/cobbler/distro_signatures.json")}
+
+
+# Windows releases Cobbler 3.3's signature file lacks: os_version -> (entry to copy, version regex).
+EXTRA_WINDOWS_VERSIONS = {"2025": ("2022", "^Name:.*Windows Server 2025.*$")}
+
+
+def add_signatures(path):
+    """Add the Windows os_versions Cobbler does not know yet (Server 2025) to its signature file, so distros
+    with them validate; existing entries are never changed. Returns the versions added."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as err:
+        raise ToolError(path, "cannot read Cobbler's distro signatures: %s" % err,
+                        "check signature_path in Cobbler's settings") from None
+    windows = data.get("breeds", {}).get("windows", {})
+    added = []
+    for version, (template, regex) in EXTRA_WINDOWS_VERSIONS.items():
+        if version not in windows and template in windows:
+            windows[version] = dict(copy.deepcopy(windows[template]), version_file_regex=regex)
+            added.append(version)
+    if added:
+        write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    return added
 
 
 def find_module_dir(cobbler_python=None):
@@ -126,7 +153,8 @@ def install(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/se
     module_dir = module_dir or find_module_dir(cobbler_python)
     return [("hook modules", install_modules(module_dir)),
             ("snippets", install_snippets(settings["snippet_dir"])),
-            ("menu templates", ", ".join(edit_templates(settings["template_dir"], with_block)) or "unchanged")]
+            ("menu templates", ", ".join(edit_templates(settings["template_dir"], with_block)) or "unchanged"),
+            ("signatures", "windows " + (", ".join(add_signatures(settings["signatures"])) or "unchanged"))]
 
 
 def remove(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/settings.yaml"):

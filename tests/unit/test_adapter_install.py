@@ -1,4 +1,5 @@
 """Tests of install-hooks/remove-hooks on a Cobbler laid out in a temp folder (no cobblerd needed)."""
+import json
 import os
 import sys
 
@@ -8,6 +9,9 @@ from Cheetah.Template import Template
 from cobbler_winpe.adapter import install
 from cobbler_winpe.cli import main as cli_main
 
+SIGNATURES = {"breeds": {"windows": {"2022": {"version_file_regex": "^Name:.*2022.*$", "kernel_file": "x"},
+                                     "10": {"version_file_regex": "10"}},
+                         "redhat": {"rhel9": {}}}}
 STOCK = "#if $breed == 'redhat'\nLABEL $menu_name\n#end if\nstock $menu_name\n"
 
 
@@ -17,9 +21,11 @@ def fake_cobbler(tmp_path):
     templates.mkdir()
     for fmt in install.MENU_FORMATS:
         (templates / (fmt + ".template")).write_text(STOCK)
+    signatures = tmp_path / "distro_signatures.json"
+    signatures.write_text(json.dumps(SIGNATURES))
     settings = tmp_path / "settings.yaml"
-    settings.write_text("boot_loader_conf_template_dir: %s\nautoinstall_snippets_dir: %s\n"
-                        % (templates, tmp_path / "snippets"))
+    settings.write_text("boot_loader_conf_template_dir: %s\nautoinstall_snippets_dir: %s\nsignature_path: %s\n"
+                        % (templates, tmp_path / "snippets", signatures))
     modules = tmp_path / "modules"
     modules.mkdir()
     return tmp_path, str(settings), str(modules)
@@ -76,3 +82,15 @@ def test_hook_modules_import_and_register():
         sys.path.pop(0)
     assert winpe_sync_post.register() == "/var/lib/cobbler/triggers/sync/post/*"
     assert winpe_import_pre.register() == "/var/lib/cobbler/triggers/task/import/pre/*"
+
+
+def test_signatures_gain_server_2025_once_and_keep_the_rest(fake_cobbler):
+    root, settings, modules = fake_cobbler
+    path = root / "distro_signatures.json"
+    assert install.add_signatures(str(path)) == ["2025"]
+    data = json.loads(path.read_text())
+    assert data["breeds"]["windows"]["2025"] == {"version_file_regex": "^Name:.*Windows Server 2025.*$",
+                                                 "kernel_file": "x"}
+    assert data["breeds"]["windows"]["2022"] == SIGNATURES["breeds"]["windows"]["2022"]
+    assert data["breeds"]["redhat"] == {"rhel9": {}}
+    assert install.add_signatures(str(path)) == []

@@ -86,13 +86,9 @@ def bed(winpe_bed, base):
 # adapter/importer.claims() asks media.find("sources/boot.wim"), which raises MediaError for a refused entry, and
 # answers False: upstream's signature import then takes such a tree over (and fails with its own traceback).
 # Fix (importer.py, not this suite's file): claim a tree when a marker lookup raises MediaError.
-KNOWN_FAULTS = {"tree-boot-wim-symlink-outside": "importer.claims() hands trees with a refused marker to upstream"}
-
-
 def cases():
     for name in SUBSET + tuple(EXTRA):
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_FAULTS[name])] if name in KNOWN_FAULTS else []
-        yield pytest.param(name, marks=marks, id=name)
+        yield pytest.param(name, id=name)
 
 
 @pytest.mark.parametrize("name", list(cases()))

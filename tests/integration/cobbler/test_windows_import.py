@@ -165,3 +165,26 @@ def test_service_files_follow_the_inventory(imported):
     assert "<MetaData" in data or "ImageInstall" in data
     for name in ("startnet.cmd", "winpeshl.ini"):
         assert (pathlib.Path(imported[0].webdir) / "images/win10-x86_64/inject/win10-x86_64-pro" / name).is_file()
+
+
+def test_arm64_media_imports_as_a_uefi_only_distro(winpe_bed, sample_media):
+    bed = winpe_bed
+    out = cobbler_import(bed, sample_media["win11-arm64"].iso, "w11arm")
+    assert "TASK COMPLETE" in out, out
+    report = run_ok(bed, "distro", "report", "--name", "w11arm-aarch64")
+    assert "aarch64" in report and ": 11" in report
+    run_ok(bed, "sync")
+    folder = pathlib.Path(bed.tftproot) / "images" / "w11arm-aarch64"
+    assert (folder / "bootmgfw.efi").is_file() and not (folder / "pxeboot.n12").exists()
+    profile = sorted(p for p in names(bed, "profile") if p.startswith("w11arm-aarch64-"))[0]
+    assert (folder / "bcd" / (profile + ".uefi")).is_file()
+    assert not (folder / "bcd" / profile).exists()     # no BIOS store for UEFI-only media
+    assert "efi" in bcd_paths(folder / "bcd" / (profile + ".uefi")).lower()
+
+
+def test_server_2025_imports_with_its_own_os_version(winpe_bed, tmp_path):
+    from cobbler_winpe.sample import media as sample
+    built = sample.build_sample_media(str(tmp_path), sample.preset("server2025"))
+    out = cobbler_import(winpe_bed, built.iso, "srv25")
+    assert "TASK COMPLETE" in out, out
+    assert ": 2025" in run_ok(winpe_bed, "distro", "report", "--name", "srv25-x86_64")
