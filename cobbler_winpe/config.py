@@ -16,7 +16,8 @@ DEFAULTS = {
     "enabled": (True, "master switch: false makes every hook a no-op"),
     "cache_dir": ("/var/lib/cobbler/winpe", "boot files extracted once per distro (outside the trees sync wipes)"),
     "wimboot": ("/var/lib/cobbler/loaders/wimboot", "the admin's wimboot binary for iPXE entries (optional)"),
-    "ipxe_efi": ("/usr/lib/ipxe/snponly.efi", "iPXE EFI binary GRUB hands UEFI Windows entries to"),
+    "ipxe_efi": ("/usr/lib/ipxe/snponly.efi",
+                 "iPXE for UEFI clients, staged as winpe/ipxe/snponly.efi (DHCP sends them there)"),
     "ipxe_bios": ("/usr/lib/ipxe/undionly.kpxe", "iPXE BIOS binary (for DHCP snippets sending BIOS clients to iPXE)"),
     "boot_method": ("wds", "iPXE entries: 'wds' chains bootmgr with option 252, 'wimboot' uses wimboot over HTTP"),
     "bcd_timeout": (0, "seconds the Windows boot manager shows its own menu (0: boot at once)"),
@@ -119,3 +120,17 @@ def smb_password(cfg):
         "cobbler-winpe: created the Samba password file %s; create the account with `cobbler-winpe smb-account`",
         cfg.smb_password_file)
     return password
+
+
+def describe():
+    """docs/configuration.md: every key, its default and its meaning (a test keeps the file in step)."""
+    rows = ["| key | default | meaning |", "|---|---|---|"]
+    rows += ["| `%s` | `%s` | %s |" % (key, yaml.safe_dump(default, default_flow_style=True).strip().rstrip(".").strip(),
+                                      text) for key, (default, text) in DEFAULTS.items()]
+    return ("# Configuration: /etc/cobbler/winpe.yaml\n\n"
+            "The plugin's own YAML file (Cobbler's settings schema rejects unknown keys, so the plugin keeps its own).\n"
+            "An absent file means every default; an unknown key or a value of the wrong type stops every hook with\n"
+            "one logged line naming the key. `COBBLER_WINPE_CONFIG` names another file.\n\n"
+            + "\n".join(rows) + "\n\n"
+            "The Samba password lives in its own file (`smb_password_file`, mode 0600), created on the first sync;\n"
+            "`cobbler-winpe smb-account` creates the matching Unix and Samba account. It is never logged.\n")

@@ -49,3 +49,9 @@ def test_secret_is_read_from_its_own_file(tmp_path):
     secret.write_text("s3cr3t\n")
     assert config.read_secret(str(secret)) == "s3cr3t"
     assert config.read_secret(str(tmp_path / "absent")) is None
+
+
+def test_configuration_doc_lists_every_key_and_default():
+    import pathlib
+    doc = pathlib.Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+    assert doc.read_text() == config.describe(), "regenerate docs/configuration.md from config.describe()"
