@@ -11,6 +11,7 @@ from cobbler_winpe.errors import MediaError, WinpeError
 from cobbler_winpe.gen import layout, staging, startnet
 
 LOG = logging.getLogger("cobbler_winpe")
+BLOBS = ".blobs"       # cache_dir/.blobs: generated files (BCDs, scripts) stored once, hard-linked into the trees
 
 
 @contextmanager
@@ -71,10 +72,12 @@ def stage(api, cfg):
     with locked(cfg):
         password = winpe_config.smb_password(cfg)
         plan, broken = full_plan(distros, profiles, server, cfg, password)
+        blobs = os.path.join(cfg.cache_dir, BLOBS)
         for root in (server.tftproot, server.webdir):
             scope = [d for d in staging.owned_dirs(root) if d not in broken]
-            changed, removed = staging.apply_plan(root, plan, scope)
+            changed, removed = staging.apply_plan(root, plan, scope, blobs)
             LOG.info("cobbler-winpe: %s: %d files changed, %d removed", root, len(changed), len(removed))
+        staging.prune_blobs(blobs)
         winpe.write_service_files(distros, profiles, systems, server, cfg)
         winpe.write_loaders(server, cfg)
         prune_cache(cfg, {d.name for d in distros})
@@ -84,7 +87,7 @@ def prune_cache(cfg, keep):
     """Drop the cached boot files of distros Cobbler no longer has (the cache holds one folder per distro)."""
     for name in os.listdir(cfg.cache_dir):
         path = os.path.join(cfg.cache_dir, name)
-        if name not in keep and os.path.isdir(path) and os.path.exists(os.path.join(path, "boot.sdi")):
+        if name not in keep and name != BLOBS and os.path.isdir(path) and os.path.exists(os.path.join(path, "boot.sdi")):
             shutil.rmtree(path, ignore_errors=True)
             LOG.info("cobbler-winpe: removed the cached boot files of %s", name)
 

@@ -92,4 +92,5 @@ def write_loaders(server, cfg):
               (server.webdir, layout.WIMBOOT, cfg.wimboot))
     for root, rel, source in wanted:
         if os.path.isfile(source):
+            os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
             staging.write_source(os.path.join(root, rel), staging.Source(path=source))

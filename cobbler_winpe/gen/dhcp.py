@@ -1,8 +1,5 @@
 """DHCP snippets (ISC dhcpd, dnsmasq): per Windows system, the boot file by client arch and option 252 for PXE only."""
-import posixpath
-import re
 
-from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import layout, values
 from cobbler_winpe.gen.startnet import base_url, mac_folder
 

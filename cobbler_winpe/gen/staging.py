@@ -4,6 +4,7 @@ plan_*() are pure: from the model and the names found in the boot-file cache to 
 apply_plan() writes a plan under one root incrementally and atomically, and removes what it staged before and no
 longer plans.  Only folders carrying MARKER are ever cleaned, so Linux distros' images are never touched.
 """
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -131,12 +132,33 @@ def _place_file(dest, source):
     return True
 
 
-def write_source(dest, source):
-    """Stage one file; True when something changed."""
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    if source.data is not None:
+def blob(blobs, data):
+    """The file holding DATA in the content-addressed store BLOBS (written once; the trees hard-link it)."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = os.path.join(blobs, digest[:2], digest)
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_atomic(path, data)
+    return path
+
+
+def prune_blobs(blobs):
+    """Delete stored contents no staged file links to any more (link count 1: only the store holds them)."""
+    for folder, _dirs, names in os.walk(blobs):
+        for name in names:
+            path = os.path.join(folder, name)
+            if os.stat(path).st_nlink == 1:
+                os.unlink(path)
+
+
+def write_source(dest, source, blobs=None):
+    """Stage one file (its folder must exist); True when something changed.  With BLOBS, generated contents are
+    written once into that store and hard-linked, so both trees share them and an unchanged file costs a stat."""
+    if source.data is None:
+        return _place_file(dest, source.path)
+    if blobs is None:
         return write_atomic(dest, source.data)
-    return _place_file(dest, source.path)
+    return _place_file(dest, blob(blobs, source.data))
 
 
 def owned_dirs(root):
@@ -167,11 +189,13 @@ def remove_unplanned(root, plan, scope=None):
     return removed
 
 
-def apply_plan(root, plan, scope=None):
+def apply_plan(root, plan, scope=None, blobs=None):
     """Write PLAN under ROOT; returns (changed relpaths, removed relpaths).  The marker is written last."""
+    for folder in sorted({os.path.dirname(rel) for rel in plan}):
+        os.makedirs(os.path.join(root, folder), exist_ok=True)
     changed = []
     for rel in sorted(plan, key=lambda r: r.endswith(MARKER)):
-        if write_source(os.path.join(root, rel), plan[rel]):
+        if write_source(os.path.join(root, rel), plan[rel], blobs):
             changed.append(rel)
     return changed, remove_unplanned(root, plan, scope)
 

@@ -630,3 +630,10 @@ def stop_stale(state_dir):
             for child in children:
                 kill_pid(child)
         remove_file(pid_file)
+
+
+def run_ok(bed, *args):
+    """Run the `cobbler` CLI on BED and return its stdout; any failure fails the calling test with the output."""
+    rc, out, err = bed.cli(*args)
+    assert rc == 0, "cobbler %s failed (%d): %s %s" % (" ".join(map(str, args)), rc, out, err)
+    return out

@@ -5,16 +5,12 @@ import urllib.request
 
 import pytest
 
+from testbed import run_ok
+
 pytestmark = pytest.mark.integration
 
 MAC = "52:54:00:aa:bb:01"
 DATA = pathlib.Path("/var/lib/cobbler/winpe/smb")
-
-
-def run_ok(bed, *args):
-    rc, out, err = bed.cli(*args)
-    assert rc == 0, "cobbler %s failed (%d): %s %s" % (" ".join(map(str, args)), rc, out, err)
-    return out
 
 
 def batch_value(text, name):

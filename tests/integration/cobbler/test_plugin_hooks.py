@@ -3,15 +3,11 @@ import pathlib
 
 import pytest
 
+from testbed import run_ok
+
 pytestmark = pytest.mark.integration
 
 CONFIG = pathlib.Path("/etc/cobbler/winpe.yaml")
-
-
-def run_ok(bed, *args):
-    rc, out, err = bed.cli(*args)
-    assert rc == 0, "cobbler %s failed (%d): %s %s" % (" ".join(map(str, args)), rc, out, err)
-    return out
 
 
 def add_linux(bed, tmp_path, name="linux"):

@@ -2,6 +2,8 @@
 
 import pytest
 
+from testbed import run_ok
+
 import testbed
 
 pytestmark = pytest.mark.integration
@@ -10,12 +12,6 @@ DISTRO = "smoke-distro"
 PROFILE = "smoke-profile"
 KERNEL = b"\x7fKERNEL-smoke-" * 64
 INITRD = b"INITRD-smoke-" * 64
-
-
-def run_ok(bed, *args):
-    rc, out, err = bed.cli(*args)
-    assert rc == 0, "cobbler %s failed (%d): %s %s" % (" ".join(map(str, args)), rc, out, err)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from testbed import run_ok
+
 from cobbler_winpe.bcd.pxe import build_pxe_store
 from cobbler_winpe.gen import layout, menus
 from cobbler_winpe.gen.model import Server
@@ -19,12 +21,6 @@ DISTRO = "win10-x86_64"
 PROFILE = "win10-x86_64-pro"
 MAC = "52:54:00:a0:b0:01"
 MAC_OFF = "52:54:00:a0:b0:02"
-
-
-def run_ok(bed, *args):
-    rc, out, err = bed.cli(*args)
-    assert rc == 0, "cobbler %s failed (%d): %s %s" % (" ".join(map(str, args)), rc, out, err)
-    return out
 
 
 def free_udp_port():

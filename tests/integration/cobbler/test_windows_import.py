@@ -6,15 +6,11 @@ import subprocess
 
 import pytest
 
+from testbed import run_ok
+
 from cobbler_winpe.bcd.store import dump_store, read_store
 
 pytestmark = pytest.mark.integration
-
-
-def run_ok(bed, *args):
-    rc, out, err = bed.cli(*args)
-    assert rc == 0, "cobbler %s failed (%d): %s %s" % (" ".join(map(str, args)), rc, out, err)
-    return out
 
 
 def cobbler_import(bed, path, name):

@@ -1,9 +1,10 @@
 """QEMU BIOS clients boot the menus the real cobblerd generated: each Windows entry reaches its own distro's
 pxeboot.n12 (a stand-in) with option 252 naming that profile's BCD, which exists in the tree and names real files."""
-import os
 import pathlib
 
 import pytest
+
+from testbed import run_ok
 
 import cobbler_client
 from cobbler_winpe.bcd.store import dump_store, read_store
@@ -11,12 +12,6 @@ from cobbler_winpe.bcd.store import dump_store, read_store
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 DISTROS = ("wina-x86_64", "winb-x86_64")
-
-
-def run_ok(bed, *args):
-    rc, out, err = bed.cli(*args)
-    assert rc == 0, "cobbler %s failed (%d): %s %s" % (" ".join(map(str, args)), rc, out, err)
-    return out
 
 
 @pytest.fixture(scope="module")

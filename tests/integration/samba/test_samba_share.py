@@ -1,6 +1,5 @@
 """A private smbd on loopback serving the generated include: authenticated reads work, writes and guests are refused."""
 import os
-import pwd
 import shutil
 import socket
 import subprocess
