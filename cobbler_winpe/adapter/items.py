@@ -59,8 +59,9 @@ def to_system(system):
 
 def server_of(api, cfg):
     settings = api.settings()
-    return Server(address=settings.next_server_v4 or settings.server, tftproot=settings.tftpboot_location,
-                  webdir=settings.webdir, http_port=int(settings.http_port), smb_share=cfg.smb_share)
+    return Server(address=settings.server, tftproot=settings.tftpboot_location, webdir=settings.webdir,
+                  http_port=int(settings.http_port), smb_share=cfg.smb_share,
+                  next_server=settings.next_server_v4 or "")
 
 
 def windows_inventory(api):

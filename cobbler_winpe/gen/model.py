@@ -11,11 +11,16 @@ FIRMWARES = ("bios", "uefi")
 @dataclass(frozen=True)
 class Server:
     """Where clients fetch from: the Cobbler server's address and its trees on disk."""
-    address: str                      # IP or name clients use (next_server / server)
+    address: str                      # IP or name clients use for HTTP and SMB (Cobbler's `server`)
     tftproot: str = "/srv/tftpboot"
     webdir: str = "/var/www/cobbler"
     http_port: int = 80
     smb_share: str = "winpe"          # the Samba share name over the distro mirror
+    next_server: str = ""             # the TFTP server (Cobbler's next_server_v4); "" means address
+
+    @property
+    def tftp_address(self):
+        return self.next_server or self.address
 
 
 @dataclass(frozen=True)
