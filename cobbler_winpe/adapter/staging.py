@@ -87,7 +87,8 @@ def prune_cache(cfg, keep):
     """Drop the cached boot files of distros Cobbler no longer has (the cache holds one folder per distro)."""
     for name in os.listdir(cfg.cache_dir):
         path = os.path.join(cfg.cache_dir, name)
-        if name not in keep and name != BLOBS and os.path.isdir(path) and os.path.exists(os.path.join(path, "boot.sdi")):
+        cached_distro = os.path.isdir(path) and os.path.exists(os.path.join(path, "boot.sdi"))
+        if name not in keep and name != BLOBS and cached_distro:
             shutil.rmtree(path, ignore_errors=True)
             LOG.info("cobbler-winpe: removed the cached boot files of %s", name)
 
