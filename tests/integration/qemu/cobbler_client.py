@@ -20,19 +20,21 @@ def standin_media(workdir, preset, distro_name):
     return sample.build_sample_media(workdir, spec)
 
 
-def client_tree(tftproot, workdir, choose):
-    """A copy of Cobbler's TFTP tree whose pxelinux menu also prints on COM1 and picks CHOOSE at its timeout.
+def client_tree(tftproot, workdir, choose, config="default"):
+    """A copy of Cobbler's TFTP tree whose pxelinux CONFIG (default, or a system's 01-<mac>) also prints on COM1,
+    with a short menu timeout and, unless CHOOSE is None, CHOOSE picked at that timeout.
 
-    QEMU's built-in TFTP serves a folder, so the client boots a copy; only the two lines a serial console and an
-    unattended choice need are changed in pxelinux.cfg/default, every other byte is what cobblerd wrote.
+    QEMU's built-in TFTP serves a folder, so the client boots a copy; only the lines a serial console and an
+    unattended choice need are changed, every other byte is what cobblerd wrote.
     """
     root = os.path.join(workdir, "tftp")
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(tftproot, root, symlinks=False)
-    path = os.path.join(root, "pxelinux.cfg", "default")
+    path = os.path.join(root, "pxelinux.cfg", config)
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
-    text = re.sub(r"(?m)^ONTIMEOUT .*$", "ONTIMEOUT " + choose, text)
+    if choose is not None:
+        text = re.sub(r"(?m)^ONTIMEOUT .*$", "ONTIMEOUT " + choose, text)
     text = re.sub(r"(?m)^TIMEOUT .*$", "TIMEOUT 20", text)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(harness.with_serial_console(text))

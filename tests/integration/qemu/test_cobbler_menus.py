@@ -7,6 +7,7 @@ import pytest
 from testbed import run_ok
 
 import cobbler_client
+import harness
 from cobbler_winpe.bcd.store import dump_store, read_store
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -63,3 +64,38 @@ def test_menu_entry_chainloads_its_distro_with_its_bcd(synced, distro, tmp_path)
     assert "ramdisk=[boot]\\images\\%s\\boot.wim,{ramdiskoptions}" % distro in texts
     for name in ("boot.wim", "boot.sdi"):
         assert (tftp / "images" / distro / name).is_file()
+
+
+def test_cobblers_timeout_default_boots_the_windows_profile(synced, tmp_path):
+    """A Cobbler system named `default` sets the menu's ONTIMEOUT: left as cobblerd wrote it, it boots Windows."""
+    bed, _work = synced
+    profile = profile_of(bed, DISTROS[1])
+    run_ok(bed, "system", "add", "--name", "default", "--profile", profile)
+    try:
+        run_ok(bed, "sync")
+        menu = (pathlib.Path(bed.tftproot) / "pxelinux.cfg" / "default").read_text()
+        assert "ONTIMEOUT %s" % profile in menu
+        root = cobbler_client.client_tree(str(bed.tftproot), str(tmp_path), None)
+        result = harness.boot("bios", tftp_root=root, bootfile="pxelinux.0", timeout=60)
+    finally:
+        run_ok(bed, "system", "remove", "--name", "default")
+        run_ok(bed, "sync")
+    assert result.exit_code == 33, result.text[-3000:]
+    assert result.lines("STANDIN-NBP %s pkt=2" % DISTROS[1])
+
+
+def test_system_with_netboot_disabled_boots_local(synced, tmp_path):
+    bed, _work = synced
+    mac = "52:54:00:12:34:56"          # the MAC QEMU gives the client
+    run_ok(bed, "system", "add", "--name", "pc-local", "--profile", profile_of(bed, DISTROS[0]), "--mac", mac,
+           "--netboot-enabled", "false")
+    try:
+        run_ok(bed, "sync")
+        root = cobbler_client.client_tree(str(bed.tftproot), str(tmp_path), None,
+                                          config="01-" + mac.replace(":", "-"))
+        result = harness.boot("bios", tftp_root=root, bootfile="pxelinux.0", timeout=30,
+                              stop_text="local disk")
+    finally:
+        run_ok(bed, "system", "remove", "--name", "pc-local")
+    assert "Booting from local disk" in result.text, result.text[-2000:]
+    assert "STANDIN-NBP" not in result.text
