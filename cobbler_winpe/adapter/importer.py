@@ -4,7 +4,7 @@ import os
 import shutil
 import threading
 
-from cobbler_winpe.adapter import items
+from cobbler_winpe.adapter import items, winpe
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
 from cobbler_winpe.gen import menus
 from cobbler_winpe.media.source import open_media
@@ -129,7 +129,7 @@ def kernel_and_initrd(cache):
     return kernel, os.path.join(cache, "boot.sdi")
 
 
-def save_distro(api, name, found, cache, boot, mirror):
+def save_distro(api, name, found, cache, boot, mirror, owned):
     kernel, initrd = kernel_and_initrd(cache)
     distro = api.find_distro(name=name) or api.new_distro()
     distro.name = name
@@ -142,7 +142,7 @@ def save_distro(api, name, found, cache, boot, mirror):
         items.META_FLAG: "1", "winpe_mirror": mirror, "winpe_root": found.root,
         "winpe_boot_wim": found.boot_wim.path, "winpe_boot_index": str(found.boot_wim.boot_index),
         "winpe_install": found.install.path, "winpe_build": str(found.build or ""),
-        "winpe_winload": boot.winload}
+        "winpe_winload": boot.winload, winpe.MIRROR_OWNED: "1" if owned else "0"}
     api.add_distro(distro, save=True)
     return distro
 
@@ -167,13 +167,13 @@ def profile_names(distro_name, images):
     return names
 
 
-def import_distro(api, cfg, media, found, base_name, mirror):
+def import_distro(api, cfg, media, found, base_name, mirror, owned):
     name = "%s-%s" % (base_name, items.COBBLER_ARCH.get(found.arch, found.arch))
     cache, boot = stage_cache(cfg, media, found, name, mirror)
     if not found.os_version:
         raise MediaError(media_name(media, found.boot_wim.path), "unknown Windows build %s" % found.build,
                          "report it; meanwhile import with --os-version")
-    save_distro(api, name, found, cache, boot, mirror)
+    save_distro(api, name, found, cache, boot, mirror, owned)
     images = found.install.images
     for image, profile in zip(images, profile_names(name, images)):
         save_profile(api, profile, name, image)
@@ -191,6 +191,7 @@ def import_media(api, cfg, options):
     with open_media(path) as media:
         info = detect(media)
         mirror = options.get("available_as") and os.path.isdir(path) and path or mirror_dir(api, base_name)
-        if mirror != path:
+        owned = mirror != path
+        if owned:
             copy_media(media, mirror)
-        return [import_distro(api, cfg, media, found, base_name, mirror) for found in info.distros]
+        return [import_distro(api, cfg, media, found, base_name, mirror, owned) for found in info.distros]

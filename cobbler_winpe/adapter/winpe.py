@@ -14,6 +14,7 @@ from cobbler_winpe.wim import extract
 LOG = logging.getLogger("cobbler_winpe")
 WINPE_WIM = "winpe.wim"          # cache/<distro>/winpe.wim: boot.wim with the start files, made once per change
 SYSTEM32 = "Windows/System32/"
+MIRROR_OWNED = "winpe_mirror_owned"   # distro meta: the plugin made the mirror (from an ISO), so it may update it
 
 
 def template_dirs(cfg, snippet_dir="/var/lib/cobbler/snippets"):
@@ -36,29 +37,52 @@ def clone(source, dest):
 def winpe_wim(distro, boot_wim, cache, server, cfg, password):
     """cache/WINPE_WIM: the distro's boot.wim with startnet.cmd, winpeshl.ini and the HTTP helper inside.
 
-    Rebuilt only when the start files or the media's boot.wim change (a digest sits beside it)."""
+    Rebuilt only when the start files change (a digest sits beside it; a re-import replaces the whole cache).
+    When the plugin made the mirror (an ISO import), its boot.wim is that same file: the first build updates it
+    in place and later rebuilds link the mirror to the new image, so one copy of boot.wim is on disk.  Otherwise
+    (an admin's tree) the image is a copy, reflinked where the file system can."""
     files = startnet.winpe_files(distro, server, cfg, password)
-    stat = os.stat(boot_wim)
-    digest = hashlib.sha256(repr((sorted(files.items()), stat.st_size, stat.st_mtime_ns,
-                                  distro.boot_index)).encode()).hexdigest()
+    digest = hashlib.sha256(repr((sorted(files.items()), distro.boot_index)).encode()).hexdigest()
     target, stamp = os.path.join(cache, WINPE_WIM), os.path.join(cache, WINPE_WIM + ".sha256")
     if os.path.exists(target) and winpe_config.read_secret(stamp) == digest:
         return target
+    owned = distro.meta.get(MIRROR_OWNED) == "1"
     work = os.path.join(cache, ".winpe-work")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     try:
-        clone(boot_wim, os.path.join(work, WINPE_WIM))
+        image = os.path.join(work, WINPE_WIM)
+        first = owned and not os.path.exists(target) and link_or_false(boot_wim, image)
+        if not first:
+            clone(boot_wim, image)
         for name, text in files.items():
             write_atomic(os.path.join(work, name), text)
-        extract.update_files(os.path.join(work, WINPE_WIM), distro.boot_index,
-                             {SYSTEM32 + name: os.path.join(work, name) for name in files})
-        os.replace(os.path.join(work, WINPE_WIM), target)
+        extract.update_files(image, distro.boot_index, {SYSTEM32 + name: os.path.join(work, name) for name in files})
+        os.replace(image, target)
+        if owned and not first:
+            relink(target, boot_wim)
         write_atomic(stamp, digest + "\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     LOG.info("cobbler-winpe: %s: WinPE image updated with its start files", distro.name)
     return target
+
+
+def link_or_false(source, dest):
+    try:
+        os.link(source, dest)
+        return True
+    except OSError:
+        return False
+
+
+def relink(source, dest):
+    """Make DEST a hard link to SOURCE through a temp name (no reader ever sees a missing or partial file)."""
+    tmp = os.path.join(os.path.dirname(dest), ".tmp-" + os.path.basename(dest))
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    if link_or_false(source, tmp):
+        os.replace(tmp, dest)
 
 
 def sync_folder(root, files):
