@@ -41,23 +41,25 @@ def media_file(distro, relpath):
     return current
 
 
-def plan_distro(distro, profiles, server, cfg, password):
+def plan_distro(distro, profiles, systems, server, cfg, password):
     cache = os.path.join(cfg.cache_dir, distro.name)
     if not os.path.isdir(cache):
         raise MediaError(cache, "boot files of distro %s are not cached" % distro.name,
                          "re-import the media with `cobbler import`")
     wim = winpe.winpe_wim(distro, media_file(distro, distro.boot_wim), cache, server, cfg, password)
     inject = {p.name: startnet.winpe_files(distro, server, cfg, password, p) for p in profiles}
-    return staging.distro_plan(distro, profiles, cache, os.path.join(cache, "boot.sdi"), wim, cfg, server, inject)
+    return staging.distro_plan(distro, profiles, cache, os.path.join(cache, "boot.sdi"), wim, cfg, server, inject,
+                               systems)
 
 
-def full_plan(distros, profiles, server, cfg, password):
+def full_plan(distros, profiles, systems, server, cfg, password):
     """The plan of every Windows distro that can be planned; a broken one is logged and keeps its old files."""
     plan, broken = {}, []
     for distro in distros:
         mine = [p for p in profiles if p.distro == distro.name]
+        names = {p.name for p in mine}
         try:
-            plan.update(plan_distro(distro, mine, server, cfg, password))
+            plan.update(plan_distro(distro, mine, [s for s in systems if s.profile in names], server, cfg, password))
         except WinpeError as err:
             LOG.error("cobbler-winpe: skipping distro %s: %s", distro.name, err)
             broken.append(layout.distro_dir(distro.name))
@@ -71,7 +73,7 @@ def stage(api, cfg):
     server = items.server_of(api, cfg)
     with locked(cfg):
         password = winpe_config.smb_password(cfg)
-        plan, broken = full_plan(distros, profiles, server, cfg, password)
+        plan, broken = full_plan(distros, profiles, systems, server, cfg, password)
         blobs = os.path.join(cfg.cache_dir, BLOBS)
         for root in (server.tftproot, server.webdir):
             scope = [d for d in staging.owned_dirs(root) if d not in broken]

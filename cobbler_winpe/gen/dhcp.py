@@ -107,7 +107,7 @@ def render_dnsmasq(hosts, server):
     for system, profile, distro in hosts:
         for mac in system.macs:
             host = "%s-%s" % (TAG, mac_folder(mac).replace("-", "").lower())
-            out.append("dhcp-host=%s,set:%s" % (_mac(mac), host))
+            out.append("dhcp-mac=set:%s,%s" % (host, _mac(mac)))   # a tag only: Cobbler keeps its dhcp-host
             out.append("dhcp-boot=tag:%s,tag:%s-ipxe,%s" % (host, TAG, _plain("iPXE URL", ipxe_url(server, system))))
             for arch_tags, firmware in (("tag:%s-efi64" % TAG, "uefi"), ("tag:%s-arm64" % TAG, "uefi"),
                                         (not_efi, "bios")):

@@ -20,6 +20,13 @@ def bcd_file(distro_name, profile_name, firmware):
     return posixpath.join(distro_dir(distro_name), "bcd", profile_name + suffix)
 
 
+def system_bcd_file(distro_name, system_name, firmware):
+    """A system's BCD (a hard link to its profile's), named so Cobbler's DHCP template can build option 252 from
+    the system and distro names alone: images/<distro>/bcd/sys/<system>[.uefi]."""
+    suffix = "" if firmware == "bios" else "." + firmware
+    return posixpath.join(distro_dir(distro_name), "bcd", "sys", system_name + suffix)
+
+
 def windows_path(relpath):
     r"""A tftproot-relative path as the Windows boot manager asks for it: \images\win10\boot.wim."""
     return "\\" + relpath.strip("/").replace("/", "\\")

@@ -234,12 +234,26 @@ def bcd_plan(distro, profiles, settings, firmwares):
     return plan
 
 
-def distro_plan(distro, profiles, cache_root, boot_sdi, boot_wim, settings, server, inject):
-    """Everything one Windows distro stages: boot-image files, boot.sdi, boot.wim, BCDs, iPXE scripts, the
-    WinPE start files wimboot injects (INJECT: {profile name: {file name: text}}) and the marker."""
+def system_bcd_plan(distro, systems, profile_plan):
+    """For each netboot-enabled system, its profile's BCD again under the system's name (the same stored
+    content, so a hard link): what Cobbler's DHCP template points option 252 at (adapter/install.py)."""
+    plan = {}
+    for system in systems:
+        for firmware in FIRMWARE_NBP:
+            source = profile_plan.get(layout.bcd_file(distro.name, system.profile, firmware))
+            if source is not None and system.netboot_enabled:
+                plan[layout.system_bcd_file(distro.name, system.name, firmware)] = source
+    return plan
+
+
+def distro_plan(distro, profiles, cache_root, boot_sdi, boot_wim, settings, server, inject, systems=()):
+    """Everything one Windows distro stages: boot-image files, boot.sdi, boot.wim, BCDs (per profile, and per
+    system of SYSTEMS), iPXE scripts, the WinPE start files wimboot injects (INJECT: {profile name: {file name:
+    text}}) and the marker."""
     plan = boot_image_plan(distro.name, cache_root, index_tree(cache_root))
     plan.update(media_plan(distro, boot_sdi, boot_wim))
     plan.update(bcd_plan(distro, profiles, settings, firmwares_of(plan, distro.name)))
+    plan.update(system_bcd_plan(distro, systems, plan))
     plan.update(wimboot_bcd_plan(distro))
     names = sorted({name for files in inject.values() for name in files})
     plan.update(ipxe_plan(distro, profiles, server, settings.get("boot_method", "wds"), names))

@@ -12,6 +12,7 @@ from cobbler_winpe.cli import main as cli_main
 SIGNATURES = {"breeds": {"windows": {"2022": {"version_file_regex": "^Name:.*2022.*$", "kernel_file": "x"},
                                      "10": {"version_file_regex": "10"}},
                          "redhat": {"rhel9": {}}}}
+DHCP_STOCK = "subnet 10.0.0.0 netmask 255.0.0.0 {\n}\ngroup {\n    host $iface.name {\n        hardware ethernet $mac;\n    }\n}\n"
 STOCK = "#if $breed == 'redhat'\nLABEL $menu_name\n#end if\nstock $menu_name\n"
 
 
@@ -26,6 +27,7 @@ def fake_cobbler(tmp_path):
     settings = tmp_path / "settings.yaml"
     settings.write_text("boot_loader_conf_template_dir: %s\nautoinstall_snippets_dir: %s\nsignature_path: %s\n"
                         % (templates, tmp_path / "snippets", signatures))
+    (tmp_path / "dhcp.template").write_text(DHCP_STOCK)
     modules = tmp_path / "modules"
     modules.mkdir()
     return tmp_path, str(settings), str(modules)
@@ -42,8 +44,11 @@ def test_install_then_remove_restores_templates(fake_cobbler):
     # a second install changes nothing and never doubles the block
     assert cli_main.main(["install-hooks", "--module-dir", modules, "--settings", settings]) == 0
     assert (root / "boot_loader_conf" / "pxe.template").read_text() == text
+    dhcp = (root / "dhcp.template").read_text()
+    assert dhcp.startswith(install.BEGIN) and "option cobbler-winpe-bcd code 252 = text;" in dhcp
     assert cli_main.main(["remove-hooks", "--module-dir", modules, "--settings", settings]) == 0
     assert (root / "boot_loader_conf" / "pxe.template").read_text() == STOCK
+    assert (root / "dhcp.template").read_text() == DHCP_STOCK
     assert not os.path.exists(os.path.join(modules, "winpe"))
 
 

@@ -1,4 +1,5 @@
 """No PXE loop: the URLs a Windows system's files call really turn netboot off in cobblerd and report completion."""
+import os
 import pathlib
 import re
 import urllib.request
@@ -43,6 +44,9 @@ def pxe_file(bed):
 def test_system_boots_its_windows_profile_then_nopxe_turns_it_local(system):
     bed = system
     assert "pxechn.c32" in pxe_file(bed) and "\\bcd\\nopxe-x86_64-pro" in pxe_file(bed)
+    bcd = pathlib.Path(bed.tftproot) / "images" / "nopxe-x86_64" / "bcd"
+    assert os.path.samefile(bcd / "sys" / "winbox", bcd / "nopxe-x86_64-pro")   # what the DHCP block names
+    assert "cobbler-winpe-bcd" in pathlib.Path("/etc/cobbler/dhcp.template").read_text()
     folder = DATA / "systems" / MAC.replace(":", "-").upper()
     cmd = (folder / "system.cmd").read_text()
     url = batch_value(cmd, "WINPE_NOPXE")
