@@ -90,7 +90,7 @@ def ipxe_plan(distro, profiles, server, boot_method, inject=()):
 
 
 def wimboot_bcd_plan(distro):
-    """The BCD wimboot is handed: it names wimboot's virtual disk paths (\sources\boot.wim, \boot\boot.sdi)."""
+    r"""The BCD wimboot is handed: it names wimboot's virtual disk paths (\sources\boot.wim, \boot\boot.sdi)."""
     data = build_pxe_store("bios", WIMBOOT_SDI, [(distro.name, WIMBOOT_WIM)], loader=distro.winload + ".exe",
                            timeout=0, timestamp=BCD_TIMESTAMP)
     return {layout.wimboot_bcd_file(distro.name): Source(data=data)}
