@@ -1,11 +1,11 @@
 """`cobbler-winpe bcd write|dump`: build a PXE ramdisk BCD store, or list any BCD store's objects and elements."""
 import json
 import os
-import tempfile
 
 from cobbler_winpe.bcd.pxe import build_pxe_store
 from cobbler_winpe.bcd.store import dump_store, format_dump, read_store
 from cobbler_winpe.errors import InputError, MediaError
+from cobbler_winpe.fsutil import write_atomic
 from cobbler_winpe.regf.reader import MAX_HIVE_SIZE
 
 
@@ -43,29 +43,17 @@ def parse_entry(text):
     return title, path
 
 
-def write_file(path, data):
-    """Write ``data`` to a temp name beside ``path``, then rename it into place."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temp = tempfile.mkstemp(prefix=".bcd-", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-
-
 def run_write(args):
     entries = [parse_entry(text) for text in args.entry]
     data = build_pxe_store(args.firmware, args.sdi, entries, loader=args.loader, default=args.default,
                            timeout=args.timeout, tftp_blocksize=args.tftp_blocksize,
                            tftp_windowsize=args.tftp_windowsize, tftp_varwindow=args.tftp_varwindow,
                            fontpath=args.fontpath, locale=args.locale, loadoptions=args.loadoptions)
+    folder = os.path.dirname(os.path.abspath(args.output))
     try:
-        write_file(args.output, data)
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(2, "no such directory: %s" % folder)
+        write_atomic(args.output, data)
     except OSError as err:
         raise InputError(args.output, "cannot write: %s" % err.strerror, "check the directory and permissions")
     return 0
