@@ -1,10 +1,11 @@
 """`cobbler import` for Windows media: takes the import task over when its path is a Windows tree or ISO."""
+import contextlib
 import logging
 import os
 import shutil
 import threading
 
-from cobbler_winpe.adapter import items, winpe
+from cobbler_winpe.adapter import items, staging, winpe
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
 from cobbler_winpe.gen import menus
 from cobbler_winpe.media.source import open_media
@@ -61,6 +62,18 @@ def import_pre(api, args, cfg):
         return True
 
     task._run = runner
+
+
+@contextlib.contextmanager
+def importing(cache):
+    """Mark CACHE as being imported, so a sync running meanwhile does not prune it as a deleted distro's."""
+    marker = os.path.join(cache, staging.IMPORTING)
+    with open(marker, "w"):
+        pass
+    try:
+        yield
+    finally:
+        os.unlink(marker)
 
 
 def mirror_dir(api, name):
@@ -169,17 +182,23 @@ def profile_names(distro_name, images):
 
 def import_distro(api, cfg, media, found, base_name, mirror, owned):
     name = "%s-%s" % (base_name, items.COBBLER_ARCH.get(found.arch, found.arch))
-    cache, boot = stage_cache(cfg, media, found, name, mirror)
     if not found.os_version:
         raise MediaError(media_name(media, found.boot_wim.path), "unknown Windows build %s" % found.build,
                          "report it; meanwhile import with --os-version")
+    cache, boot = stage_cache(cfg, media, found, name, mirror)
+    with importing(cache):
+        save_and_profile(api, name, found, cache, boot, mirror, owned)
+    return name
+
+
+def save_and_profile(api, name, found, cache, boot, mirror, owned):
+    """Register the distro, one profile per edition and the default profile (named as the distro)."""
     save_distro(api, name, found, cache, boot, mirror, owned)
     images = found.install.images
     for image, profile in zip(images, profile_names(name, images)):
         save_profile(api, profile, name, image)
     if images:
         save_profile(api, name, name, images[0])
-    return name
 
 
 def import_media(api, cfg, options):

@@ -3,6 +3,7 @@ import fcntl
 import logging
 import os
 import shutil
+import time
 from contextlib import contextmanager
 
 from cobbler_winpe import config as winpe_config
@@ -11,6 +12,7 @@ from cobbler_winpe.errors import MediaError, WinpeError
 from cobbler_winpe.gen import layout, staging, startnet
 
 LOG = logging.getLogger("cobbler_winpe")
+IMPORTING = ".importing"   # in a distro's cache folder while `cobbler import` registers the distro
 BLOBS = ".blobs"       # cache_dir/.blobs: generated files (BCDs, scripts) stored once, hard-linked into the trees
 
 
@@ -90,9 +92,17 @@ def prune_cache(cfg, keep):
     for name in os.listdir(cfg.cache_dir):
         path = os.path.join(cfg.cache_dir, name)
         cached_distro = os.path.isdir(path) and os.path.exists(os.path.join(path, "boot.sdi"))
-        if name not in keep and name != BLOBS and cached_distro:
+        if name not in keep and name != BLOBS and cached_distro and not being_imported(path):
             shutil.rmtree(path, ignore_errors=True)
             LOG.info("cobbler-winpe: removed the cached boot files of %s", name)
+
+
+def being_imported(cache, stale=3600):
+    """True while `cobbler import` is registering this distro (a marker younger than STALE seconds)."""
+    try:
+        return time.time() - os.stat(os.path.join(cache, IMPORTING)).st_mtime < stale
+    except FileNotFoundError:
+        return False
 
 
 def sync_post(api, args, cfg):
