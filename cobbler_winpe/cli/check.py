@@ -1,11 +1,26 @@
 """`cobbler-winpe check`: lists what the host lacks for each enabled boot path, with the fix for each."""
+import os
+
 from cobbler_winpe import checks, config
+from cobbler_winpe.adapter import install
+from cobbler_winpe.errors import WinpeError
+
+
+def hooks_check(module_dir=None):
+    """Are the plugin's hook modules where this host's Cobbler loads modules from?"""
+    try:
+        folder = os.path.join(module_dir or install.find_module_dir(), install.HOOK_PACKAGE)
+    except WinpeError as err:
+        return checks.Check("cobbler hooks", False, str(err), "install Cobbler 3.3, then cobbler-winpe install-hooks")
+    ok = os.path.exists(os.path.join(folder, "__init__.py"))
+    return checks.Check("cobbler hooks", ok, folder + (" installed" if ok else " missing"),
+                        "cobbler-winpe install-hooks, then restart cobblerd")
 
 
 def run(args):
     cfg = config.load(args.config)
     failed = 0
-    for check in checks.all_checks(cfg, args.tftproot):
+    for check in [hooks_check(args.module_dir)] + checks.all_checks(cfg, args.tftproot):
         state = "ok" if check.ok else ("MISSING" if check.needed else "optional")
         print("%-8s %-32s %s" % (state, check.name, check.detail))
         if not check.ok:
@@ -18,4 +33,5 @@ def register(subparsers):
     parser = subparsers.add_parser("check", help="list what this host lacks for Windows netboot")
     parser.add_argument("--config", help="plugin configuration file (default /etc/cobbler/winpe.yaml)")
     parser.add_argument("--tftproot", default="/srv/tftpboot", help="Cobbler's TFTP root")
+    parser.add_argument("--module-dir", help="Cobbler's cobbler/modules folder (found automatically)")
     parser.set_defaults(func=run)

@@ -51,6 +51,8 @@ def test_loaders_are_looked_for_in_the_tftproot(tmp_path):
 def test_check_command_exits_non_zero_when_something_needed_is_missing(tmp_path, capsys):
     path = tmp_path / "winpe.yaml"
     path.write_text("ipxe_efi: %s\n" % (tmp_path / "absent.efi"))
-    assert cli_main.main(["check", "--config", str(path), "--tftproot", str(tmp_path)]) == 1
+    assert cli_main.main(["check", "--config", str(path), "--tftproot", str(tmp_path),
+                          "--module-dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "MISSING  iPXE for UEFI hand-over" in out and "fix: apt-get install ipxe" in out
+    assert "MISSING  cobbler hooks" in out and "fix: cobbler-winpe install-hooks" in out
