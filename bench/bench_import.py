@@ -145,7 +145,6 @@ def main(argv=None):
         benchlib.table("boot.wim after import + sync", ("", "path", "inode", "links", "size"), links)
         for ino, nlink, paths in copies:
             print("  inode %d (%d links): %s" % (ino, nlink, ", ".join(paths)))
-        inodes = {row[2] for row in links}
         print("  boot.wim: %d cop%s on disk after import + sync (%s)" % (
             len(copies), "y" if len(copies) == 1 else "ies",
             "hard links only" if len(copies) == 1 else "each inode is one full copy"))
@@ -155,10 +154,7 @@ def main(argv=None):
         benchlib.goal("bytes written <= 1.01 x ISO (boot.wim written once)", written["wchar"] / iso_size, 1.01)
         return 0
     finally:
-        if args.keep:
-            print("kept", work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        benchlib.finish(work, args.keep)
 
 
 if __name__ == "__main__":

@@ -114,10 +114,7 @@ def main(argv=None):
         benchlib.goal("inspect bytes read under 1% of the ISO (%)", 100.0 * r_ins / iso_size, 1.0)
         return 0
     finally:
-        if args.keep:
-            print("kept", workdir)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        benchlib.finish(workdir, args.keep)
 
 
 if __name__ == "__main__":

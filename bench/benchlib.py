@@ -1,5 +1,6 @@
 """Helpers shared by the on-demand benchmarks: timing, /proc I/O counters, disk use, the Cobbler bed, result tables."""
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -140,3 +141,11 @@ def set_plugin_enabled(enabled, path="/etc/cobbler/winpe.yaml"):
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.write("enabled: %s\n" % ("true" if enabled else "false"))
     os.replace(tmp, path)
+
+
+def finish(workdir, keep):
+    """Leave WORKDIR for inspection (--keep) or remove it."""
+    if keep:
+        print("kept", workdir)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
