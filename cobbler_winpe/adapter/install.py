@@ -49,7 +49,7 @@ ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets it
         #end if
         {end}
 """
-ISC_HOST_LINE = re.compile(r"^[ \t]*host \$iface\.name \{{[ \t]*\n".replace("{{", "{"), re.M)
+ISC_HOST_LINE = re.compile(r"^[ \t]*host \$iface\.name \{[ \t]*\n", re.M)
 DNSMASQ_LINE = """{begin}: boot files and option 252 for Windows systems (tags only; Cobbler keeps its dhcp-host lines)
 conf-file={path}
 {end}
