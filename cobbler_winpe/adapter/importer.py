@@ -184,7 +184,7 @@ def import_distro(api, cfg, media, found, base_name, mirror, owned):
     name = "%s-%s" % (base_name, items.COBBLER_ARCH.get(found.arch, found.arch))
     if not found.os_version:
         raise MediaError(media_name(media, found.boot_wim.path), "unknown Windows build %s" % found.build,
-                         "report it; meanwhile import with --os-version")
+                         "report it; meanwhile import with --breed=windows --os-version=<e.g. 11 or 2025>")
     cache, boot = stage_cache(cfg, media, found, name, mirror)
     with importing(cache):
         save_and_profile(api, name, found, cache, boot, mirror, owned)
@@ -209,6 +209,9 @@ def import_media(api, cfg, options):
     menus.safe_name("import --name", base_name)   # it becomes part of paths, menus and option 252
     with open_media(path) as media:
         info = detect(media)
+        if options.get("os_version"):   # the admin's word wins, e.g. for a build this plugin does not know yet
+            for found in info.distros:
+                found.os_version = options["os_version"]
         mirror = options.get("available_as") and os.path.isdir(path) and path or mirror_dir(api, base_name)
         owned = mirror != path
         if owned:

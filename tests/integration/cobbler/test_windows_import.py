@@ -1,4 +1,5 @@
 """`cobbler import` and `cobbler sync` of Windows media on the real cobblerd: distros, profiles, staged trees."""
+import dataclasses
 import hashlib
 import os
 import pathlib
@@ -184,3 +185,17 @@ def test_server_2025_imports_with_its_own_os_version(winpe_bed, tmp_path):
     out = cobbler_import(winpe_bed, built.iso, "srv25")
     assert "TASK COMPLETE" in out, out
     assert ": 2025" in run_ok(winpe_bed, "distro", "report", "--name", "srv25-x86_64")
+
+
+def test_unknown_build_fails_clearly_then_imports_with_os_version(winpe_bed, tmp_path):
+    from cobbler_winpe.sample import media as sample
+    spec = sample.preset("server2022", layout="tree")     # a server build no table knows yet
+    spec = dataclasses.replace(spec, name="future", distros=(dataclasses.replace(spec.distros[0], build=29999),))
+    built = sample.build_sample_media(str(tmp_path), spec)
+    rc, out, err = winpe_bed.cli("import", "--path", built.tree, "--name", "future")
+    assert rc != 0 and "TASK FAILED" in out
+    assert "unknown Windows build 29999" in winpe_bed.log_text()
+    out = run_ok(winpe_bed, "import", "--path", built.tree, "--name", "future", "--breed", "windows",
+                 "--os-version", "2025")
+    assert "TASK COMPLETE" in out
+    assert ": 2025" in run_ok(winpe_bed, "distro", "report", "--name", "future-x86_64")
