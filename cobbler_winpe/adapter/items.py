@@ -42,19 +42,13 @@ def to_profile(profile):
                       meta={k: str(v) for k, v in m.items()})
 
 
-def firmware_of(system):
-    """bios or uefi, from the system's boot loaders (grub means a UEFI client in Cobbler 3.3)."""
-    loaders = system.boot_loaders if isinstance(system.boot_loaders, list) else []
-    return "uefi" if loaders and "pxe" not in loaders and "grub" in loaders else "bios"
-
-
 def to_system(system):
     m = meta(system)
     macs = tuple(i.mac_address for i in system.interfaces.values() if i.mac_address)
     profile = system.profile
     return WinSystem(name=system.name, profile=profile if isinstance(profile, str) else getattr(profile, "name", ""),
                      hostname=system.hostname or "", macs=macs, netboot_enabled=bool(system.netboot_enabled),
-                     firmware=firmware_of(system), meta={k: str(v) for k, v in m.items()})
+                     meta={k: str(v) for k, v in m.items()})
 
 
 def server_of(api, cfg):

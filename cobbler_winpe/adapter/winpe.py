@@ -1,11 +1,11 @@
 """Sync-time files beyond the boot trees: the per-distro WinPE image, Samba include and data share, TFTP remap
 rules and DHCP snippets, all from the generators in cobbler_winpe.gen."""
+import fcntl
 import hashlib
 import logging
 import os
 import shutil
 
-from cobbler_winpe import config as winpe_config
 from cobbler_winpe.fsutil import write_atomic
 from cobbler_winpe.gen import dhcp, layout, remap, samba, staging, startnet
 from cobbler_winpe.resources import data_dir
@@ -25,7 +25,6 @@ def template_dirs(cfg, snippet_dir="/var/lib/cobbler/snippets"):
 def clone(source, dest):
     """Copy SOURCE to DEST sharing blocks when the file system can (reflink), else a plain copy."""
     try:
-        import fcntl
         with open(source, "rb") as src, open(dest, "wb") as dst:
             fcntl.ioctl(dst.fileno(), 0x40049409, src.fileno())   # FICLONE
         return
@@ -44,7 +43,7 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
     files = startnet.winpe_files(distro, server, cfg, password)
     digest = hashlib.sha256(repr((sorted(files.items()), distro.boot_index)).encode()).hexdigest()
     target, stamp = os.path.join(cache, WINPE_WIM), os.path.join(cache, WINPE_WIM + ".sha256")
-    if os.path.exists(target) and winpe_config.read_secret(stamp) == digest:
+    if os.path.exists(target) and read_line(stamp) == digest:
         return target
     owned = distro.meta.get(MIRROR_OWNED) == "1"
     work = os.path.join(cache, ".winpe-work")
@@ -66,6 +65,15 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
         shutil.rmtree(work, ignore_errors=True)
     LOG.info("cobbler-winpe: %s: WinPE image updated with its start files", distro.name)
     return target
+
+
+def read_line(path):
+    """The first line of PATH, or None when it does not exist."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.readline().strip()
+    except FileNotFoundError:
+        return None
 
 
 def link_or_false(source, dest):

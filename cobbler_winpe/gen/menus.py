@@ -142,14 +142,3 @@ def ipxe_wimboot_lines(server, distro, owner_name, inject=()):
 def ipxe_script(lines):
     """A standalone iPXE script (what Cobbler serves for a system, or a profile's script file)."""
     return "#!ipxe\n" + "\n".join(lines) + "\n"
-
-
-def ipxe_menu_entry(profile, lines):
-    """The labelled section of Cobbler's iPXE menu (ipxe/default.ipxe) for a profile; ends in a return to the menu."""
-    label = safe_name("profile", profile.name)
-    return ":%s\n%s\ngoto Cobbler\n" % (label, "\n".join(lines))
-
-
-def ipxe_menu_item(profile, title=None):
-    """The `item` line announcing a profile in Cobbler's iPXE menu."""
-    return "item %s %s" % (safe_name("profile", profile.name), menu_title(profile, title))

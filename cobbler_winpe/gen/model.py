@@ -57,5 +57,4 @@ class WinSystem:
     hostname: str = ""
     macs: Tuple[str, ...] = ()
     netboot_enabled: bool = True
-    firmware: str = "bios"            # bios or uefi, from Cobbler's boot_loaders / arch
     meta: Dict[str, str] = field(default_factory=dict)

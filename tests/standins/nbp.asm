@@ -112,13 +112,7 @@ report_packet:
         jnz .error
         cmp word [gci_status], 0
         jne .error
-        mov si, msg_prefix
-        call say
-        mov si, msg_pkt
-        call say
-        mov al, [pkt_type]
-        add al, '0'
-        call putc
+        call say_pkt_head
         mov si, msg_file
         call say
         mov gs, [gci_buf_seg]
@@ -132,13 +126,7 @@ report_packet:
         call newline
         ret
 .error:
-        mov si, msg_prefix
-        call say
-        mov si, msg_pkt
-        call say
-        mov al, [pkt_type]
-        add al, '0'
-        call putc
+        call say_pkt_head
         mov si, msg_error
         call say
         call newline
@@ -226,6 +214,17 @@ putc:
         ret
 
 ; say: NUL-terminated string at DS:SI.
+; "STANDIN-NBP <marker> pkt=<type>" for the packet type in pkt_type
+say_pkt_head:
+        mov si, msg_prefix
+        call say
+        mov si, msg_pkt
+        call say
+        mov al, [pkt_type]
+        add al, '0'
+        call putc
+        ret
+
 say:
         lodsb
         or al, al

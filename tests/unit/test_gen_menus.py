@@ -43,7 +43,7 @@ def test_bcd_option_per_firmware():
 def test_hostile_profile_names_are_refused_everywhere(name):
     profile = _profile(name)
     for make in (lambda: menus.pxelinux_entry(DISTRO, profile), lambda: menus.grub_entry(DISTRO, profile),
-                 lambda: menus.ipxe_chain_lines(DISTRO, profile), lambda: menus.ipxe_menu_item(profile),
+                 lambda: menus.ipxe_chain_lines(DISTRO, profile),
                  lambda: menus.ipxe_wimboot_lines(SERVER, DISTRO, name)):
         with pytest.raises(InputError):
             make()
@@ -124,13 +124,6 @@ def test_http_url_omits_port_80_and_refuses_bad_servers():
                    model.Server("x", http_port="80"), model.Server("x", http_port=70000)):
         with pytest.raises(InputError):
             menus.http_url(server, "winpe/wimboot")
-
-
-def test_ipxe_menu_entry_and_item():
-    lines = menus.ipxe_chain_lines(DISTRO, PROFILE)
-    entry = menus.ipxe_menu_entry(PROFILE, lines)
-    assert entry.startswith(":win10-x64-pro\n") and entry.endswith("\ngoto Cobbler\n")
-    assert menus.ipxe_menu_item(PROFILE, "Windows 10 Pro") == "item win10-x64-pro Windows 10 Pro"
 
 
 def test_system_config_boots_profile_or_local():

@@ -274,8 +274,8 @@ def gen_menu_texts(value):
         lambda: menus.pxelinux_entry(distro, profile), lambda: menus.grub_entry(distro, profile),
         lambda: menus.ipxe_script(menus.ipxe_chain_lines(distro, profile)),
         lambda: menus.ipxe_script(menus.ipxe_wimboot_lines(SERVER, distro, value)),
-        lambda: menus.ipxe_menu_item(profile), lambda: menus.pxelinux_entry(DISTRO, PROFILE, title=value),
-        lambda: menus.ipxe_menu_item(PROFILE, title=value), lambda: menus.grub_entry(DISTRO, PROFILE, title=value))]
+        lambda: menus.pxelinux_entry(DISTRO, PROFILE, title=value),
+        lambda: menus.grub_entry(DISTRO, PROFILE, title=value))]
 
 
 BASE_GEN_MENUS = gen_menu_texts("benign")
