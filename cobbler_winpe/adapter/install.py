@@ -2,7 +2,6 @@
 import copy
 import json
 import os
-import re
 import shutil
 import subprocess
 
@@ -10,14 +9,14 @@ import yaml
 
 from cobbler_winpe import config as winpe_config
 from cobbler_winpe import resources
+from cobbler_winpe.adapter import dhcp_templates
+from cobbler_winpe.adapter.blocks import BEGIN, END, BLOCK_RE, without_block
 from cobbler_winpe.errors import ToolError
 from cobbler_winpe.fsutil import write_atomic
 
 HOOK_PACKAGE = "winpe"            # cobbler/modules/winpe/: Cobbler imports cobbler.modules.winpe.<hook>
 SNIPPET_FOLDER = "cobbler_winpe"  # <autoinstall_snippets_dir>/cobbler_winpe/
 MENU_FORMATS = ("pxe", "grub", "ipxe")
-BEGIN = "## cobbler-winpe begin"
-END = "## cobbler-winpe end"
 BLOCK = """{begin}: Windows profiles imported by cobbler-winpe boot the WDS chain; `cobbler-winpe remove-hooks` removes this
 #if $getVar('mgmt_parameters', {{}}).get('winpe') and ($getVar('system_name', '') == '' or $getVar('netboot_enabled', True))
 $SNIPPET('{folder}/menu_{fmt}')
@@ -25,35 +24,7 @@ $SNIPPET('{folder}/menu_{fmt}')
 #end if
 {end}
 """
-BLOCK_RE = re.compile(r"[ \t]*" + re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n", re.S)
 
-# Cobbler's DHCP templates, beside settings.yaml (Cobbler 3.3's isc and dnsmasq managers read /etc/cobbler/...).
-DHCP_TEMPLATE = "dhcp.template"
-DNSMASQ_TEMPLATE = "dnsmasq.template"
-ISC_OPTION = """{begin}: option 252 (the Windows boot manager's BCD path) for cobbler-winpe's host statements
-option cobbler-winpe-bcd code 252 = text;
-{end}
-"""
-ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets its distro's loader and option 252
-        #if $iface.get('mgmt_parameters', {{}}).get('winpe') and $iface.get('netboot_enabled') and not $iface.get('enable_ipxe') and not $iface.get('filename') and $iface.get('distro')
-        #set $winpe_bcd = '\\\\images\\\\' + $iface.distro.name + '\\\\bcd\\\\sys\\\\' + $iface.owner
-        if substring (option vendor-class-identifier, 0, 9) = "PXEClient" and not exists user-class {{
-            if option system-arch = 00:00 {{
-                filename "images/$iface.distro.name/pxeboot.n12";
-                option cobbler-winpe-bcd "$winpe_bcd";
-            }} else {{
-                filename "images/$iface.distro.name/bootmgfw.efi";
-                option cobbler-winpe-bcd "${{winpe_bcd}}.uefi";
-            }}
-        }}
-        #end if
-        {end}
-"""
-ISC_HOST_LINE = re.compile(r"^[ \t]*host \$iface\.name \{[ \t]*\n", re.M)
-DNSMASQ_LINE = """{begin}: boot files and option 252 for Windows systems (tags only; Cobbler keeps its dhcp-host lines)
-conf-file={path}
-{end}
-"""
 INIT = '''"""cobbler-winpe hook package (written by `cobbler-winpe install-hooks`): puts the plugin on Cobbler's path."""
 import sys
 
@@ -158,42 +129,6 @@ def with_block(text, fmt):
     return block + text
 
 
-def without_block(text):
-    return BLOCK_RE.sub("", text)
-
-
-def with_isc_blocks(text):
-    """Cobbler's dhcp.template with the option definition on top and the Windows statements first in each host
-    block (they step aside for systems with enable_ipxe or their own filename, which Cobbler handles)."""
-    text = without_block(text)
-    found = ISC_HOST_LINE.search(text)
-    if not found:
-        raise ToolError("dhcp.template", "no `host $iface.name {` line to extend",
-                        "include /etc/cobbler/winpe/dhcpd-winpe.conf in dhcpd.conf by hand instead")
-    host = ISC_HOST.format(begin=BEGIN, end=END)
-    text = text[:found.end()] + host + text[found.end():]
-    return ISC_OPTION.format(begin=BEGIN, end=END) + text
-
-
-def with_dnsmasq_line(text, snippet):
-    return without_block(text).rstrip("\n") + "\n" + DNSMASQ_LINE.format(begin=BEGIN, end=END, path=snippet)
-
-
-def edit_dhcp_templates(etc_dir, snippets_dir, install=True):
-    """Add (or with INSTALL false remove) the plugin's blocks in Cobbler's DHCP templates that exist in ETC_DIR."""
-    changed = []
-    edits = ((DHCP_TEMPLATE, with_isc_blocks),
-             (DNSMASQ_TEMPLATE, lambda t: with_dnsmasq_line(t, os.path.join(snippets_dir, "dnsmasq-winpe.conf"))))
-    for name, edit in edits:
-        path = os.path.join(etc_dir, name)
-        if not os.path.exists(path):
-            continue
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-        if write_atomic(path, edit(text) if install else without_block(text)):
-            changed.append(path)
-    return changed
-
 
 def edit_templates(template_dir, edit):
     changed = []
@@ -217,8 +152,8 @@ def install(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/se
             ("snippets", install_snippets(settings["snippet_dir"])),
             ("menu templates", ", ".join(edit_templates(settings["template_dir"], with_block)) or "unchanged"),
             ("signatures", "windows " + (", ".join(add_signatures(settings["signatures"])) or "unchanged")),
-            ("dhcp templates", ", ".join(edit_dhcp_templates(os.path.dirname(settings_path),
-                                                             winpe_config.load().dhcp_snippets_dir)) or "unchanged")]
+            ("dhcp templates", ", ".join(dhcp_templates.edit_dhcp_templates(
+                os.path.dirname(settings_path), winpe_config.load().dhcp_snippets_dir)) or "unchanged")]
 
 
 def remove(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/settings.yaml"):
@@ -229,5 +164,5 @@ def remove(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/set
     shutil.rmtree(target, ignore_errors=True)
     shutil.rmtree(os.path.join(settings["snippet_dir"], SNIPPET_FOLDER), ignore_errors=True)
     edit_templates(settings["template_dir"], without_block)
-    edit_dhcp_templates(os.path.dirname(settings_path), "", install=False)
+    dhcp_templates.edit_dhcp_templates(os.path.dirname(settings_path), "", install=False)
     return [("removed", target)]

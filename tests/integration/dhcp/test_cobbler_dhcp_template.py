@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from cobbler_winpe.adapter import install
+from cobbler_winpe.adapter import dhcp_templates, install
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +55,7 @@ def host_block(text, name):
 def test_rendered_template_passes_dhcpd_and_serves_windows_systems(tmp_path):
     if not shutil.which("dhcpd"):
         pytest.skip("dhcpd (isc-dhcp-server) missing")
-    text = render(install.with_isc_blocks(stock("dhcp.template")))
+    text = render(dhcp_templates.with_isc_blocks(stock("dhcp.template")))
     conf = tmp_path / "dhcpd.conf"
     conf.write_text(text)
     check = subprocess.run(["dhcpd", "-t", "-cf", str(conf)], capture_output=True, text=True, timeout=60)
@@ -72,8 +72,8 @@ def test_rendered_template_passes_dhcpd_and_serves_windows_systems(tmp_path):
 
 
 def test_blocks_come_out_again():
-    for name, edit in (("dhcp.template", install.with_isc_blocks),
-                       ("dnsmasq.template", lambda t: install.with_dnsmasq_line(t, "/etc/cobbler/winpe/x.conf"))):
+    for name, edit in (("dhcp.template", dhcp_templates.with_isc_blocks),
+                       ("dnsmasq.template", lambda t: dhcp_templates.with_dnsmasq_line(t, "/etc/cobbler/winpe/x.conf"))):
         text = stock(name)
         edited = edit(text)
         assert edit(edited) == edited

@@ -1,0 +1,70 @@
+"""Cobbler's DHCP templates (dhcp.template, dnsmasq.template): add or remove the plugin's guarded blocks."""
+import os
+import re
+
+from cobbler_winpe.adapter.blocks import BEGIN, END, without_block
+from cobbler_winpe.errors import ToolError
+from cobbler_winpe.fsutil import write_atomic
+
+
+# Cobbler's DHCP templates, beside settings.yaml (Cobbler 3.3's isc and dnsmasq managers read /etc/cobbler/...).
+DHCP_TEMPLATE = "dhcp.template"
+DNSMASQ_TEMPLATE = "dnsmasq.template"
+ISC_OPTION = """{begin}: option 252 (the Windows boot manager's BCD path) for cobbler-winpe's host statements
+option cobbler-winpe-bcd code 252 = text;
+{end}
+"""
+ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets its distro's loader and option 252
+        #if $iface.get('mgmt_parameters', {{}}).get('winpe') and $iface.get('netboot_enabled') and not $iface.get('enable_ipxe') and not $iface.get('filename') and $iface.get('distro')
+        #set $winpe_bcd = '\\\\images\\\\' + $iface.distro.name + '\\\\bcd\\\\sys\\\\' + $iface.owner
+        if substring (option vendor-class-identifier, 0, 9) = "PXEClient" and not exists user-class {{
+            if option system-arch = 00:00 {{
+                filename "images/$iface.distro.name/pxeboot.n12";
+                option cobbler-winpe-bcd "$winpe_bcd";
+            }} else {{
+                filename "images/$iface.distro.name/bootmgfw.efi";
+                option cobbler-winpe-bcd "${{winpe_bcd}}.uefi";
+            }}
+        }}
+        #end if
+        {end}
+"""
+ISC_HOST_LINE = re.compile(r"^[ \t]*host \$iface\.name \{[ \t]*\n", re.M)
+DNSMASQ_LINE = """{begin}: boot files and option 252 for Windows systems (tags only; Cobbler keeps its dhcp-host lines)
+conf-file={path}
+{end}
+"""
+
+
+
+def with_isc_blocks(text):
+    """Cobbler's dhcp.template with the option definition on top and the Windows statements first in each host
+    block (they step aside for systems with enable_ipxe or their own filename, which Cobbler handles)."""
+    text = without_block(text)
+    found = ISC_HOST_LINE.search(text)
+    if not found:
+        raise ToolError("dhcp.template", "no `host $iface.name {` line to extend",
+                        "include /etc/cobbler/winpe/dhcpd-winpe.conf in dhcpd.conf by hand instead")
+    host = ISC_HOST.format(begin=BEGIN, end=END)
+    text = text[:found.end()] + host + text[found.end():]
+    return ISC_OPTION.format(begin=BEGIN, end=END) + text
+
+
+def with_dnsmasq_line(text, snippet):
+    return without_block(text).rstrip("\n") + "\n" + DNSMASQ_LINE.format(begin=BEGIN, end=END, path=snippet)
+
+
+def edit_dhcp_templates(etc_dir, snippets_dir, install=True):
+    """Add (or with INSTALL false remove) the plugin's blocks in Cobbler's DHCP templates that exist in ETC_DIR."""
+    changed = []
+    edits = ((DHCP_TEMPLATE, with_isc_blocks),
+             (DNSMASQ_TEMPLATE, lambda t: with_dnsmasq_line(t, os.path.join(snippets_dir, "dnsmasq-winpe.conf"))))
+    for name, edit in edits:
+        path = os.path.join(etc_dir, name)
+        if not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        if write_atomic(path, edit(text) if install else without_block(text)):
+            changed.append(path)
+    return changed
