@@ -5,6 +5,7 @@ import re
 from cobbler_winpe.adapter.blocks import BEGIN, END, without_block
 from cobbler_winpe.errors import ToolError
 from cobbler_winpe.fsutil import write_atomic
+from cobbler_winpe.gen.dhcp import ARCH_BIOS, ISC_FORCE_252, isc_arch
 
 
 # Cobbler's DHCP templates, beside settings.yaml (Cobbler 3.3's isc and dnsmasq managers read /etc/cobbler/...).
@@ -18,7 +19,8 @@ ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets it
         #if $iface.get('mgmt_parameters', {{}}).get('winpe') and $iface.get('netboot_enabled') and not $iface.get('enable_ipxe') and not $iface.get('filename') and $iface.get('distro')
         #set $winpe_bcd = '\\\\images\\\\' + $iface.distro.name + '\\\\bcd\\\\sys\\\\' + $iface.owner
         if substring (option vendor-class-identifier, 0, 9) = "PXEClient" and not exists user-class {{
-            if option system-arch = 00:00 {{
+{force}
+            if option system-arch = {arch_bios} {{
                 filename "images/$iface.distro.name/pxeboot.n12";
                 option cobbler-winpe-bcd "$winpe_bcd";
             }} else {{
@@ -45,7 +47,8 @@ def with_isc_blocks(text):
     if not found:
         raise ToolError("dhcp.template", "no `host $iface.name {` line to extend",
                         "include /etc/cobbler/winpe/dhcpd-winpe.conf in dhcpd.conf by hand instead")
-    host = ISC_HOST.format(begin=BEGIN, end=END)
+    force = "\n".join(" " * 12 + line for line in ISC_FORCE_252)
+    host = ISC_HOST.format(begin=BEGIN, end=END, force=force, arch_bios=isc_arch(ARCH_BIOS[0]))
     text = text[:found.end()] + host + text[found.end():]
     return ISC_OPTION.format(begin=BEGIN, end=END) + text
 

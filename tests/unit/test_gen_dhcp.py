@@ -25,7 +25,8 @@ def test_isc_host_block():
     assert "host cobbler-winpe-525400abcdef {" in text and "hardware ethernet 52:54:00:ab:cd:ef;" in text
     assert 'option user-class = "iPXE"' in text and '"http://10.0.0.1/cblr/svc/op/ipxe/system/a"' in text
     pxe = text.split('"PXEClient" {', 1)[1]
-    assert "option cobbler-winpe-arch = 7 or option cobbler-winpe-arch = 9 or option cobbler-winpe-arch = 11" in pxe
+    assert "option cobbler-winpe-arch = 00:07 or option cobbler-winpe-arch = 00:09 or option cobbler-winpe-arch = 00:0b" in pxe
+    assert "concat(option dhcp-parameter-request-list, fc);" in pxe   # firmware never asks for 252
     assert 'filename "images/win10-x64/bootmgfw.efi";' in pxe and 'filename "images/win10-x64/pxeboot.n12";' in pxe
     assert 'option cobbler-winpe-bcd "\\\\images\\\\win10-x64\\\\bcd\\\\pro.uefi";' in pxe
     assert "cobbler-winpe-bcd" not in text.split('"PXEClient" {', 1)[0].split("code 252")[1]   # not for iPXE
@@ -33,7 +34,7 @@ def test_isc_host_block():
 
 def test_dnsmasq_252_only_with_pxe_tag():
     text = dhcp.render_dnsmasq(_hosts(WinSystem("a", "pro", macs=("52:54:00:ab:cd:ef",))), Server("10.0.0.1"))
-    options = [line for line in text.splitlines() if line.startswith("dhcp-option=")]
+    options = [line for line in text.splitlines() if line.startswith("dhcp-option-force=")]
     assert len(options) == 3 and all("tag:cwpe-pxe" in line and "tag:!cwpe-ipxe" in line for line in options)
     assert "dhcp-match=set:cwpe-efi64,option:client-arch,7" in text
     assert "dhcp-match=set:cwpe-arm64,option:client-arch,11" in text
@@ -57,3 +58,15 @@ def test_injection_refused_or_escaped(name):
 def test_bad_server_refused():
     with pytest.raises(InputError):
         dhcp.render_isc_dhcpd(_hosts(WinSystem("a", "pro", macs=("52:54:00:00:00:01",))), Server("1.2.3.4;"))
+
+
+def test_arch_values_as_isc_compares_them():
+    assert [dhcp.isc_arch(v) for v in dhcp.ARCH_BIOS + dhcp.ARCH_UEFI_X64 + dhcp.ARCH_UEFI_ARM64] == \
+        ["00:00", "00:07", "00:09", "00:0b"]
+
+
+def test_shared_mac_gives_one_block_naming_the_other():
+    hosts = _hosts(WinSystem("a", "pro", macs=("52:54:00:00:00:01",)), WinSystem("b", "pro", macs=("52-54-00-00-00-01",)))
+    for render in (dhcp.render_isc_dhcpd, dhcp.render_dnsmasq):
+        text = render(hosts, Server("10.0.0.1"))
+        assert text.count("52:54:00:00:00:01") == 1 and "system b shares this MAC; system a is served" in text

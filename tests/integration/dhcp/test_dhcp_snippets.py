@@ -18,7 +18,8 @@ def _hosts():
                 WinProfile(evil, "win10-x64")]
     systems = [WinSystem("pc1", "win10-pro", macs=("52:54:00:12:34:56", "52-54-00-AA-BB-CC")),
                WinSystem("arm.box", "w11:arm_pro", macs=("52:54:00:00:00:01",)),
-               WinSystem("evil", evil, macs=("52:54:00:00:00:02",))]
+               WinSystem("evil", evil, macs=("52:54:00:00:00:02",)),
+               WinSystem("twin", "win10-pro", macs=("52:54:00:12:34:56",))]   # allow_duplicate_macs: pc1's MAC
     return dhcp.windows_hosts(systems, profiles, distros)
 
 
