@@ -1,7 +1,7 @@
 """Error types that say whose fault a failure is, and render as one line: what: why (fix)."""
 import re
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")   # C0, DEL, C1, surrogates, non-characters
 
 
 class WinpeError(Exception):

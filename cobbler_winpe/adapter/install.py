@@ -2,6 +2,7 @@
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -17,6 +18,7 @@ from cobbler_winpe.fsutil import write_atomic
 HOOK_PACKAGE = "winpe"            # cobbler/modules/winpe/: Cobbler imports cobbler.modules.winpe.<hook>
 SNIPPET_FOLDER = "cobbler_winpe"  # <autoinstall_snippets_dir>/cobbler_winpe/
 MENU_FORMATS = ("pxe", "grub", "ipxe")
+GRUB_ENTRY = re.compile(r"^menuentry ", re.M)   # the first entry of Cobbler's grub.template
 BLOCK = """{begin}: Windows profiles imported by cobbler-winpe boot the WDS chain; `cobbler-winpe remove-hooks` removes this
 #if $getVar('mgmt_parameters', {{}}).get('winpe') and ($getVar('system_name', '') == '' or $getVar('netboot_enabled', True))
 $SNIPPET('{folder}/menu_{fmt}')
@@ -120,9 +122,14 @@ def install_snippets(snippet_dir):
 
 
 def with_block(text, fmt):
-    """TEXT (a Cobbler boot-loader template) with exactly one cobbler-winpe block at its top."""
+    """TEXT (a Cobbler boot-loader template) with exactly one cobbler-winpe block: before GRUB's first menuentry,
+    so the `set system/timeout/default` lines Cobbler's grub.template puts above it still reach a system's file
+    (the block ends in #stop); at the top elsewhere."""
     block = BLOCK.format(begin=BEGIN, end=END, folder=SNIPPET_FOLDER, fmt=fmt)
     text = BLOCK_RE.sub("", text)
+    entry = GRUB_ENTRY.search(text) if fmt == "grub" else None
+    if entry:
+        return text[:entry.start()] + block + text[entry.start():]
     first, sep, rest = text.partition("\n")
     if first.startswith("#template="):  # Cobbler reads the template type from the first line: keep it there
         return first + sep + block + rest

@@ -76,16 +76,16 @@ wpeinit
 set /a WINPE_TRY=0
 :map_source
 set /a WINPE_TRY+=1
-net use {src}: /delete /y >nul 2>&1
-net use {src}: "!WINPE_SOURCE!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1 && goto map_data
+net use {src} /delete /y >nul 2>&1
+net use {src} "!WINPE_SOURCE!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1 && goto map_data
 if !WINPE_TRY! geq {net_tries} goto fail_source
 echo cobbler-winpe: waiting for the network and !WINPE_SOURCE! (try !WINPE_TRY! of {net_tries})
 if !WINPE_TRY! equ 10 wpeutil InitializeNetwork >nul 2>&1
 ping -n 4 127.0.0.1 >nul
 goto map_source
 :map_data
-net use {data}: /delete /y >nul 2>&1
-net use {data}: "!WINPE_DATA!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1 || goto fail_data
+net use {data} /delete /y >nul 2>&1
+net use {data} "!WINPE_DATA!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1 || goto fail_data
 if "!WINPE_PROFILE!"=="-" call :profile_from_bcd
 set "WINPE_FW=bios"
 wpeutil UpdateBootInfo >nul 2>&1

@@ -56,7 +56,9 @@ def blend(*metas):
 def _pick(meta, key, default="", pattern=None, max_len=256):
     value = values.text("metadata %s" % key, meta.get(key, default), max_len)
     if value and pattern and not re.fullmatch(pattern, value):
-        raise InputError("metadata %s" % key, "invalid value %r" % value, "see docs/unattend.md for the format")
+        # the value is never shown: keys such as winpe_product_key and the passwords are secrets, and this line
+        # goes to cobbler.log
+        raise InputError("metadata %s" % key, "value not of the expected form", "see docs/configuration.md")
     return value
 
 

@@ -2,10 +2,9 @@
 import re
 import urllib.parse
 
+from cobbler_winpe.errors import CONTROL as _CONTROL   # never meaningful in a name, a path or a password we embed
 from cobbler_winpe.errors import InputError
 
-# C0 controls, DEL and the C1 block: never meaningful in a name, a path or a password we embed.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_TEXT = 1024
 
 

@@ -104,3 +104,33 @@ def test_data_tree_layout():
         ["profiles/pro/unattend-bios.xml", "profiles/pro/unattend-uefi.xml"]
         + ["systems/%s/%s" % (mac, name) for mac in ("52-54-00-AB-CD-EF", "52-54-00-00-00-02")
            for name in ("unattend-bios.xml", "unattend-uefi.xml", "system.cmd", "SetupComplete.cmd")])
+
+
+NET_DEVICE = re.compile(r"[D-Zd-z]:|\*")
+
+
+def _net_use_calls(text):
+    """Every `net use` command of TEXT as the argument list net.exe receives (quotes stripped, redirections and
+    the && / || tails cut off), the way cmd splits a command line."""
+    calls = []
+    for line in _lines(text):
+        if not line.lstrip().startswith("net use "):
+            continue
+        command = re.split(r"\s(?:>|&&|\|\|)", line)[0]
+        calls.append([token.strip('"') for token in re.findall(r'"[^"]*"|\S+', command)][2:])
+    return calls
+
+
+def test_every_net_use_names_a_device_net_exe_accepts():
+    """net.exe takes a device D:..Z: or *; `net use S::` fails every map (the defect this guards)."""
+    for password in ("pw", "p:w"):
+        calls = _net_use_calls(startnet.render_startnet(DISTRO, SERVER, CONFIG, password, PROFILE))
+        assert len(calls) == 4, calls
+        for args in calls:
+            assert NET_DEVICE.fullmatch(args[0]), args
+            if args[1] == "/delete":
+                assert args[2:] == ["/y"], args
+            else:
+                assert args[1].startswith("\\\\") or args[1].startswith("!WINPE_"), args
+                assert args[-2:] == ["/user:!WINPE_USER!", "/persistent:no"], args
+        assert {args[0] for args in calls} == {startnet.SOURCE_DRIVE, startnet.DATA_DRIVE}
