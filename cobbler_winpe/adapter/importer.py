@@ -8,9 +8,10 @@ import threading
 from cobbler_winpe.adapter import items, staging, winpe
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
 from cobbler_winpe.gen import menus
+from cobbler_winpe.gen.staging import index_tree
 from cobbler_winpe.media.source import open_media
 from cobbler_winpe.media.detect import detect
-from cobbler_winpe.wim import extract
+from cobbler_winpe.wim import bootfiles, extract
 
 LOG = logging.getLogger("cobbler_winpe")
 UEFI_KERNEL = "bootmgfw.kernel"
@@ -68,8 +69,7 @@ def import_pre(api, args, cfg):
 def importing(cache):
     """Mark CACHE as being imported, so a sync running meanwhile does not prune it as a deleted distro's."""
     marker = os.path.join(cache, staging.IMPORTING)
-    with open(marker, "w"):
-        pass
+    staging.mark_importing(cache)
     try:
         yield
     finally:
@@ -100,9 +100,7 @@ def stage_cache(cfg, media, found, distro_name, mirror):
 
     The WIM is read from the mirror copy when there is one, so an ISO's boot.wim is never written out twice."""
     cache = os.path.join(cfg.cache_dir, distro_name)
-    tmp = cache + ".new"
-    shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(tmp)
+    tmp = staging.new_cache(cfg, distro_name)
     root = found.root + "/" if found.root else ""
     index = found.boot_wim.boot_index or None
     local = os.path.join(mirror, found.boot_wim.path)
@@ -115,8 +113,7 @@ def stage_cache(cfg, media, found, distro_name, mirror):
         raise MediaError(media_name(media, root + "boot/boot.sdi"), "missing", "use complete Windows media")
     with media.open(sdi) as src, open(os.path.join(tmp, "boot.sdi"), "wb") as dst:
         shutil.copyfileobj(src, dst, 1 << 20)
-    shutil.rmtree(cache, ignore_errors=True)
-    os.replace(tmp, cache)
+    staging.swap_cache(cfg, tmp, cache)
     return cache, boot
 
 
@@ -126,10 +123,8 @@ def media_name(media, rel):
 
 def kernel_and_initrd(cache):
     """Cobbler requires a kernel and an initrd file per distro: the NBP (or bootmgfw.efi) and boot.sdi."""
-    index = {}
-    for folder, _dirs, files in os.walk(cache):
-        for name in files:
-            index[name.lower()] = os.path.join(folder, name)
+    index = {staged: os.path.join(cache, rel)   # staged name -> cached file, from the one boot-file list
+             for rel, staged in bootfiles.select(index_tree(cache).values()).items()}
     if "pxeboot.n12" in index:
         return index["pxeboot.n12"], os.path.join(cache, "boot.sdi")
     if "bootmgfw.efi" not in index:
@@ -155,7 +150,7 @@ def save_distro(api, name, found, cache, boot, mirror, owned):
         items.META_FLAG: "1", "winpe_mirror": mirror, "winpe_root": found.root,
         "winpe_boot_wim": found.boot_wim.path, "winpe_boot_index": str(found.boot_wim.boot_index),
         "winpe_install": found.install.path, "winpe_build": str(found.build or ""),
-        "winpe_winload": boot.winload, winpe.MIRROR_OWNED: "1" if owned else "0"}
+        "winpe_winload": boot.winload, winpe.MIRROR_OWNED: "1" if owned else "0", items.BOOT_MANAGER: "auto"}
     api.add_distro(distro, save=True)
     return distro
 

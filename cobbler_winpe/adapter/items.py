@@ -2,8 +2,10 @@
 import re
 
 from cobbler_winpe.gen.model import WinDistro, WinProfile, WinSystem, Server
+from cobbler_winpe.wim import bootfiles
 
 META_FLAG = "winpe"                 # set on every distro the plugin imported; menus branch on it
+BOOT_MANAGER = bootfiles.SETTING    # auto (2023 when the media has it), 2011 or 2023: distro, profile, system
 COBBLER_ARCH = {"x86_64": "x86_64", "i386": "i386", "arm64": "aarch64"}
 MODEL_ARCH = {v: k for k, v in COBBLER_ARCH.items()}
 

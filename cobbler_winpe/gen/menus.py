@@ -17,7 +17,11 @@ from cobbler_winpe.resources import data_dir
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 MAX_TITLE = 80
 TITLE_FORBIDDEN = "'\"$\\`{};&|<>#"
-WIMBOOT_FILES = (("bootmgr", "bootmgr.exe"), ("BCD", None), ("boot.sdi", "boot.sdi"), ("boot.wim", "boot.wim"))
+# (name wimboot is handed, staged file; None = the wimboot BCD).  Names as wimboot's source matches them: main.c
+# add_file() takes "bootmgr.exe" as the BIOS boot manager ("bootmgr" would mean a compressed one to unpack), and
+# efifile.c takes "bootmgfw.efi", "BCD" and "*.wim"; each firmware's wimboot ignores the other's loader.
+WIMBOOT_FILES = (("bootmgr.exe", "bootmgr.exe"), ("bootmgfw.efi", layout.NBP["uefi"]), ("BCD", None),
+                 ("boot.sdi", "boot.sdi"), ("boot.wim", "boot.wim"))
 
 
 def safe_name(what, name):
@@ -106,13 +110,14 @@ def http_url(server, relpath):
     return "http://%s/cobbler/%s" % (netloc, relpath)
 
 
-def ipxe_chain_lines(distro, profile):
+def ipxe_chain_lines(distro, profile, uefi_nbp=None):
     r"""iPXE commands that start the distro's own loader over TFTP with option 252 set to the profile's BCD.
 
     pcbios clients chain pxeboot.n12 with the BIOS BCD, efi clients bootmgfw.efi with the UEFI BCD; iPXE puts
     252 and the boot file into the DHCP packets its PXE stack (BIOS) / PXE base code protocol (EFI) hands over.
     """
     nbp = {fw: layout.nbp_file(safe_name("distro", distro.name), fw) for fw in ("bios", "uefi")}
+    nbp["uefi"] = uefi_nbp or nbp["uefi"]   # the profile's boot manager (gen/staging.py boot_manager)
     bcd = {fw: bcd_option(distro, profile, fw) for fw in ("bios", "uefi")}
     return ["iseq ${platform} efi && set winpe-nbp %s || set winpe-nbp %s" % (nbp["uefi"], nbp["bios"]),
             "iseq ${platform} efi && set 252:string %s || set 252:string %s" % (bcd["uefi"], bcd["bios"]),
@@ -120,21 +125,24 @@ def ipxe_chain_lines(distro, profile):
             "chain tftp://${next-server}/${winpe-nbp}"]
 
 
-def wimboot_files(distro, owner_name, inject=()):
+def wimboot_files(distro, owner_name, inject=(), boot=()):
     """(name, webdir-relative path) of every file wimboot is handed, in order: loaders, BCD, RAM disk, injected."""
     dname = safe_name("distro", distro.name)
     owner = safe_name("profile or system", owner_name)
     files = [(name, layout.distro_file(dname, staged) if staged else layout.wimboot_bcd_file(dname))
              for name, staged in WIMBOOT_FILES]
+    if boot:   # (name, staged name): the profile's UEFI boot manager and boot.stl (gen/staging.py) replace the default
+        files = [f for f in files if not f[0].endswith(".efi")]
+        files[1:1] = [(name, layout.distro_file(dname, staged)) for name, staged in boot]
     for name in inject:
         files.append((safe_name("injected file", name), layout.inject_file(dname, owner, name)))
     return files
 
 
-def ipxe_wimboot_lines(server, distro, owner_name, inject=()):
+def ipxe_wimboot_lines(server, distro, owner_name, inject=(), boot=()):
     """iPXE commands that boot WinPE through wimboot over HTTP: kernel wimboot, one initrd -n per file, boot."""
     lines = ["kernel %s" % http_url(server, layout.WIMBOOT)]
-    for name, relpath in wimboot_files(distro, owner_name, inject):
+    for name, relpath in wimboot_files(distro, owner_name, inject, boot):
         lines.append("initrd -n %s %s" % (name, http_url(server, relpath)))
     return lines + ["boot"]
 

@@ -6,7 +6,7 @@ from cobbler_winpe.gen import values
 from cobbler_winpe.gen.layout import IMAGES
 
 # Staged under images/<distro>/ in lower case; a request in any case is lowered to match.
-LOWERED_EXTENSIONS = ("sdi", "wim", "exe", "efi", "n12", "com", "0", "ttf", "mui", "p7b")
+LOWERED_EXTENSIONS = ("sdi", "wim", "exe", "efi", "n12", "com", "0", "ttf", "mui", "p7b", "stl")
 DEFAULT_LOCALES = ("en-US",)
 
 

@@ -6,28 +6,18 @@ longer plans.  Only folders carrying MARKER are ever cleaned, so Linux distros' 
 """
 import hashlib
 import os
+import posixpath
 import shutil
 from dataclasses import dataclass
 from typing import Optional
 
 from cobbler_winpe.bcd.pxe import build_pxe_store
+from cobbler_winpe.errors import MediaError
 from cobbler_winpe.fsutil import write_atomic
 from cobbler_winpe.gen import layout, menus
+from cobbler_winpe.wim import bootfiles
 
 MARKER = ".cobbler-winpe"
-
-# Files taken from the boot image (Windows/Boot/<folder>/<name>): (folder, name, staged name).
-BOOT_IMAGE_FILES = (
-    ("PXE", "pxeboot.n12", "pxeboot.n12"),
-    ("PXE", "pxeboot.com", "pxeboot.com"),
-    ("PXE", "bootmgr.exe", "bootmgr.exe"),
-    ("PXE", "wdsnbp.com", "wdsnbp.com"),
-    ("PXE", "abortpxe.com", "abortpxe.com"),
-    ("EFI", "bootmgfw.efi", "bootmgfw.efi"),
-    ("EFI", "bootmgfw_EX.efi", "bootmgfw_ex.efi"),
-)
-MUI_NAMES = ("bootmgr.exe.mui", "bootmgfw.efi.mui")
-
 
 @dataclass(frozen=True)
 class Source:
@@ -47,20 +37,54 @@ def index_tree(root):
 
 
 def boot_image_plan(distro_name, cache_root, cache_index):
-    """Staged boot-image files of one distro: NBPs, boot managers, their MUI files and the fonts."""
+    """Staged boot-image files of one distro (wim/bootfiles.py): NBPs, boot managers, MUI files, fonts, boot.stl.
+
+    boot.stl is staged beside the boot manager (the folder holding fonts/, as \\EFI\\Microsoft\\Boot on media)
+    and beside the BCDs: docs/secure-boot.md."""
     plan = {}
-    for folder, name, staged in BOOT_IMAGE_FILES:
-        rel = cache_index.get(("windows/boot/%s/%s" % (folder, name)).lower())
-        if rel:
-            plan[layout.distro_file(distro_name, staged)] = Source(path=os.path.join(cache_root, rel))
-    for low, rel in cache_index.items():
-        parts = rel.split("/")
-        if len(parts) == 5 and parts[-1].lower() in MUI_NAMES and low.startswith(("windows/boot/pxe/",
-                                                                                   "windows/boot/efi/")):
-            plan[layout.distro_file(distro_name, "%s/%s" % (parts[3], parts[4].lower()))] = Source(
-                path=os.path.join(cache_root, rel))
-        elif len(parts) == 4 and low.startswith("windows/boot/fonts/"):
-            plan[layout.distro_file(distro_name, "fonts/" + parts[3].lower())] = Source(path=os.path.join(cache_root, rel))
+    for rel, staged in bootfiles.select(cache_index.values()).items():
+        plan[layout.distro_file(distro_name, staged)] = Source(path=os.path.join(cache_root, rel))
+    stl = plan.get(layout.distro_file(distro_name, bootfiles.STL))
+    if stl is not None:
+        for folder in STL_COPIES:
+            plan[layout.distro_file(distro_name, folder + "/" + bootfiles.STL)] = stl
+    return plan
+
+
+def staged_names(plan, distro_name):
+    """The names (relative to images/<distro>/) a plan stages for a distro."""
+    base = layout.distro_dir(distro_name) + "/"
+    return {rel[len(base):] for rel in plan if rel.startswith(base)}
+
+
+def boot_manager(staged, *owners):
+    """The UEFI boot manager ("2011" or "2023") of the first of OWNERS (system, profile, distro: model items or
+    None) whose metadata sets winpe_boot_manager; auto (2023 when staged) when none does."""
+    choice = next((o.meta.get(bootfiles.SETTING) for o in owners if o is not None and o.meta.get(bootfiles.SETTING)),
+                  "auto")
+    return bootfiles.manager_of(staged, choice)
+
+
+def uefi_nbp(distro_name, manager):
+    """The staged UEFI boot manager of a distro for MANAGER (2011/2023), relative to tftproot."""
+    return layout.distro_file(distro_name, bootfiles.MANAGER_FILE[manager])
+
+
+def wimboot_boot_files(staged, manager):
+    """(name wimboot knows it by, staged name) of the UEFI boot files handed to wimboot explicitly: the chosen
+    manager (wimboot then extracts no other from the WIM) and boot.stl when the image has one."""
+    names = {"2011": "bootmgfw.efi", "2023": "bootmgfw_EX.efi"}
+    files = [(names[manager], bootfiles.MANAGER_FILE[manager])] if bootfiles.MANAGER_FILE[manager] in staged else []
+    return files + ([(bootfiles.STL, bootfiles.STL)] if bootfiles.STL in staged else [])
+
+
+def check_plan(plan):
+    """MediaError when one staged path is another's folder (a boot image naming a folder like a staged file)."""
+    folders = {posixpath.dirname(rel) for rel in plan}
+    clash = sorted(folders & set(plan))
+    if clash:
+        raise MediaError(clash[0], "is both a staged file and a folder of staged files",
+                         "re-import the distro from a boot image without such a folder")
     return plan
 
 
@@ -76,15 +100,18 @@ def inject_plan(distro_name, profile_name, files):
             for name, text in files.items()}
 
 
-def ipxe_plan(distro, profiles, server, boot_method, inject=()):
+def ipxe_plan(distro, profiles, server, boot_method, inject=(), staged=()):
     """One iPXE script per profile (images/<distro>/ipxe/<profile>.ipxe), which Cobbler's iPXE menu chains:
-    option 252 + the distro's own loader ("wds"), or wimboot over HTTP ("wimboot")."""
+    option 252 + the distro's own loader ("wds"), or wimboot over HTTP ("wimboot"); UEFI clients get the
+    profile's boot manager (winpe_boot_manager) either way."""
     plan = {}
     for profile in profiles:
+        manager = boot_manager(staged, profile, distro)
         if boot_method == "wimboot":
-            lines = menus.ipxe_wimboot_lines(server, distro, profile.name, inject)
+            lines = menus.ipxe_wimboot_lines(server, distro, profile.name, inject,
+                                             boot=wimboot_boot_files(staged, manager))
         else:
-            lines = menus.ipxe_chain_lines(distro, profile)
+            lines = menus.ipxe_chain_lines(distro, profile, uefi_nbp=uefi_nbp(distro.name, manager))
         plan[layout.ipxe_script_file(distro.name, profile.name)] = Source(data=menus.ipxe_script(lines).encode())
     return plan
 
@@ -207,42 +234,56 @@ PROFILE_OPTION = "COBBLER_PROFILE:"
 WIMBOOT_SDI = "\\boot\\boot.sdi"
 WIMBOOT_WIM = "\\sources\\boot.wim"
 LOADER_EXT = {"bios": ".exe", "uefi": ".efi"}
-FIRMWARE_NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}
+FIRMWARE_NBP = {"bios": "pxeboot.n12", "uefi": bootfiles.MANAGER_FILE["2011"]}
+STL_COPIES = ("bcd", "bcd/sys")     # boot.stl also beside the BCDs (see boot_image_plan)
 
 
-def firmwares_of(plan, distro_name):
+def firmwares_of(staged):
     """The firmwares a distro can boot: those whose first-stage loader the boot image provided."""
-    return [fw for fw, nbp in FIRMWARE_NBP.items() if layout.distro_file(distro_name, nbp) in plan]
+    uefi = any(name in staged for name in bootfiles.MANAGER_FILE.values())
+    return [fw for fw in FIRMWARE_NBP if (uefi if fw == "uefi" else FIRMWARE_NBP[fw] in staged)]
 
 
-def bcd_plan(distro, profiles, settings, firmwares):
-    """One BCD store per profile and firmware, naming exactly the staged boot.sdi and boot.wim."""
+def bcd_source(distro, profile, settings, firmware, manager):
+    """The BCD of one profile for one firmware: the staged boot.sdi and boot.wim, the manager's fonts."""
     sdi = layout.windows_path(layout.distro_file(distro.name, "boot.sdi"))
     wim = layout.windows_path(layout.distro_file(distro.name, "boot.wim"))
-    fonts = layout.windows_path(layout.distro_file(distro.name, "fonts"))
-    plan = {}
-    for profile in profiles:
-        for firmware in firmwares:
-            data = build_pxe_store(
-                firmware, sdi, [(profile.name, wim)], loader=distro.winload + LOADER_EXT[firmware],
-                timeout=settings.get("bcd_timeout") or 0,
-                tftp_blocksize=settings.get("tftp_blocksize") or None,
-                tftp_windowsize=settings.get("tftp_windowsize") or None,
-                tftp_varwindow=bool(settings.get("tftp_varwindow")), fontpath=fonts,
-                loadoptions=PROFILE_OPTION + profile.name, timestamp=BCD_TIMESTAMP)
-            plan[layout.bcd_file(distro.name, profile.name, firmware)] = Source(data=data)
-    return plan
+    fonts = layout.windows_path(layout.distro_file(
+        distro.name, bootfiles.FONTS_DIR[manager if firmware == "uefi" else "2011"]))
+    data = build_pxe_store(
+        firmware, sdi, [(profile.name, wim)], loader=distro.winload + LOADER_EXT[firmware],
+        timeout=settings.get("bcd_timeout") or 0,
+        tftp_blocksize=settings.get("tftp_blocksize") or None,
+        tftp_windowsize=settings.get("tftp_windowsize") or None,
+        tftp_varwindow=bool(settings.get("tftp_varwindow")), fontpath=fonts,
+        loadoptions=PROFILE_OPTION + profile.name, timestamp=BCD_TIMESTAMP)
+    return Source(data=data)
 
 
-def system_bcd_plan(distro, systems, profile_plan):
+def bcd_plan(distro, profiles, settings, firmwares, staged=()):
+    """One BCD store per profile and firmware, naming exactly the staged boot.sdi and boot.wim."""
+    return {layout.bcd_file(distro.name, profile.name, firmware):
+            bcd_source(distro, profile, settings, firmware, boot_manager(staged, profile, distro))
+            for profile in profiles for firmware in firmwares}
+
+
+def system_bcd_plan(distro, systems, profile_plan, profiles=(), settings=None, staged=()):
     """For each netboot-enabled system, its profile's BCD again under the system's name (the same stored
-    content, so a hard link): what Cobbler's DHCP template points option 252 at (adapter/install.py)."""
+    content, so a hard link): what Cobbler's DHCP template points option 252 at (adapter/install.py).  A system
+    whose winpe_boot_manager differs from its profile's gets a UEFI BCD of its own (the manager's fonts)."""
+    by_name = {p.name: p for p in profiles}
     plan = {}
     for system in systems:
+        profile = by_name.get(system.profile)
         for firmware in FIRMWARE_NBP:
             source = profile_plan.get(layout.bcd_file(distro.name, system.profile, firmware))
-            if source is not None and system.netboot_enabled:
-                plan[layout.system_bcd_file(distro.name, system.name, firmware)] = source
+            if source is None or not system.netboot_enabled:
+                continue
+            if firmware == "uefi" and profile is not None:
+                manager = boot_manager(staged, system, profile, distro)
+                if manager != boot_manager(staged, profile, distro):
+                    source = bcd_source(distro, profile, settings or {}, firmware, manager)
+            plan[layout.system_bcd_file(distro.name, system.name, firmware)] = source
     return plan
 
 
@@ -251,13 +292,14 @@ def distro_plan(distro, profiles, cache_root, boot_sdi, boot_wim, settings, serv
     system of SYSTEMS), iPXE scripts, the WinPE start files wimboot injects (INJECT: {profile name: {file name:
     text}}) and the marker."""
     plan = boot_image_plan(distro.name, cache_root, index_tree(cache_root))
+    staged = staged_names(plan, distro.name)
     plan.update(media_plan(distro, boot_sdi, boot_wim))
-    plan.update(bcd_plan(distro, profiles, settings, firmwares_of(plan, distro.name)))
-    plan.update(system_bcd_plan(distro, systems, plan))
+    plan.update(bcd_plan(distro, profiles, settings, firmwares_of(staged), staged))
+    plan.update(system_bcd_plan(distro, systems, plan, profiles, settings, staged))
     plan.update(wimboot_bcd_plan(distro))
     names = sorted({name for files in inject.values() for name in files})
-    plan.update(ipxe_plan(distro, profiles, server, settings.get("boot_method", "wds"), names))
+    plan.update(ipxe_plan(distro, profiles, server, settings.get("boot_method", "wds"), names, staged))
     for profile_name, files in inject.items():
         plan.update(inject_plan(distro.name, profile_name, files))
     plan.update(marker_plan(distro.name))
-    return plan
+    return check_plan(plan)

@@ -53,7 +53,8 @@ class DistroSpec:
     install_format: str = "wim"
     languages: Tuple[str, ...] = ("en-US",)
     root: str = ""
-    efi_ex: bool = False                   # boot.wim also holds Windows/Boot/EFI/bootmgfw_EX.efi
+    efi_ex: bool = False                   # the 24H2+ file set: Windows/Boot/EFI_EX/bootmgfw_EX.efi (2023-signed)
+                                           # with its MUI and Windows/Boot/Fonts_EX, and Windows/Boot/EFI/boot.stl
     winload_dir: str = "Windows/System32/Boot"   # Windows 7: Windows/System32
     boot_files: Mapping[str, bytes] = field(default_factory=dict)  # boot.wim path -> content
 
@@ -153,7 +154,9 @@ def boot_image_files(distro):
     paths += ["Windows/Boot/Fonts/" + f for f in FONT_FILES]
     paths += ["Windows/Boot/EFI/%s/bootmgfw.efi.mui" % lang for lang in distro.languages]
     if distro.efi_ex:
-        paths.append("Windows/Boot/EFI/bootmgfw_EX.efi")
+        paths += ["Windows/Boot/EFI_EX/bootmgfw_EX.efi", "Windows/Boot/EFI/boot.stl"]
+        paths += ["Windows/Boot/EFI_EX/%s/bootmgfw_EX.efi.mui" % lang for lang in distro.languages]
+        paths += ["Windows/Boot/Fonts_EX/" + f.replace(".ttf", "_EX.ttf") for f in FONT_FILES]
     if distro.arch != "arm64":
         paths += ["Windows/Boot/PXE/" + f for f in PXE_FILES]
         paths += ["Windows/Boot/PXE/%s/bootmgr.exe.mui" % lang for lang in distro.languages]

@@ -9,14 +9,10 @@ from typing import List, Optional, Tuple
 
 from cobbler_winpe.errors import InputError, MediaError
 from cobbler_winpe.media.source import confined_target, is_safe_name
+from cobbler_winpe.wim import bootfiles
 from cobbler_winpe.wim.info import read_wim_info_path
 from cobbler_winpe.wim.tool import run_tool
 
-PXE_DIR = "windows/boot/pxe"
-EFI_DIR = "windows/boot/efi"
-FONTS_DIR = "windows/boot/fonts"
-BIOS_FILES = ("pxeboot.n12", "pxeboot.com", "bootmgr.exe", "wdsnbp.com", "abortpxe.com")
-UEFI_FILES = ("bootmgfw.efi", "bootmgfw_EX.efi")
 WINLOAD_DIRS = ("windows/system32/boot", "windows/system32")
 ARGV_BATCH = 200
 _ENV = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8")
@@ -52,11 +48,13 @@ class BootFiles:
     uefi: List[str] = field(default_factory=list)
     fonts: List[str] = field(default_factory=list)
     mui: List[str] = field(default_factory=list)
+    stl: List[str] = field(default_factory=list)
+    staged: dict = field(default_factory=dict)  # path -> staged name (wim/bootfiles.py)
     winload: Optional[str] = None               # e.g. \Windows\System32\Boot\winload (no extension)
     winload_exts: Tuple[str, ...] = ()          # which of "exe", "efi" the image holds
 
     def all(self):
-        return self.bios + self.uefi + self.fonts + self.mui
+        return self.bios + self.uefi + self.fonts + self.mui + self.stl
 
     def find(self, name):
         """The relative path of the written file with this base name (any case), or None."""
@@ -155,14 +153,15 @@ def extract_files(wim_path, index, paths, dest, missing_ok=False):
 
 
 def _boot_selection(listing):
-    """BootFiles (not yet written) naming what the image holds."""
-    sel = BootFiles(dest="")
-    sel.bios = [p for p in (listing.find(PXE_DIR + "/" + n) for n in BIOS_FILES) if p]
-    sel.uefi = [p for p in (listing.find(EFI_DIR + "/" + n) for n in UEFI_FILES) if p]
-    sel.fonts = listing.children(FONTS_DIR)
-    for base in (PXE_DIR, EFI_DIR):
-        for sub in sorted(d for d in listing.dirs if d.startswith(base + "/") and d.count("/") == 3):
-            sel.mui += [p for p in listing.children(sub) if p.lower().endswith(".mui")]
+    """BootFiles (not yet written) naming what the image holds, as wim/bootfiles.py lists them."""
+    folder = bootfiles.folder_in_place(listing.dirs)
+    if folder:
+        raise MediaError(listing.files[folder], "a folder stands where a boot file should be",
+                         "use a boot image whose Windows/Boot folders hold the boot files as files")
+    files = [stored for low, stored in sorted(listing.files.items()) if low not in listing.dirs]
+    sel = BootFiles(dest="", staged=bootfiles.select(files))
+    for path in sel.staged:
+        getattr(sel, bootfiles.staged_name(path)[0].kind).append(path)
     sel.winload, sel.winload_exts = _winload(listing)
     return sel
 
@@ -199,7 +198,8 @@ def extract_boot_files(wim_path, index, dest):
     files = _boot_selection(listing)
     if not files.bios and not files.uefi:
         raise MediaError("%s image %d" % (wim_path, index),
-                         "holds neither Windows/Boot/PXE/pxeboot.n12 nor Windows/Boot/EFI/bootmgfw.efi",
+                         "holds neither Windows/Boot/PXE/pxeboot.n12 nor a UEFI boot manager (Windows/Boot/EFI"
+                         "/bootmgfw.efi, Windows/Boot/EFI_EX/bootmgfw_EX.efi)",
                          "use the boot.wim of Windows installation media")
     _extract_stored(wim_path, index, files.all(), dest)
     files.dest = dest

@@ -108,7 +108,8 @@ def test_ipxe_wimboot_script_fetches_loaders_then_injected_files():
     assert script.splitlines() == [
         "#!ipxe",
         "kernel %smisc/winpe/wimboot" % base,
-        "initrd -n bootmgr %simages/win10-x64/bootmgr.exe" % base,
+        "initrd -n bootmgr.exe %simages/win10-x64/bootmgr.exe" % base,
+        "initrd -n bootmgfw.efi %simages/win10-x64/bootmgfw.efi" % base,
         "initrd -n BCD %simages/win10-x64/wimboot/BCD" % base,
         "initrd -n boot.sdi %simages/win10-x64/boot.sdi" % base,
         "initrd -n boot.wim %simages/win10-x64/boot.wim" % base,

@@ -57,7 +57,9 @@ def test_boot_image_files_per_arch():
     x64 = sm.boot_image_files(sm.DistroSpec())
     arm = sm.boot_image_files(sm.DistroSpec(arch="arm64", efi_ex=True))
     assert "Windows/Boot/PXE/pxeboot.n12" in x64 and "Windows/Boot/PXE/pxeboot.n12" not in arm
-    assert "Windows/Boot/EFI/bootmgfw_EX.efi" in arm and "Windows/System32/Boot/winload.exe" not in arm
+    assert {"Windows/Boot/EFI_EX/bootmgfw_EX.efi", "Windows/Boot/EFI/boot.stl", "Windows/Boot/Fonts_EX/wgl4_boot_EX.ttf",
+            "Windows/Boot/EFI_EX/en-US/bootmgfw_EX.efi.mui"} <= set(arm) and "Windows/Boot/EFI/boot.stl" not in x64
+    assert "Windows/System32/Boot/winload.exe" not in arm
     assert x64["Windows/System32/startnet.cmd"] == b"wpeinit\r\n"
     assert b"not a Microsoft binary" in x64["Windows/Boot/PXE/pxeboot.n12"]
 

@@ -154,7 +154,7 @@ def test_generated_wimboot_script_evaluates_in_order():
     assert run.ended == "boot"
     assert run.actions[0].verb == "kernel"
     assert run.actions[0].url == gen_menus.http_url(server, gen_menus.layout.WIMBOOT)
-    assert [a.name for a in run.actions[1:]] == ["bootmgr", "BCD", "boot.sdi", "boot.wim", "startnet.cmd"]
+    assert [a.name for a in run.actions[1:]] == [name for name, _ in gen_menus.WIMBOOT_FILES] + ["startnet.cmd"]
 
 
 def test_generated_chain_lines_evaluate_for_both_platforms():

@@ -7,6 +7,7 @@ import pytest
 from cobbler_winpe.errors import InputError, MediaError, ToolError
 from cobbler_winpe.media.source import open_media
 from cobbler_winpe.sample.media import marker
+from cobbler_winpe.wim import bootfiles
 from cobbler_winpe.wim import extract as ex
 from media_fixtures import samples  # noqa: F401
 
@@ -22,7 +23,7 @@ def _read(dest, rel):
 def test_boot_files_of_win10(samples, tmp_path):
     media = samples("win10-x64")
     files = ex.extract_boot_files(media.boot_wims[""], None, str(tmp_path))
-    assert files.bios == ["Windows/Boot/PXE/" + n for n in ex.BIOS_FILES]
+    assert files.bios == ["Windows/Boot/PXE/" + r.name for r in bootfiles.BOOT_FILES if r.kind == "bios"]
     assert files.uefi == ["Windows/Boot/EFI/bootmgfw.efi"]
     assert [p.rsplit("/", 1)[1] for p in files.fonts] == ["segmono_boot.ttf", "segoe_slboot.ttf", "wgl4_boot.ttf"]
     assert files.mui == ["Windows/Boot/PXE/en-US/bootmgr.exe.mui", "Windows/Boot/EFI/en-US/bootmgfw.efi.mui"]
@@ -38,7 +39,47 @@ def test_boot_files_of_win10(samples, tmp_path):
 def test_arm64_has_only_uefi(samples, tmp_path):
     files = ex.extract_boot_files(samples("win11-arm64").boot_wims[""], 2, str(tmp_path))
     assert files.bios == [] and files.winload_exts == ("efi",)
-    assert files.uefi == ["Windows/Boot/EFI/bootmgfw.efi", "Windows/Boot/EFI/bootmgfw_EX.efi"]
+    assert files.uefi == ["Windows/Boot/EFI/bootmgfw.efi", "Windows/Boot/EFI_EX/bootmgfw_EX.efi"]
+
+
+def test_24h2_file_set_is_extracted_and_named_for_staging(samples, tmp_path):
+    media = samples("win11-x64")
+    files = ex.extract_boot_files(media.boot_wims[""], None, str(tmp_path))
+    assert files.stl == ["Windows/Boot/EFI/boot.stl"]
+    assert files.staged["Windows/Boot/EFI_EX/bootmgfw_EX.efi"] == "bootmgfw_ex.efi"
+    assert files.staged["Windows/Boot/EFI_EX/en-US/bootmgfw_EX.efi.mui"] == "en-US/bootmgfw_ex.efi.mui"
+    assert files.staged["Windows/Boot/Fonts_EX/wgl4_boot_EX.ttf"] == "fonts_ex/wgl4_boot.ttf"
+    assert files.staged["Windows/Boot/Fonts/wgl4_boot.ttf"] == "fonts/wgl4_boot.ttf"
+    distro = media.spec.distros[0]
+    for rel in files.all():
+        assert _read(tmp_path, rel) == marker(rel, distro)
+
+
+def test_folder_where_a_boot_file_should_be_is_refused(tmp_path):
+    pe = tmp_path / "pe"
+    (pe / "Windows/Boot/PXE/pxeboot.n12").mkdir(parents=True)
+    (pe / "Windows/Boot/PXE/pxeboot.n12/x").write_bytes(b"x")
+    (pe / "Windows/Boot/EFI").mkdir(parents=True)
+    (pe / "Windows/Boot/EFI/bootmgfw.efi").write_bytes(b"MZ")
+    wim = str(tmp_path / "boot.wim")
+    subprocess.run(["wimlib-imagex", "capture", str(pe), wim, "PE", "--boot", "--no-acls"], check=True,
+                   capture_output=True, timeout=60)
+    with pytest.raises(MediaError, match="Windows/Boot/PXE/pxeboot.n12: a folder stands where a boot file"):
+        ex.extract_boot_files(wim, 1, str(tmp_path / "d"))
+    assert not (tmp_path / "d").exists() or not any((tmp_path / "d").iterdir())
+
+
+@pytest.mark.parametrize("locale", ["boot.wim", "bcd", "fonts", "ipxe"])
+def test_locale_folder_named_like_a_staged_file_is_refused(tmp_path, locale):
+    pe = tmp_path / "pe"
+    (pe / "Windows/Boot/PXE" / locale).mkdir(parents=True)
+    (pe / "Windows/Boot/PXE/pxeboot.n12").write_bytes(b"nbp")
+    (pe / "Windows/Boot/PXE" / locale / "bootmgr.exe.mui").write_bytes(b"mui")
+    wim = str(tmp_path / "boot.wim")
+    subprocess.run(["wimlib-imagex", "capture", str(pe), wim, "PE", "--boot", "--no-acls"], check=True,
+                   capture_output=True, timeout=60)
+    with pytest.raises(MediaError, match="is not a locale folder"):
+        ex.extract_boot_files(wim, 1, str(tmp_path / "d"))
 
 
 def test_win7_winload_in_system32(samples, tmp_path):
@@ -59,7 +100,7 @@ def test_extract_from_iso_streams_to_temp(samples, tmp_path):
     tmpdir.mkdir()
     with open_media(samples("server2025").iso) as media:
         files = ex.extract_from_media(media, "SOURCES/BOOT.WIM", None, str(tmp_path / "out"), tmpdir=str(tmpdir))
-    assert "Windows/Boot/EFI/bootmgfw_EX.efi" in files.uefi
+    assert "Windows/Boot/EFI_EX/bootmgfw_EX.efi" in files.uefi
     assert os.listdir(tmpdir) == []     # the temp copy is gone
 
 

@@ -236,6 +236,6 @@ def test_wimboot_missing_then_present(wimboot_mode):
     assert staged.is_file()
     rc, out = verify(bed, port, "--profile", PROFILE, "--firmware", "ipxe-efi")
     assert rc == 0, out
-    for name in ("bootmgr", "BCD", "boot.sdi", "boot.wim", "startnet.cmd"):
+    for name in ("bootmgr.exe", "bootmgfw.efi", "BCD", "boot.sdi", "boot.wim", "startnet.cmd"):
         assert "OK   initrd %s: GET " % name in out, out
     assert "OK   wimboot files: every path the BCD names is handed over" in out

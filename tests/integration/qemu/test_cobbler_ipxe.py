@@ -79,8 +79,8 @@ def test_bios_ipxe_runs_wimboot_with_every_file_over_apache(guest_bed):
     assert result.exit_code == harness.EXIT_CODE_STANDIN, (result.text[-2000:], got)
     assert "STANDIN-NBP wimboot start" in result.text
     script = "/cobbler/" + layout.ipxe_script_file(DISTRO, PROFILE)
-    files = ["/cobbler/" + layout.WIMBOOT] + ["/cobbler/" + layout.distro_file(DISTRO, n)
-                                              for n in ("bootmgr.exe",)] + \
+    loaders = ["/cobbler/" + layout.distro_file(DISTRO, n) for n in ("bootmgr.exe", "bootmgfw.efi")]
+    files = ["/cobbler/" + layout.WIMBOOT] + loaders + \
         ["/cobbler/" + layout.wimboot_bcd_file(DISTRO)] + \
         ["/cobbler/" + layout.distro_file(DISTRO, n) for n in ("boot.sdi", "boot.wim")] + \
         ["/cobbler/" + layout.inject_file(DISTRO, PROFILE, n) for n in ("cobbler-get.vbs", "startnet.cmd",

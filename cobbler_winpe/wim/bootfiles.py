@@ -1,0 +1,129 @@
+"""The one list of boot files taken from a boot image: where each lives in the WIM and the name it is staged under.
+
+Extraction (wim/extract.py), the staging plan (gen/staging.py) and the importer read this list and nothing else.
+Paths are '/'-separated, relative to the image root (or to the boot-file cache, which mirrors it), in any case.
+Staged names are relative to the distro's folder (images/<distro>/) and lower case.
+
+The 2023-signed boot manager (24H2 and later media): Windows/Boot/EFI_EX/bootmgfw_EX.efi, its fonts in
+Windows/Boot/Fonts_EX (named *_EX.ttf; staged without the suffix, under fonts_ex/, as Microsoft's media update
+does) and its MUI in EFI_EX/<locale>/.  Windows/Boot/EFI/boot.stl is read by 24H2+ managers under Secure Boot.
+"""
+import re
+from dataclasses import dataclass
+from typing import Dict, Iterable, Optional
+
+from cobbler_winpe.errors import InputError, MediaError
+
+LOCALE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){1,3}")   # en-US, sr-Latn-RS, qps-ploc
+MANAGERS = ("2011", "2023")               # which CA signed a UEFI boot manager: Windows Production PCA 2011, UEFI CA 2023
+CHOICES = ("auto", "2011", "2023")
+SETTING = "winpe_boot_manager"            # metadata key: distro default, profile and system override it
+STL = "boot.stl"
+
+
+@dataclass(frozen=True)
+class BootFile:
+    """One rule: FOLDER/NAME in the image ("*" + suffix for every such file, with LOCALES for one locale level)."""
+    folder: str
+    name: str
+    staged: str                  # staged name; "{name}" is the file's lower-cased name, "{locale}" its locale folder
+    kind: str                    # bios, uefi, stl, fonts, mui
+    manager: str = ""            # "2011" / "2023" for what belongs to one UEFI boot manager only
+    locales: bool = False
+    strip: str = ""              # a suffix dropped from the name before staging (Fonts_EX: "_ex")
+
+    def staged_name(self, file_name, locale=""):
+        name = file_name.lower()
+        if self.strip and name.rsplit(".", 1)[0].endswith(self.strip):
+            stem, ext = name.rsplit(".", 1)
+            name = stem[:-len(self.strip)] + "." + ext
+        return self.staged.format(name=name, locale=locale)
+
+
+PXE, EFI, EFI_EX = "windows/boot/pxe", "windows/boot/efi", "windows/boot/efi_ex"
+BOOT_FILES = tuple(BootFile(PXE, n, n, "bios") for n in
+                   ("pxeboot.n12", "pxeboot.com", "bootmgr.exe", "wdsnbp.com", "abortpxe.com")) + (
+    BootFile(EFI, "bootmgfw.efi", "bootmgfw.efi", "uefi", "2011"),
+    BootFile(EFI_EX, "bootmgfw_ex.efi", "bootmgfw_ex.efi", "uefi", "2023"),
+    BootFile(EFI, "bootmgfw_ex.efi", "bootmgfw_ex.efi", "uefi", "2023"),     # pre-release layout, read second
+    BootFile(EFI, STL, STL, "stl"),
+    BootFile("windows/boot/fonts", "*.ttf", "fonts/{name}", "fonts", "2011"),
+    BootFile("windows/boot/fonts_ex", "*.ttf", "fonts_ex/{name}", "fonts", "2023", strip="_ex"),
+    BootFile(PXE, "bootmgr.exe.mui", "{locale}/bootmgr.exe.mui", "mui", locales=True),
+    BootFile(EFI, "bootmgfw.efi.mui", "{locale}/bootmgfw.efi.mui", "mui", "2011", locales=True),
+    BootFile(EFI_EX, "bootmgfw_ex.efi.mui", "{locale}/bootmgfw_ex.efi.mui", "mui", "2023", locales=True),
+)
+# What each boot manager is staged as, with its fonts folder (relative to images/<distro>/).
+MANAGER_FILE = {rule.manager: rule.staged for rule in BOOT_FILES if rule.kind == "uefi"}
+FONTS_DIR = {rule.manager: rule.staged.split("/")[0] for rule in BOOT_FILES if rule.kind == "fonts"}
+
+
+def _match(rule, low):
+    """(file name, locale) if the lower-case path LOW is a file of RULE, else None."""
+    if not low.startswith(rule.folder + "/"):
+        return None
+    rest = low[len(rule.folder) + 1:].split("/")
+    locale = ""
+    if rule.locales:
+        if len(rest) != 2:
+            return None
+        locale, rest = rest[0], rest[1:]
+    if len(rest) != 1:
+        return None
+    name = rest[0]
+    wanted = rule.name
+    if not (name == wanted or (wanted.startswith("*") and name.endswith(wanted[1:]) and len(name) > len(wanted))):
+        return None
+    return name, locale
+
+
+def staged_name(path):
+    """(rule, staged name) of PATH (image- or cache-relative) when it is a boot file, else None.
+
+    A locale folder that is not a locale (a folder named like 'boot.wim' or 'bcd' holding a .mui) is refused:
+    its file would land on a path the plugin stages itself."""
+    low = path.strip("/").lower()
+    for rule in BOOT_FILES:
+        found = _match(rule, low)
+        if found:
+            name, locale = found
+            locale_dir = path.strip("/").split("/")[-2] if rule.locales else ""
+            if rule.locales and not LOCALE.fullmatch(locale):
+                raise MediaError(path, "%r is not a locale folder, yet holds a boot manager MUI file" % locale_dir,
+                                 "use a boot image whose Windows/Boot folders hold only locale folders")
+            return rule, rule.staged_name(name, locale_dir)
+    return None
+
+
+def select(paths: Iterable[str]) -> Dict[str, str]:
+    """{path: staged name} of the boot files among PATHS; the first path of each staged name wins (rule order)."""
+    ranked = []
+    for path in paths:
+        found = staged_name(path)
+        if found:
+            ranked.append((BOOT_FILES.index(found[0]), path, found[1]))
+    chosen, taken = {}, set()
+    for _rank, path, staged in sorted(ranked):
+        if staged.lower() not in taken:
+            taken.add(staged.lower())
+            chosen[path] = staged
+    return chosen
+
+
+def folder_in_place(dirs: Iterable[str]) -> Optional[str]:
+    """The first folder among DIRS (lower-case paths) standing where a boot file of an exact name should be."""
+    exact = {"%s/%s" % (rule.folder, rule.name) for rule in BOOT_FILES if not rule.name.startswith("*")}
+    return next((d for d in sorted(dirs) if d.strip("/").lower() in exact), None)
+
+
+def manager_of(staged: Dict[str, str], choice: str) -> str:
+    """The boot manager (2011 or 2023) to use: CHOICE ("auto", "2011", "2023"); auto = 2023 when staged.
+
+    STAGED: the staged names the distro has.  A manager that is not there gives way to the other."""
+    if choice not in CHOICES:
+        raise InputError("%s %r" % (SETTING, choice), "not one of " + ", ".join(CHOICES),
+                         "set the metadata %s to auto, 2011 or 2023 (distro, profile or system)" % SETTING)
+    have = [m for m in MANAGERS if MANAGER_FILE[m] in staged]
+    if choice in have:
+        return choice
+    return "2023" if "2023" in have and choice == "auto" else (have or ["2011"])[0]
