@@ -6,7 +6,7 @@ import secrets
 import yaml
 
 from cobbler_winpe.errors import InputError
-from cobbler_winpe.fsutil import write_atomic
+from cobbler_winpe.fsutil import create_once
 
 DEFAULT_PATH = "/etc/cobbler/winpe.yaml"
 ENV_PATH = "COBBLER_WINPE_CONFIG"
@@ -114,12 +114,12 @@ def smb_password(cfg):
     password = read_secret(cfg.smb_password_file)
     if password:
         return password
-    password = secrets.token_urlsafe(18)
-    write_atomic(cfg.smb_password_file, password + "\n", mode=0o600)
+    if not create_once(cfg.smb_password_file, secrets.token_urlsafe(18) + "\n"):   # another process was first
+        return read_secret(cfg.smb_password_file)
     logging.getLogger("cobbler_winpe").info(
         "cobbler-winpe: created the Samba password file %s; create the account with `cobbler-winpe smb-account`",
         cfg.smb_password_file)
-    return password
+    return read_secret(cfg.smb_password_file)
 
 
 def describe():

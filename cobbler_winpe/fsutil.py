@@ -18,6 +18,35 @@ def write_atomic(path, data, mode=0o644):
                 return False
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         pass
+    tmp = write_temp(path, data, mode)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return True
+
+
+def create_once(path, data, mode=0o600):
+    """Create PATH holding DATA unless it exists; returns True when this call created it.
+
+    The file is written in full under a temp name and hard-linked into place, which fails when PATH exists:
+    of two processes creating it at once exactly one wins, and nobody ever reads a partial file."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    tmp = write_temp(path, data, mode)
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(tmp)
+
+
+def write_temp(path, data, mode):
+    """DATA in a new temp file with MODE beside PATH (its folder made if needed); returns the temp path."""
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
@@ -25,12 +54,10 @@ def write_atomic(path, data, mode=0o644):
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        os.unlink(tmp)
         raise
-    return True
+    return tmp
 
 
 def safe_join(root, relpath):

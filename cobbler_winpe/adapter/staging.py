@@ -12,7 +12,8 @@ from cobbler_winpe.errors import MediaError, WinpeError
 from cobbler_winpe.gen import layout, staging, startnet
 
 LOG = logging.getLogger("cobbler_winpe")
-IMPORTING = ".importing"   # in a distro's cache folder while `cobbler import` registers the distro
+IMPORTING = ".importing"   # in a distro's cache folder while `cobbler import` fills and registers it
+NEW, OLD = ".new", ".old"   # cache_dir/<distro>.new: an import's work folder; <distro>.old: the one it replaces
 BLOBS = ".blobs"       # cache_dir/.blobs: generated files (BCDs, scripts) stored once, hard-linked into the trees
 
 
@@ -71,9 +72,10 @@ def full_plan(distros, profiles, systems, server, cfg, password):
 def stage(api, cfg):
     """Bring both trees to the full plan (folders of broken distros are left as they were), then the
     service files (Samba, TFTP remap, DHCP)."""
-    distros, profiles, systems = items.windows_inventory(api)
-    server = items.server_of(api, cfg)
-    with locked(cfg):
+    with locked(cfg):   # the inventory is read under the lock: an import swaps its cache in under it too
+        distros, profiles, systems = items.windows_inventory(api)
+        server = items.server_of(api, cfg)
+        restore_swaps(cfg)
         password = winpe_config.smb_password(cfg)
         plan, broken = full_plan(distros, profiles, systems, server, cfg, password)
         blobs = os.path.join(cfg.cache_dir, BLOBS)
@@ -85,6 +87,43 @@ def stage(api, cfg):
         winpe.write_service_files(distros, profiles, systems, server, cfg)
         winpe.write_loaders(server, cfg)
         prune_cache(cfg, {d.name for d in distros})
+
+
+def new_cache(cfg, distro_name):
+    """An empty, marked work folder (cache_dir/<distro>.new) for an import to fill, then swap_cache() it in.
+
+    The marker goes in first, so a sync running meanwhile never prunes the folder as a deleted distro's."""
+    tmp = os.path.join(cfg.cache_dir, distro_name + NEW)
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    mark_importing(tmp)
+    return tmp
+
+
+def mark_importing(cache):
+    with open(os.path.join(cache, IMPORTING), "w"):
+        pass
+
+
+def swap_cache(cfg, tmp, cache):
+    """Replace CACHE by TMP under the staging lock: old aside, new in, old deleted.  A kill in between leaves
+    the old folder aside, which the next staging puts back (restore_swaps)."""
+    aside = cache + OLD
+    with locked(cfg):
+        shutil.rmtree(aside, ignore_errors=True)
+        if os.path.isdir(cache):
+            os.rename(cache, aside)
+        os.rename(tmp, cache)
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def restore_swaps(cfg):
+    """Put back a cache folder that a killed swap_cache() left aside (called under the staging lock)."""
+    for name in os.listdir(cfg.cache_dir):
+        cache = os.path.join(cfg.cache_dir, name[:-len(OLD)])
+        if name.endswith(OLD) and not os.path.exists(cache):
+            os.rename(os.path.join(cfg.cache_dir, name), cache)
+            LOG.info("cobbler-winpe: restored the cached boot files of %s after an interrupted import", cache)
 
 
 def prune_cache(cfg, keep):

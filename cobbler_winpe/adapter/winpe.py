@@ -37,9 +37,10 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
     """cache/WINPE_WIM: the distro's boot.wim with startnet.cmd, winpeshl.ini and the HTTP helper inside.
 
     Rebuilt only when the start files change (a digest sits beside it; a re-import replaces the whole cache).
-    When the plugin made the mirror (an ISO import), its boot.wim is that same file: the first build updates it
-    in place and later rebuilds link the mirror to the new image, so one copy of boot.wim is on disk.  Otherwise
-    (an admin's tree) the image is a copy, reflinked where the file system can."""
+    wimlib always updates a copy (reflinked where the file system can) in a work folder, never the mirror's
+    boot.wim: a kill during the update leaves a half-written copy, which the next build discards, and the
+    mirror's boot.wim intact.  When the plugin made the mirror (an ISO import), the mirror's boot.wim is then
+    hard-linked to the new image, so one copy of boot.wim is on disk after each build."""
     files = startnet.winpe_files(distro, server, cfg, password)
     digest = hashlib.sha256(repr((sorted(files.items()), distro.boot_index)).encode()).hexdigest()
     target, stamp = os.path.join(cache, WINPE_WIM), os.path.join(cache, WINPE_WIM + ".sha256")
@@ -51,14 +52,12 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
     os.makedirs(work)
     try:
         image = os.path.join(work, WINPE_WIM)
-        first = owned and not os.path.exists(target) and link_or_false(boot_wim, image)
-        if not first:
-            clone(boot_wim, image)
+        clone(boot_wim, image)
         for name, text in files.items():
             write_atomic(os.path.join(work, name), text)
         extract.update_files(image, distro.boot_index, {SYSTEM32 + name: os.path.join(work, name) for name in files})
         os.replace(image, target)
-        if owned and not first:
+        if owned:
             relink(target, boot_wim)
         write_atomic(stamp, digest + "\n")
     finally:

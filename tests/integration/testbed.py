@@ -11,7 +11,12 @@ state directory.
     bed = CobblerBed()          # venv of the running interpreter, a free loopback port
     bed.start()
     rc, out, err = bed.cli("distro", "list")
+    log = bed.task("sync")      # a background task through XML-RPC, bounded; returns its task log
     bed.stop()
+
+Background tasks never go through the `cobbler` CLI: Cobbler 3.3's CLI follower (cli.py follow_task) busy-reads
+cobbler.log for the task's "### TASK COMPLETE ###" line and can miss it, spinning until the caller's time-out.
+``cli("sync")``, ``cli("import", ...)`` and the other task verbs therefore run through ``task()``.
 """
 
 import fcntl
@@ -119,6 +124,15 @@ LOCK_TIMEOUT = 900.0
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 CLI_TIMEOUT = 300.0
+TASK_TIMEOUT = 300.0
+TASK_POLL = 0.1
+TASK_LOG_DIR = LOG_DIR / "tasks"
+TASK_END = {"complete": "### TASK COMPLETE ###", "failed": "### TASK FAILED ###"}
+# `cobbler ACTION --opt ...` that the CLI runs as a background task: ACTION -> XML-RPC verb (background_<verb>)
+CLI_TASKS = {"sync": "sync", "import": "import", "mkloaders": "mkloaders", "hardlink": "hardlink",
+             "reposync": "reposync", "validate-autoinstalls": "validate_autoinstall_files"}
+CLI_FLAGS = ("verbose", "dhcp", "dns", "no-fail")        # CLI options of task verbs that take no value
+CLI_DESTS = {"autoinstall": "autoinstall_file", "no-fail": "nofail"}   # where the CLI's optparse stores them
 
 
 class BedUnavailable(ToolError):
@@ -202,7 +216,16 @@ class CobblerBed:
     # ---- helpers for tests ------------------------------------------------------------------------------
 
     def cli(self, *args, timeout=CLI_TIMEOUT):
-        """Run the venv's `cobbler` CLI; return (returncode, stdout, stderr)."""
+        """Run the venv's `cobbler` CLI; return (returncode, stdout, stderr).
+
+        A task action (sync, import, ...) runs through task() instead: returncode 0 when the task completed,
+        1 when it failed, stdout its task log; AssertionError when it did not end in time."""
+        if args and str(args[0]) in CLI_TASKS:
+            verb, options = task_options(args)
+            state, text = self.run_task(verb, timeout, options)
+            if state not in TASK_END:
+                raise AssertionError(task_failure(verb, options, state, text))
+            return (0 if state == "complete" else 1), text, ""
         argv = [str(self.venv / "bin" / "python"), str(self.venv / "bin" / "cobbler")] + [str(a) for a in args]
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd="/")
         return done.returncode, done.stdout, done.stderr
@@ -211,6 +234,33 @@ class CobblerBed:
         """A ServerProxy talking straight to cobblerd on 127.0.0.1:25151."""
         return xmlrpc.client.ServerProxy("http://127.0.0.1:%d/" % XMLRPC_PORT, allow_none=True,
                                          transport=TimeoutTransport(timeout))
+
+    def task(self, verb, timeout=TASK_TIMEOUT, **options):
+        """Run Cobbler's background task VERB (XML-RPC background_<verb>(options, token)) and wait for its end.
+
+        Returns the task's lines of its log /var/log/cobbler/tasks/<id>.log; raises AssertionError with the log's
+        tail when the task failed or did not end within TIMEOUT seconds."""
+        state, text = self.run_task(verb, timeout, options)
+        if state != "complete":
+            raise AssertionError(task_failure(verb, options, state, text))
+        return text
+
+    def run_task(self, verb, timeout, options):
+        """Start background_<verb>; poll its state and log until both show its end; return (state, log text).
+
+        The state turns to complete/failed just before the thread logs the matching "### TASK ... ###" line,
+        so both are awaited.  State is "timed out after N s" when TIMEOUT passes first."""
+        server = self.xmlrpc()
+        task_id = getattr(server, "background_" + verb)(dict(options), self.token())
+        deadline = time.monotonic() + timeout
+        while True:
+            state = server.get_task_status(task_id)[2]
+            text = task_log(task_id)
+            if state in TASK_END and TASK_END[state] in text:
+                return state, text
+            if time.monotonic() >= deadline:
+                return "timed out after %.0f s (state %s)" % (timeout, state), text
+            time.sleep(TASK_POLL)
 
     def token(self):
         """An admin token, from the shared secret cobblerd writes to web.ss at start."""
@@ -632,8 +682,50 @@ def stop_stale(state_dir):
         remove_file(pid_file)
 
 
+def task_log(task_id):
+    """The lines task TASK_ID wrote to its task log (with their continuation lines, e.g. a traceback).
+
+    Cobbler attaches each task's log file to the root logger, so a task running meanwhile writes there too;
+    each line starts with "[<thread name>]", which is the task id for the task's own thread."""
+    try:
+        text = (TASK_LOG_DIR / ("%s.log" % task_id)).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+    mine, keep = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("["):
+            keep = line.startswith("[%s]" % task_id)
+        if keep:
+            mine.append(line)
+    return "".join(mine)
+
+
+def task_failure(verb, options, state, text, lines=30):
+    return "cobbler task %s %r %s; its log ends:\n%s" % (verb, options, state, "\n".join(text.splitlines()[-lines:]))
+
+
+def task_options(args):
+    """("import", "--path", P, "--name=N") -> ("import", {"path": P, "name": "N"}) as the CLI would send them."""
+    action, rest, options = str(args[0]), [str(a) for a in args[1:]], {}
+    while rest:
+        word = rest.pop(0)
+        if not word.startswith("--"):
+            raise ValueError("cobbler %s: unexpected argument %r" % (action, word))
+        key, has_value, value = word[2:].partition("=")
+        if not has_value:
+            value = True if key in CLI_FLAGS else rest.pop(0)
+        options[CLI_DESTS.get(key, key.replace("-", "_"))] = value
+    if action == "import" and "path" in options and "://" not in options["path"]:
+        options["path"] = os.path.abspath(options["path"])
+    if action == "sync" and "systems" in options:
+        options["systems"] = [name for name in options["systems"].split(",") if name]
+        return "syncsystems", options
+    return CLI_TASKS[action], options
+
+
 def run_ok(bed, *args):
-    """Run the `cobbler` CLI on BED and return its stdout; any failure fails the calling test with the output."""
+    """Run the `cobbler` CLI (task actions through bed.task) on BED and return its stdout; any failure fails
+    the calling test with the output."""
     rc, out, err = bed.cli(*args)
     assert rc == 0, "cobbler %s failed (%d): %s %s" % (" ".join(map(str, args)), rc, out, err)
     return out

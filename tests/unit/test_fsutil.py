@@ -1,10 +1,11 @@
-"""Tests of the atomic writer and the safe path join."""
+"""Tests of the atomic writer, the create-once writer and the safe path join."""
+import multiprocessing
 import os
 
 import pytest
 
 from cobbler_winpe.errors import InputError
-from cobbler_winpe.fsutil import safe_join, write_atomic
+from cobbler_winpe.fsutil import create_once, safe_join, write_atomic
 
 
 def test_write_atomic_reports_change_and_leaves_no_temp(tmp_path):
@@ -32,3 +33,19 @@ def test_safe_join_refuses_escapes(tmp_path, bad):
 
 def test_safe_join_normalises_separators(tmp_path):
     assert safe_join("/r", "x64\\sources//boot.wim") == "/r/x64/sources/boot.wim"
+
+
+def _create(args):
+    path, text = args
+    return create_once(path, text), open(path).read()
+
+
+def test_create_once_has_one_winner_among_racing_processes(tmp_path):
+    path = str(tmp_path / "secret")
+    with multiprocessing.get_context("fork").Pool(8) as pool:
+        results = pool.map(_create, [(path, "pw-%d\n" % n) for n in range(64)])
+    winners = [n for n, (created, _text) in enumerate(results) if created]
+    assert len(winners) == 1
+    assert {text for _created, text in results} == {"pw-%d\n" % winners[0]}
+    assert os.listdir(str(tmp_path)) == ["secret"]
+    assert os.stat(path).st_mode & 0o777 == 0o600

@@ -1,5 +1,7 @@
 """Smoke tests of the real Cobbler test bed: CLI, sync output on TFTP, services and static files via Apache."""
 
+import os
+
 import pytest
 
 from testbed import run_ok
@@ -70,6 +72,27 @@ def test_xmlrpc_and_token(synced):
     server = synced.xmlrpc()
     assert server.get_profile(PROFILE)["distro"] == DISTRO
     assert server.token_check(synced.token())
+
+
+def test_task_returns_its_log_and_fails_loudly(synced):
+    log = synced.task("sync")
+    lines = log.splitlines()
+    assert lines[0].endswith("start_task(sync); event_id(%s)" % lines[0][1:].split("]")[0])
+    assert lines[-1].endswith("### TASK COMPLETE ###") and "running post-sync triggers" in log
+    assert (synced.tftproot / "images" / DISTRO / "vmlinuz").read_bytes() == KERNEL
+    with pytest.raises(AssertionError, match="(?s)import .* failed; its log ends:.*TASK FAILED"):
+        synced.task("import", path="/nonexistent/media", name="nothing")
+    with pytest.raises(AssertionError, match="timed out after 0 s"):
+        synced.task("sync", timeout=0)
+
+
+def test_cli_task_actions_run_as_tasks(synced):
+    assert testbed.task_options(("import", "--path=media", "--name", "w", "--autoinstall", "a.xml")) == (
+        "import", {"path": os.path.abspath("media"), "name": "w", "autoinstall_file": "a.xml"})
+    assert testbed.task_options(("sync", "--systems", "a,b", "--verbose")) == (
+        "syncsystems", {"systems": ["a", "b"], "verbose": True})
+    rc, out, _err = synced.cli("sync", "--verbose")
+    assert rc == 0 and out.splitlines()[-1].endswith("### TASK COMPLETE ###")
 
 
 def test_restart_keeps_objects(synced):
