@@ -4,6 +4,8 @@ import tempfile
 
 from cobbler_winpe.errors import InputError
 
+TEMP_PREFIX = ".tmp-"   # write_temp names: .tmp-<writer pid>-<random>
+
 
 def write_atomic(path, data, mode=0o644):
     """Write DATA (bytes or str) to PATH through a temp file in the same folder and a rename.
@@ -49,7 +51,7 @@ def write_temp(path, data, mode):
     """DATA in a new temp file with MODE beside PATH (its folder made if needed); returns the temp path."""
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix="%s%d-" % (TEMP_PREFIX, os.getpid()), dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -66,3 +68,33 @@ def safe_join(root, relpath):
     if relpath.startswith(("/", "\\")) or ".." in parts or "\0" in relpath:
         raise InputError(relpath, "path leaves %s" % root, "use a plain relative path")
     return os.path.join(root, *[p for p in parts if p not in ("", ".")])
+
+
+def remove_dead_temps(folder):
+    """Delete the temp files write_temp left in FOLDER for writers no longer running (killed mid-write);
+    a temp of a live process is left alone. Returns how many went."""
+    removed = 0
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return 0
+    for name in names:
+        pid = name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if not name.startswith(TEMP_PREFIX) or not pid.isdigit() or _running(int(pid)):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

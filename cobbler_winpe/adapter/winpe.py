@@ -6,7 +6,7 @@ import logging
 import os
 import shutil
 
-from cobbler_winpe.fsutil import write_atomic
+from cobbler_winpe.fsutil import remove_dead_temps, write_atomic
 from cobbler_winpe.gen import dhcp, layout, remap, samba, staging, startnet
 from cobbler_winpe.resources import data_dir
 from cobbler_winpe.wim import extract
@@ -106,7 +106,10 @@ def sync_folder(root, files):
 
 
 def write_service_files(distros, profiles, systems, server, cfg):
-    """Samba include and data share, tftpd remap rules, ISC dhcpd and dnsmasq snippets."""
+    """Samba include and data share, tftpd remap rules, ISC dhcpd and dnsmasq snippets (and no temp file that a
+    killed staging left beside them)."""
+    for folder in {os.path.dirname(cfg.smb_include), os.path.dirname(cfg.tftpd_rules), cfg.dhcp_snippets_dir}:
+        remove_dead_temps(folder)
     write_atomic(cfg.smb_include, samba.render_smb_include(distros, server, cfg))
     files = startnet.data_tree(distros, profiles, systems, server, template_dirs(cfg), cfg)
     sync_folder(samba.data_dir(cfg), files)

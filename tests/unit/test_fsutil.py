@@ -49,3 +49,23 @@ def test_create_once_has_one_winner_among_racing_processes(tmp_path):
     assert {text for _created, text in results} == {"pw-%d\n" % winners[0]}
     assert os.listdir(str(tmp_path)) == ["secret"]
     assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_dead_writers_temps_go_live_ones_stay(tmp_path):
+    import subprocess
+    from cobbler_winpe import fsutil
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (tmp_path / (".tmp-%d-abc" % dead.pid)).write_bytes(b"")
+    (tmp_path / (".tmp-%d-def" % os.getpid())).write_bytes(b"")
+    (tmp_path / ".tmp-notapid").write_bytes(b"")
+    (tmp_path / "keep.conf").write_bytes(b"x")
+    assert fsutil.remove_dead_temps(str(tmp_path)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".tmp-%d-def" % os.getpid(), ".tmp-notapid", "keep.conf"])
+
+
+def test_write_temp_names_its_writer(tmp_path):
+    from cobbler_winpe import fsutil
+    tmp = fsutil.write_temp(str(tmp_path / "f"), b"x", 0o600)
+    assert os.path.basename(tmp).startswith(".tmp-%d-" % os.getpid())
