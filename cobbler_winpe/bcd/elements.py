@@ -67,6 +67,16 @@ ELEMENT_NAMES = {
     0x36000009: "ramdiskmcenabled", 0x3600000a: "ramdiskmctftpfallback", 0x3600000b: "ramdisktftpvarwindow",
 }
 
+ELEMENT_IDS = {name: element for element, name in ELEMENT_NAMES.items()}
+# The elements the plugin writes and checks, named once here for bcd/pxe.py and verify/.
+(DEVICE, PATH, DESCRIPTION, LOCALE, LOADOPTIONS, FONTPATH, DISPLAYORDER, DEFAULT, TIMEOUT, OSDEVICE,
+ SYSTEMROOT, DETECTHAL, WINPE, SDIDEVICE, SDIPATH) = (ELEMENT_IDS[name] for name in (
+    "device", "path", "description", "locale", "loadoptions", "fontpath", "displayorder", "default", "timeout",
+    "osdevice", "systemroot", "detecthal", "winpe", "ramdisksdidevice", "ramdisksdipath"))
+# WDS writes these ids (not the 0x36... of Microsoft's enum page).
+TFTP_BLOCKSIZE, TFTP_WINDOWSIZE, TFTP_VARWINDOW = (ELEMENT_IDS[name] for name in (
+    "ramdisktftpblocksize", "ramdisktftpwindowsize", "ramdisktftpvarwindow"))
+
 # Ids whose name depends on the object's application type (low 20 bits of the object type).
 CONTEXT_NAMES = {
     4: {0x21000001: "filedevice", 0x22000002: "filepath", 0x26000006: "debugoptionenabled",

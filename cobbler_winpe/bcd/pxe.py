@@ -2,32 +2,15 @@
 import uuid
 
 from cobbler_winpe.bcd.device import boot_device, ramdisk_device
-from cobbler_winpe.bcd.elements import BOOTMGR, RAMDISKOPTIONS
+from cobbler_winpe.bcd.elements import (
+    BOOTMGR, DEFAULT, DESCRIPTION, DETECTHAL, DEVICE, DISPLAYORDER, FONTPATH, LOADOPTIONS, LOCALE, OSDEVICE, PATH,
+    RAMDISKOPTIONS, SDIDEVICE, SDIPATH, SYSTEMROOT, TFTP_BLOCKSIZE, TFTP_VARWINDOW, TFTP_WINDOWSIZE, TIMEOUT, WINPE)
 from cobbler_winpe.bcd.store import BcdObject, Store
 from cobbler_winpe.errors import InputError
 
 TYPE_BOOTMGR = 0x10100002
 TYPE_OSLOADER = 0x10200003
 TYPE_DEVICE_OPTIONS = 0x30000000
-
-DESCRIPTION = 0x12000004
-LOCALE = 0x12000005
-LOADOPTIONS = 0x12000030
-FONTPATH = 0x1200004a
-DISPLAYORDER = 0x24000001
-DEFAULT = 0x23000003
-TIMEOUT = 0x25000004
-DEVICE = 0x11000001
-PATH = 0x12000002
-OSDEVICE = 0x21000001
-SYSTEMROOT = 0x22000002
-DETECTHAL = 0x26000010
-WINPE = 0x26000022
-SDIDEVICE = 0x31000003
-SDIPATH = 0x32000004
-TFTP_BLOCKSIZE = 0x35000007     # the ids WDS writes (not the 0x36... of Microsoft's enum page)
-TFTP_WINDOWSIZE = 0x35000008
-TFTP_VARWINDOW = 0x3600000b
 
 LOADERS = {"bios": r"\windows\system32\boot\winload.exe", "uefi": r"\windows\system32\boot\winload.efi"}
 # Namespace for the loader GUIDs: the same entries always get the same GUIDs.

@@ -12,6 +12,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import List, Optional
 
+from cobbler_winpe.bcd.elements import (
+    BOOTMGR, DEFAULT, DEVICE, FONTPATH, LOCALE, PATH, RAMDISKOPTIONS, SDIDEVICE, SDIPATH)
 from cobbler_winpe.bcd.store import read_store
 from cobbler_winpe.bcd.values import json_value
 from cobbler_winpe.errors import WinpeError
@@ -19,10 +21,6 @@ from cobbler_winpe.gen import layout
 from cobbler_winpe.verify import menus
 from cobbler_winpe.verify.tftp import TftpFailure, tftp_get
 
-BOOTMGR = "{9dea862c-5cdd-4e70-acc1-f32b344d4795}"
-RAMDISKOPTIONS = "{ae5534e0-a924-466c-b836-758539a3ee3a}"
-DEVICE, PATH, LOCALE, FONTPATH, DEFAULT = 0x11000001, 0x12000002, 0x12000005, 0x1200004a, 0x23000003
-SDIDEVICE, SDIPATH = 0x31000003, 0x32000004
 FIRST_FONT = "wgl4_boot.ttf"          # the font bootmgr loads first from its fontpath
 DEFAULT_BCD = "\\Boot\\BCD"           # what bootmgr asks for without DHCP option 252
 PEEK = 4096                           # bytes read of big files (WIM, SDI): enough to check the header
