@@ -11,6 +11,7 @@ LOG = logging.getLogger("cobbler_winpe")
 # category -> "module:function" under cobbler_winpe.adapter; each handler is handler(api, args, cfg) -> None.
 HANDLERS = {
     "task/import/pre": "importer:import_pre",
+    "task/sigupdate/post": "signatures:sigupdate_post",
     "sync/post": "staging:sync_post",
     "add/distro/post": "staging:distro_changed",
     "add/profile/post": "staging:profile_changed",

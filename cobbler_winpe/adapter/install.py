@@ -1,6 +1,4 @@
 """Installs and removes the plugin's hooks in a Cobbler: hook modules, snippets and the menu-template branch."""
-import copy
-import json
 import os
 import re
 import shutil
@@ -12,6 +10,7 @@ from cobbler_winpe import config as winpe_config
 from cobbler_winpe import resources
 from cobbler_winpe.adapter import dhcp_templates
 from cobbler_winpe.adapter.blocks import BEGIN, END, BLOCK_RE, without_block
+from cobbler_winpe.adapter.signatures import add_signatures
 from cobbler_winpe.errors import ToolError
 from cobbler_winpe.fsutil import write_atomic
 
@@ -46,30 +45,6 @@ def cobbler_settings(path="/etc/cobbler/settings.yaml"):
     return {"template_dir": data.get("boot_loader_conf_template_dir", "/etc/cobbler/boot_loader_conf"),
             "snippet_dir": data.get("autoinstall_snippets_dir", "/var/lib/cobbler/snippets"),
             "signatures": data.get("signature_path", "/var/lib/cobbler/distro_signatures.json")}
-
-
-# Windows releases Cobbler 3.3's signature file lacks: os_version -> (entry to copy, version regex).
-EXTRA_WINDOWS_VERSIONS = {"2025": ("2022", "^Name:.*Windows Server 2025.*$")}
-
-
-def add_signatures(path):
-    """Add the Windows os_versions Cobbler does not know yet (Server 2025) to its signature file, so distros
-    with them validate; existing entries are never changed. Returns the versions added."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError) as err:
-        raise ToolError(path, "cannot read Cobbler's distro signatures: %s" % err,
-                        "check signature_path in Cobbler's settings") from None
-    windows = data.get("breeds", {}).get("windows", {})
-    added = []
-    for version, (template, regex) in EXTRA_WINDOWS_VERSIONS.items():
-        if version not in windows and template in windows:
-            windows[version] = dict(copy.deepcopy(windows[template]), version_file_regex=regex)
-            added.append(version)
-    if added:
-        write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-    return added
 
 
 def find_module_dir(cobbler_python=None):
@@ -151,6 +126,41 @@ def edit_templates(template_dir, edit):
     return changed
 
 
+GRUB_SETTINGS = "cobbler-winpe.settings"   # in settings.d: Cobbler's grub.0 gets linux16 (BIOS Windows entries)
+
+
+def grub_formats(settings_path):
+    """Cobbler's bootloaders_formats with `linux16` added to i386-pc-pxe (grub.0), or None if it has it already.
+
+    A settings.d file replaces the whole dict (Cobbler updates settings key by key), so the whole dict is returned.
+    """
+    ours = os.path.join(os.path.dirname(settings_path), "settings.d", GRUB_SETTINGS)
+    data = {}
+    for path in [settings_path] + sorted(glob.glob(os.path.join(os.path.dirname(settings_path), "settings.d",
+                                                                  "*.settings"))):
+        if path != ours and os.path.isfile(path):
+            with open(path, encoding="utf-8") as handle:
+                data.update(yaml.safe_load(handle) or {})
+    formats = copy.deepcopy(data.get("bootloaders_formats") or {})
+    pxe = formats.get("i386-pc-pxe")
+    if pxe is None or "linux16" in pxe.get("extra_modules", []):
+        return None
+    pxe["extra_modules"] = list(pxe.get("extra_modules", [])) + ["linux16"]
+    return formats
+
+
+def install_grub_settings(settings_path):
+    """Write settings.d/cobbler-winpe.settings so `cobbler mkloaders` builds grub.0 with linux16."""
+    path = os.path.join(os.path.dirname(settings_path), "settings.d", GRUB_SETTINGS)
+    formats = grub_formats(settings_path)
+    if formats is None:
+        return "unchanged"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_atomic(path, "# written by cobbler-winpe install-hooks: grub.0 needs linux16 (docs/boot-chains.md)\n"
+                 + yaml.safe_dump({"bootloaders_formats": formats}, default_flow_style=False))
+    return path + " (run `cobbler mkloaders`, then `cobbler sync`)"
+
+
 def install(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/settings.yaml"):
     """Install everything; returns a list of (what, where) lines for the user."""
     settings = cobbler_settings(settings_path)
@@ -160,7 +170,8 @@ def install(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/se
             ("menu templates", ", ".join(edit_templates(settings["template_dir"], with_block)) or "unchanged"),
             ("signatures", "windows " + (", ".join(add_signatures(settings["signatures"])) or "unchanged")),
             ("dhcp templates", ", ".join(dhcp_templates.edit_dhcp_templates(
-                os.path.dirname(settings_path), winpe_config.load().dhcp_snippets_dir)) or "unchanged")]
+                os.path.dirname(settings_path), winpe_config.load().dhcp_snippets_dir)) or "unchanged"),
+            ("grub.0 modules", install_grub_settings(settings_path))]
 
 
 def remove(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/settings.yaml"):
@@ -172,4 +183,8 @@ def remove(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/set
     shutil.rmtree(os.path.join(settings["snippet_dir"], SNIPPET_FOLDER), ignore_errors=True)
     edit_templates(settings["template_dir"], without_block)
     dhcp_templates.edit_dhcp_templates(os.path.dirname(settings_path), "", install=False)
+    try:
+        os.unlink(os.path.join(os.path.dirname(settings_path), "settings.d", GRUB_SETTINGS))
+    except FileNotFoundError:
+        pass
     return [("removed", target)]

@@ -6,7 +6,7 @@ import sys
 import pytest
 from Cheetah.Template import Template
 
-from cobbler_winpe.adapter import install
+from cobbler_winpe.adapter import install, signatures
 from cobbler_winpe.cli import main as cli_main
 
 SIGNATURES = {"breeds": {"windows": {"2022": {"version_file_regex": "^Name:.*2022.*$", "kernel_file": "x"},
@@ -92,10 +92,10 @@ def test_hook_modules_import_and_register():
 def test_signatures_gain_server_2025_once_and_keep_the_rest(fake_cobbler):
     root, settings, modules = fake_cobbler
     path = root / "distro_signatures.json"
-    assert install.add_signatures(str(path)) == ["2025"]
+    assert signatures.add_signatures(str(path)) == ["2025"]
     data = json.loads(path.read_text())
     assert data["breeds"]["windows"]["2025"] == {"version_file_regex": "^Name:.*Windows Server 2025.*$",
                                                  "kernel_file": "x"}
     assert data["breeds"]["windows"]["2022"] == SIGNATURES["breeds"]["windows"]["2022"]
     assert data["breeds"]["redhat"] == {"rhel9": {}}
-    assert install.add_signatures(str(path)) == []
+    assert signatures.add_signatures(str(path)) == []
