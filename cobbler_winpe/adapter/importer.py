@@ -150,7 +150,8 @@ def save_distro(api, name, found, cache, boot, mirror, owned):
         items.META_FLAG: "1", "winpe_mirror": mirror, "winpe_root": found.root,
         "winpe_boot_wim": found.boot_wim.path, "winpe_boot_index": str(found.boot_wim.boot_index),
         "winpe_install": found.install.path, "winpe_build": str(found.build or ""),
-        "winpe_winload": boot.winload, winpe.MIRROR_OWNED: "1" if owned else "0", items.BOOT_MANAGER: "auto"}
+        "winpe_winload": boot.winload, winpe.MIRROR_OWNED: "1" if owned else "0", items.BOOT_MANAGER: "auto",
+        items.MADE_BY[0]: items.MADE_BY[1]}
     api.add_distro(distro, save=True)
     return distro
 
@@ -160,7 +161,7 @@ def save_profile(api, name, distro_name, image):
     profile.name = name
     profile.distro = distro_name
     profile.autoinstall_meta = {"winpe_image_index": str(image.index), "winpe_edition": image.edition_id or "",
-                                "winpe_image_name": image.name}
+                                "winpe_image_name": image.name, items.MADE_BY[0]: items.MADE_BY[1]}
     api.add_profile(profile, save=True)
 
 
@@ -175,8 +176,26 @@ def profile_names(distro_name, images):
     return names
 
 
+def distro_name(base_name, found):
+    return "%s-%s" % (base_name, items.COBBLER_ARCH.get(found.arch, found.arch))
+
+
+def refuse_foreign(api, base_name, info):
+    """Before anything is copied or saved: every distro and profile the import would write either does not exist
+    or was made by the plugin; an item of someone else's ends the import with one line and changes nothing."""
+    for found in info.distros:
+        name = distro_name(base_name, found)
+        targets = [("distro", name, api.find_distro(name=name)), ("profile", name, api.find_profile(name=name))]
+        targets += [("profile", p, api.find_profile(name=p)) for p in profile_names(name, found.install.images)]
+        for kind, item_name, item in targets:
+            if item is not None and not items.made_by_plugin(item):
+                raise InputError("cobbler import --name=%s" % base_name,
+                                 "the %s %s exists and was not made by cobbler-winpe; nothing was changed"
+                                 % (kind, item_name), "import under another --name")
+
+
 def import_distro(api, cfg, media, found, base_name, mirror, owned):
-    name = "%s-%s" % (base_name, items.COBBLER_ARCH.get(found.arch, found.arch))
+    name = distro_name(base_name, found)
     if not found.os_version:
         raise MediaError(media_name(media, found.boot_wim.path), "unknown Windows build %s" % found.build,
                          "report it; meanwhile import with --breed=windows --os-version=<e.g. 11 or 2025>")
@@ -207,6 +226,7 @@ def import_media(api, cfg, options):
         if options.get("os_version"):   # the admin's word wins, e.g. for a build this plugin does not know yet
             for found in info.distros:
                 found.os_version = options["os_version"]
+        refuse_foreign(api, base_name, info)
         mirror = options.get("available_as") and os.path.isdir(path) and path or mirror_dir(api, base_name)
         owned = mirror != path
         if owned:

@@ -5,6 +5,7 @@ from cobbler_winpe.gen.model import WinDistro, WinProfile, WinSystem, Server
 from cobbler_winpe.wim import bootfiles
 
 META_FLAG = "winpe"                 # set on every distro the plugin imported; menus branch on it
+MADE_BY = ("winpe_made_by", "cobbler-winpe")   # written on every distro and profile the plugin creates
 BOOT_MANAGER = bootfiles.SETTING    # auto (2023 when the media has it), 2011 or 2023: distro, profile, system
 COBBLER_ARCH = {"x86_64": "x86_64", "i386": "i386", "arm64": "aarch64"}
 MODEL_ARCH = {v: k for k, v in COBBLER_ARCH.items()}
@@ -14,6 +15,20 @@ def meta(item):
     """An item's autoinstall_meta (with inheritance resolved), as a plain dict of strings."""
     value = item.autoinstall_meta
     return dict(value) if isinstance(value, dict) else {}
+
+
+def own_meta(item):
+    """The metadata set on ITEM itself (not inherited from its parent): "<<inherit>>" and others read as {}."""
+    value = getattr(item, "_autoinstall_meta", None)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def made_by_plugin(item):
+    """True for a distro or profile the plugin created: its own marker, or (imports before the marker) the
+    distro flag / the profile's image index set on the item itself."""
+    mine = own_meta(item)
+    key, value = MADE_BY
+    return mine.get(key) == value or bool(mine.get(META_FLAG)) or "winpe_image_index" in mine
 
 
 def is_windows(item):
