@@ -150,6 +150,7 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=3, help="downloads per figure (the fastest is kept)")
     parser.add_argument("--tftp-runs", type=int, default=1, help="TFTP downloads per figure")
     args = parser.parse_args(argv)
+    benchlib.require_programs("curl", "in.tftpd")   # the HTTP and TFTP baselines' client and server
     work = tempfile.mkdtemp(prefix="bench-delivery-", dir=benchlib.SCRATCH)
     os.chmod(work, 0o755)
     try:
@@ -175,4 +176,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchlib.run_main(main))

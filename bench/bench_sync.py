@@ -274,6 +274,7 @@ def main(argv=None):
         result = helper_plugin() if args.helper == "plugin" else helper_upstream(args.limit)
         print(json.dumps(result))
         return 0
+    benchlib.require_modules("/usr/bin/python3", "hivex", "pefile")   # the upstream baseline's imports
     work = tempfile.mkdtemp(prefix="bench-sync-", dir=benchlib.SCRATCH)
     os.chmod(work, 0o755)
     try:
@@ -350,4 +351,4 @@ def report(args, off, on, samples, plugin, upstream, disk0, disk1):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchlib.run_main(main))

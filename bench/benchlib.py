@@ -83,6 +83,38 @@ def table(title, header, rows):
                                for i, cell in enumerate(row)))
 
 
+class BaselineMissing(Exception):
+    """A benchmark's baseline could not run: the benchmark must stop before printing any ratio."""
+
+
+def require(ok, why):
+    """Stop the benchmark (BaselineMissing) unless OK; WHY is the one line printed."""
+    if not ok:
+        raise BaselineMissing(why)
+
+
+def require_programs(*names):
+    for name in names:
+        require(shutil.which(name), "baseline cannot run: program %s not found" % name)
+
+
+def require_modules(python, *modules):
+    """Stop unless PYTHON can import every module (checked in its own bounded process)."""
+    done = subprocess.run([python, "-c", "import " + ", ".join(modules)], capture_output=True, text=True,
+                          timeout=60)
+    require(done.returncode == 0, "baseline cannot run: %s cannot import %s" % (python, ", ".join(modules)))
+
+
+def run_main(main, argv=None):
+    """Exit status of a benchmark's main(): 2 with one line on stderr (and no ratio) when a baseline is missing."""
+    try:
+        return main(argv)
+    except BaselineMissing as err:
+        sys.stdout.flush()
+        print("benchmark not run: %s" % err, file=sys.stderr)
+        return 2
+
+
 def goal(label, value, limit, below=True):
     """Print one goal line: PASS/MISS with the figure and the limit; returns True when met."""
     met = value <= limit if below else value >= limit
