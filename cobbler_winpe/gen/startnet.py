@@ -77,7 +77,8 @@ set /a WINPE_TRY=0
 :map_source
 set /a WINPE_TRY+=1
 net use {src} /delete /y >nul 2>&1
-net use {src} "!WINPE_SOURCE!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1 && goto map_data
+net use {src} "!WINPE_SOURCE!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1
+if not errorlevel 1 goto map_data
 if !WINPE_TRY! geq {net_tries} goto fail_source
 echo cobbler-winpe: waiting for the network and !WINPE_SOURCE! (try !WINPE_TRY! of {net_tries})
 if !WINPE_TRY! equ 10 wpeutil InitializeNetwork >nul 2>&1
@@ -85,17 +86,15 @@ ping -n 4 127.0.0.1 >nul
 goto map_source
 :map_data
 net use {data} /delete /y >nul 2>&1
-net use {data} "!WINPE_DATA!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1 || goto fail_data
+net use {data} "!WINPE_DATA!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1
+if errorlevel 1 goto fail_data
 if "!WINPE_PROFILE!"=="-" call :profile_from_bcd
 set "WINPE_FW=bios"
 wpeutil UpdateBootInfo >nul 2>&1
 for /f "tokens=3" %%a in ('reg query HKLM\System\CurrentControlSet\Control /v PEFirmwareType 2^>nul') do if "%%a"=="0x2" set "WINPE_FW=uefi"
 set "WINPE_ANSWER="
 set "WINPE_SYSDIR="
-for /f "tokens=1,* delims=:" %%a in ('ipconfig /all') do (
-  set "WINPE_V=%%b"
-  call :try_mac
-)
+for /f "tokens=1,* delims=:" %%a in ('ipconfig /all') do call :try_mac "%%b"
 if not defined WINPE_ANSWER if exist "{data}\profiles\!WINPE_PROFILE!\unattend-!WINPE_FW!.xml" set "WINPE_ANSWER={data}\profiles\!WINPE_PROFILE!\unattend-!WINPE_FW!.xml"
 if not defined WINPE_ANSWER if exist "{data}\distros\!WINPE_DISTRO!\unattend-!WINPE_FW!.xml" set "WINPE_ANSWER={data}\distros\!WINPE_DISTRO!\unattend-!WINPE_FW!.xml"
 if not defined WINPE_ANSWER goto fail_answer
@@ -122,20 +121,22 @@ exit /b 0
 
 :profile_from_bcd
 rem The BCD entry's loadoptions carry COBBLER_PROFILE:<name>; Windows shows them in SystemStartOptions.
-for /f "tokens=2,*" %%a in ('reg query HKLM\System\CurrentControlSet\Control /v SystemStartOptions 2^>nul') do set "WINPE_OPTS=%%b"
-if not defined WINPE_OPTS exit /b 0
-for %%o in (!WINPE_OPTS!) do call :profile_token "%%o"
+for /f "tokens=2,*" %%a in ('reg query HKLM\System\CurrentControlSet\Control /v SystemStartOptions 2^>nul') do call :profile_words %%b
+exit /b 0
+
+:profile_words
+for %%o in (%*) do call :profile_token "%%o"
 exit /b 0
 
 :profile_token
-set "WINPE_O=%~1"
-if /i "!WINPE_O:~0,16!"=="COBBLER_PROFILE:" set "WINPE_PROFILE=!WINPE_O:~16!"
+for /f "tokens=1,* delims=:" %%p in ("%~1") do if /i "%%p"=="COBBLER_PROFILE" set "WINPE_PROFILE=%%q"
 exit /b 0
 
 :try_mac
 if defined WINPE_ANSWER exit /b 0
-if not defined WINPE_V exit /b 0
-set "WINPE_V=!WINPE_V: =!"
+set "WINPE_V="
+rem %~1 is one value of ipconfig's "name : value" lines; tokens=* drops its leading blanks.
+for /f "tokens=*" %%v in ("%~1") do set "WINPE_V=%%v"
 if not defined WINPE_V exit /b 0
 if exist "{data}\systems\!WINPE_V!\unattend-!WINPE_FW!.xml" (
   set "WINPE_SYSDIR={data}\systems\!WINPE_V!"
@@ -144,11 +145,16 @@ if exist "{data}\systems\!WINPE_V!\unattend-!WINPE_FW!.xml" (
 exit /b 0
 
 :copy_setupcomplete
-for %%d in (C D E F G H I J K L M N O P Q R U V W Y Z) do if exist "%%d:\Windows\System32\config\SYSTEM" (
-  mkdir "%%d:\Windows\Setup\Scripts" >nul 2>&1
-  copy /y "!WINPE_SYSDIR!\SetupComplete.cmd" "%%d:\Windows\Setup\Scripts\SetupComplete.cmd" >nul
-  exit /b 0
-)
+rem Into the first drive holding an installed Windows; one command per loop step (Wine's cmd substitutes %%d
+rem only there), the copying in :copy_to.
+set "WINPE_COPIED="
+for %%d in (C D E F G H I J K L M N O P Q R U V W Y Z) do if not defined WINPE_COPIED if exist "%%d:\Windows\System32\config\SYSTEM" call :copy_to %%d
+exit /b 0
+
+:copy_to
+mkdir "%~1:\Windows\Setup\Scripts" >nul 2>&1
+copy /y "!WINPE_SYSDIR!\SetupComplete.cmd" "%~1:\Windows\Setup\Scripts\SetupComplete.cmd" >nul
+set "WINPE_COPIED=1"
 exit /b 0
 
 :http_get

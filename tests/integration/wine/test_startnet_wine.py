@@ -1,0 +1,283 @@
+"""startnet.cmd run by Wine's real cmd.exe against stand-in WinPE tools and a real smbd (24H2 client rules)."""
+import importlib.util
+import os
+import shutil
+import subprocess
+import time
+import uuid
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from cobbler_winpe.gen import samba, startnet, unattend
+from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
+
+import winebed
+import winpe_tools
+
+pytestmark = pytest.mark.integration
+PASSWORD = "S3cret&%^|<>;'x"
+MAC = "52:54:00:12:34:56"
+OTHER_MAC = "52-54-00-AA-BB-CC"
+SYSTEM32 = "X:\\Windows\\System32"
+RUN_TIMEOUT = 240          # the 30 net use tries of a refused share take about 30 s here
+DEAD_HOST = "127.0.0.9"    # a host whose SMB port refuses connections
+
+
+def _samba_helpers():
+    path = os.path.join(os.path.dirname(__file__), "..", "samba", "test_samba_share.py")
+    spec = importlib.util.spec_from_file_location("cwpe_samba_share_helpers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Bed:
+    """Everything one module shares: prefix + wineserver, checker, smbd, Cobbler HTTP stand-in, the models."""
+
+    def __init__(self, root):
+        self.root = root
+        self.procs = []
+        self.user = "cwa%s" % uuid.uuid4().hex[:8]
+        self.prefix = winebed.WinePrefix(root)
+        self.winpe = None
+        self.checker = self.http = self.smbd = None
+
+    def start(self):
+        helpers = _samba_helpers()
+        self.tool = winebed.build_tool(os.path.join(self.root, "tool.exe"))
+        self.http = winpe_tools.CobblerHTTP(["pc1"], [])
+        self.server = Server("127.0.0.1", http_port=self.http.server_address[1])
+        self.distro = WinDistro("win10-x64", "x86_64", "10", os.path.join(self.root, "mirror", "win10 x64"))
+        self.bare = WinDistro("win11-bare", "x86_64", "11", os.path.join(self.root, "mirror", "win11-bare"))
+        self.profile = WinProfile("win10-pro", "win10-x64", image_index=2)
+        bare_profile = WinProfile("bare-pro", "win11-bare")
+        self.system = WinSystem("pc1", "win10-pro", hostname="pc1.example.com", macs=(MAC,))
+        shutil.copyfile(self.tool, _made(os.path.join(self.distro.mirror, "setup.exe")))
+        _write(os.path.join(self.distro.mirror, "sources", "install.wim"), b"MSWIM\0\0\0")
+        _write(os.path.join(self.bare.mirror, "sources", "install.wim"), b"MSWIM\0\0\0")   # no setup.exe
+        self.config = {"smb_share": "winpe", "smb_user": self.user, "smb_data_dir": os.path.join(self.root, "data")}
+        files = startnet.data_tree([self.distro, self.bare], [self.profile, bare_profile], [self.system],
+                                   self.server, [unattend.DEFAULT_TEMPLATE_DIR])
+        for rel, text in files.items():
+            _write(os.path.join(self.config["smb_data_dir"], rel), text)
+        include = os.path.join(self.root, "cobbler-winpe.conf")
+        _write(include, samba.render_smb_include([self.distro, self.bare], self.server, self.config))
+        self.smb_port = winebed.free_port()
+        self.smb_conf = os.path.join(self.root, "smb.conf")
+        _write(self.smb_conf, helpers._global_conf(self.root, self.smb_port, include))
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", self.user],
+                       check=True, timeout=30)
+        subprocess.run(["chmod", "-R", "a+rX", self.root], check=True, timeout=30)
+        samba.create_smb_account(self.user, PASSWORD, smb_conf=self.smb_conf)
+        self.smbd = helpers._start_smbd(self.smb_conf, self.smb_port)
+        self.stop_smbd = helpers._stop
+        self.prefix.start()
+        self.checker = winebed.Checker(lambda call: self.winpe.answer(call))
+        system32 = os.path.join(self.root, "x", "Windows", "System32")
+        os.makedirs(system32)
+        for name in winebed.TOOLS:
+            shutil.copyfile(self.tool, os.path.join(system32, name + ".exe"))
+        self.prefix.map_drive("X:", os.path.join(self.root, "x"))
+        self.system32 = system32
+        self.powershell(False)
+
+    def powershell(self, present):
+        """WinPE with or without WinPE-PowerShell (Wine's own powershell.exe is a stub that always exits 0)."""
+        folder = os.path.join(self.prefix.path, "drive_c", "windows", "system32", "WindowsPowerShell", "v1.0")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, "powershell.exe")
+        if os.path.exists(path):
+            os.unlink(path)
+        if present:
+            shutil.copyfile(self.tool, path)
+
+    def boot(self, script, **winpe):
+        """Run SCRIPT as X:\\Windows\\System32\\startnet.cmd in a fresh simulated WinPE; returns (proc, winpe)."""
+        for letter in ("S:", "T:", "D:"):
+            self.prefix.unmap_drive(letter)
+        shutil.rmtree(os.path.join(self.root, "work"), ignore_errors=True)
+        work = _made(os.path.join(self.root, "work", "x"))
+        ports = {"127.0.0.1": self.smb_port, DEAD_HOST: winebed.free_port()}
+        self.winpe = winpe_tools.WinPE(self.prefix, os.path.dirname(work), ports, **winpe)
+        self.http.events = self.winpe.events
+        # written as the plugin writes it (fsutil.write_atomic: UTF-8), read by cmd in the OEM code page
+        _write(os.path.join(self.system32, "startnet.cmd"), script.encode("utf-8"))
+        _write(os.path.join(self.system32, startnet.HELPER_VBS), startnet.render_http_get_vbs())
+        proc = self.prefix.run(["cmd", "/c", SYSTEM32 + "\\startnet.cmd"], timeout=RUN_TIMEOUT,
+                               extra_env={winebed.PORT_ENV: str(self.checker.port), "WINEPATH": SYSTEM32},
+                               cwd=self.system32)
+        assert not self.checker.errors, self.checker.errors
+        return proc, self.winpe
+
+    def startnet(self, password=PASSWORD, distro=None, server=None, profile=None, config=None):
+        return startnet.render_startnet(distro or self.distro, server or self.server, config or self.config,
+                                        password, profile)
+
+    def stop(self):
+        for closer in (self.checker, self.http):
+            if closer:
+                closer.close()
+        self.prefix.stop()
+        if self.smbd:
+            self.stop_smbd(self.smbd)
+        subprocess.run(["userdel", self.user], check=False, timeout=30)
+
+
+def _made(path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return path
+
+
+def _write(path, data):
+    with open(_made(path), "wb") as handle:
+        handle.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def bed():
+    missing = winebed.missing_programs()
+    if missing:
+        pytest.skip("needs %s" % ", ".join(missing))
+    if os.geteuid() != 0:
+        pytest.skip("needs root: smbd and the test account")
+    started = time.monotonic()
+    bed = Bed(winebed.temp_root("cwA-wine-"))
+    try:
+        bed.start()
+        yield bed
+    finally:
+        bed.stop()
+        shutil.rmtree(bed.root, ignore_errors=True)
+        print("wine bed: %.1f s for the module" % (time.monotonic() - started))
+
+
+def _out(proc):
+    return proc.stdout.decode("cp437").splitlines()
+
+
+def _unc(share, host="127.0.0.1"):
+    return "\\\\%s\\%s" % (host, share)
+
+
+SRC = _unc("winpe-win10-x64")
+DATA = _unc("winpe")
+PROMPT = ('cobbler-winpe: this prompt stays open. Fix the cause, then run "%s\\startnet.cmd" again or type: '
+          'wpeutil reboot' % SYSTEM32)
+
+
+def _mapping(src=SRC):
+    return [("wpeinit",), ("net use /delete", "S:", False), ("net use", "S:", src, 0),
+            ("net use /delete", "T:", False), ("net use", "T:", DATA, 0)]
+
+
+def _stopped(proc, reason):
+    """cmd printed the documented stop lines last, kept the exit code 1, and nothing after them ran."""
+    lines = [line for line in _out(proc) if line.strip()]
+    assert lines[-2:] == ["cobbler-winpe: INSTALL STOPPED: " + reason, PROMPT], _out(proc)
+    assert proc.returncode == 1
+
+
+def test_known_system_installs_and_turns_netboot_off(bed):
+    proc, winpe = bed.boot(bed.startnet(), macs=(OTHER_MAC, "52-54-00-12-34-56"), firmware="uefi")
+    answer = "T:\\systems\\52-54-00-12-34-56\\unattend-uefi.xml"
+    assert winpe.events == _mapping() + [
+        ("reg", "SystemStartOptions"), ("wpeutil", "updatebootinfo"), ("reg", "PEFirmwareType"),
+        ("ipconfig", ("/all",)),
+        ("setup", "S:\\setup.exe", ("/unattend:" + answer, "/noreboot")),
+        ("http GET", "/cblr/svc/op/nopxe/system/pc1"),
+        ("wpeutil", "reboot")], _out(proc)
+    assert proc.returncode == 0, _out(proc)
+    # setup got the system's own UEFI answer file, as fetched over SMB
+    tree = ET.parse(winpe.setup_answer)
+    assert tree.find(".//{urn:schemas-microsoft-com:unattend}ComputerName").text == "pc1"
+    with open(os.path.join(bed.config["smb_data_dir"], "systems", "52-54-00-12-34-56", "unattend-uefi.xml"),
+              "rb") as original, open(winpe.setup_answer, "rb") as used:
+        assert used.read() == original.read()
+    # cmd copied SetupComplete.cmd into the Windows that setup installed (drive D: here)
+    copied = bed.prefix.unix_path("D:\\Windows\\Setup\\Scripts\\SetupComplete.cmd")
+    with open(os.path.join(bed.config["smb_data_dir"], "systems", "52-54-00-12-34-56", "SetupComplete.cmd"),
+              "rb") as original:
+        assert copied and open(copied, "rb").read() == original.read()
+    assert winpe.passwords == [PASSWORD, PASSWORD]
+
+
+def test_profile_from_boot_options_bios_no_nopxe(bed):
+    proc, winpe = bed.boot(bed.startnet(), macs=(OTHER_MAC,), firmware="bios",
+                           start_options="NOEXECUTE=OPTIN  COBBLER_PROFILE:win10-pro")
+    assert winpe.events == _mapping() + [
+        ("reg", "SystemStartOptions"), ("wpeutil", "updatebootinfo"), ("reg", "PEFirmwareType"),
+        ("ipconfig", ("/all",)),
+        ("setup", "S:\\setup.exe", ("/unattend:T:\\profiles\\win10-pro\\unattend-bios.xml", "/noreboot")),
+        ("wpeutil", "reboot")], _out(proc)
+    assert proc.returncode == 0
+
+
+def test_powershell_branch_calls_nopxe(bed):
+    bed.powershell(True)
+    try:
+        proc, winpe = bed.boot(bed.startnet(profile=bed.profile), macs=("52-54-00-12-34-56",))
+    finally:
+        bed.powershell(False)
+    url = "http://127.0.0.1:%d/cblr/svc/op/nopxe/system/pc1" % bed.http.server_address[1]
+    assert winpe.events[-3:] == [("powershell", url), ("http GET", "/cblr/svc/op/nopxe/system/pc1"),
+                                 ("wpeutil", "reboot")], winpe.events
+    assert proc.returncode == 0
+
+
+def _assert_source_never_mapped(proc, winpe, code, tries=startnet.NET_TRIES):
+    """cmd tried TRIES times (its own count, printed between tries) and every map the checker saw failed.
+
+    The count comes from cmd's output: under load Wine now and then fails to start a child at all, which cmd
+    counts as a failed try while the checker never hears of it."""
+    src = winpe_maps_src(winpe)
+    waits = [line for line in _out(proc) if line.startswith("cobbler-winpe: waiting for the network")]
+    assert waits == ["cobbler-winpe: waiting for the network and %s (try %d of %d)" % (src, n, tries)
+                     for n in range(1, tries)]
+    maps = [event for event in winpe.events if event[0] == "net use"]
+    assert maps and len(maps) <= tries and set(maps) == {("net use", "S:", src, code)}
+    assert ("wpeutil", "initializenetwork") in winpe.events
+    assert not [event for event in winpe.events if event[0] in ("setup", "ipconfig", "http GET")]
+
+
+def winpe_maps_src(winpe):
+    return [event for event in winpe.events if event[0] == "net use"][0][2]
+
+
+def test_wrong_password_stops_before_setup(bed):
+    proc, winpe = bed.boot(bed.startnet(password=PASSWORD + "x"))
+    _assert_source_never_mapped(proc, winpe, 2)
+    assert winpe_maps_src(winpe) == SRC
+    _stopped(proc, "cannot map %s after 30 tries (network down, wrong credentials or share missing)" % SRC)
+
+
+def test_unreachable_share_stops_before_setup(bed):
+    src = _unc("winpe-win10-x64", DEAD_HOST)
+    proc, winpe = bed.boot(bed.startnet(server=Server(DEAD_HOST, http_port=bed.server.http_port)))
+    _assert_source_never_mapped(proc, winpe, 2)
+    assert winpe_maps_src(winpe) == src
+    _stopped(proc, "cannot map %s after 30 tries (network down, wrong credentials or share missing)" % src)
+
+
+def test_guest_is_refused_by_24h2(bed):
+    proc, winpe = bed.boot(bed.startnet(password=None, config=dict(bed.config, smb_guest=True)))
+    _assert_source_never_mapped(proc, winpe, 2)
+    _stopped(proc, "cannot map %s after 30 tries (network down, wrong credentials or share missing)" % SRC)
+
+
+def test_setup_missing_stops(bed):
+    src = _unc("winpe-win11-bare")
+    proc, winpe = bed.boot(bed.startnet(distro=bed.bare), macs=(OTHER_MAC,),
+                           start_options="COBBLER_PROFILE:bare-pro")
+    assert winpe.events[:5] == _mapping(src)
+    assert not [event for event in winpe.events if event[0] in ("setup", "http GET")]
+    assert winpe.events[-1] == ("ipconfig", ("/all",))
+    _stopped(proc, "S:\\setup.exe not found on %s" % src)
+
+
+def test_answer_file_missing_stops(bed):
+    proc, winpe = bed.boot(bed.startnet(), macs=(OTHER_MAC,), firmware="bios")
+    assert winpe.events == _mapping() + [("reg", "SystemStartOptions"), ("wpeutil", "updatebootinfo"),
+                                         ("reg", "PEFirmwareType"), ("ipconfig", ("/all",))]
+    _stopped(proc, "no answer file for this machine (bios): not by MAC under T:\\systems, not for profile - "
+                   "or distro win10-x64")

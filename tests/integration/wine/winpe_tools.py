@@ -1,0 +1,270 @@
+"""What the WinPE tools do when the stand-ins call: documented syntax checks, net use via real smbclient (24H2 rules)."""
+import http.server
+import os
+import shutil
+import subprocess
+import threading
+import xml.etree.ElementTree as ET
+
+NET_OK = "The command completed successfully.\r\n"
+NET_ERRORS = {   # net.exe's text for the system errors a refused share gives
+    5: "Access is denied.",
+    53: "The network path was not found.",
+    59: "An unexpected network error occurred.",
+    67: "The network name cannot be found.",
+    85: "The local device name is already in use.",
+    86: "The specified network password is not correct.",
+    1272: "You can't access this shared folder because your organization's security policies block "
+          "unauthenticated guest access. These policies help protect your PC from unsafe or malicious devices "
+          "on the network.",
+}
+SMB_STATUS = {"NT_STATUS_LOGON_FAILURE": 86, "NT_STATUS_WRONG_PASSWORD": 86, "NT_STATUS_ACCESS_DENIED": 5,
+              "NT_STATUS_BAD_NETWORK_NAME": 67, "NT_STATUS_CONNECTION_REFUSED": 53,
+              "NT_STATUS_HOST_UNREACHABLE": 53, "NT_STATUS_IO_TIMEOUT": 53, "NT_STATUS_CONNECTION_RESET": 53}
+# Windows 11 24H2 as an SMB client: SMB2 or later, signing required, no guest fallback.
+CLIENT_24H2 = ["--option=client min protocol=SMB2", "--option=client signing=required"]
+WPEUTIL_COMMANDS = {"createpagefile", "disablefirewall", "enablefirewall", "initializenetwork",
+                    "listkeyboardlayouts", "reboot", "saveprofile", "setkeyboardlayout", "setmuilanguage",
+                    "setuserlocale", "shutdown", "updatebootinfo", "waitfornetwork", "waitforremovablestorage"}
+CONTROL_KEY = "hklm\\system\\currentcontrolset\\control"
+SETUP_OPTIONS = ("/unattend:", "/noreboot", "/auto:", "/quiet", "/dynamicupdate:", "/compat:", "/eula:")
+UNATTEND_NS = "{urn:schemas-microsoft-com:unattend}"
+
+
+def net_error(number):
+    return 2, "System error %d has occurred.\r\n\r\n%s\r\n\r\n" % (number, NET_ERRORS[number])
+
+
+class WinPE:
+    """One simulated WinPE boot: firmware, NICs, boot options, the SMB servers it can reach; records EVENTS."""
+
+    def __init__(self, prefix, workdir, smb_ports, firmware="uefi", macs=("52-54-00-12-34-56",),
+                 start_options="NOEXECUTE=OPTIN", setup_code=0):
+        self.prefix, self.workdir, self.smb_ports = prefix, workdir, smb_ports
+        self.firmware, self.macs, self.start_options, self.setup_code = firmware, macs, start_options, setup_code
+        self.events, self.calls, self.passwords = [], [], []
+        self.network_up = self.boot_info = False
+        self.mapped = {}
+        self.setup_answer = None
+
+    def answer(self, call):
+        self.calls.append(call)
+        handler = getattr(self, "tool_" + call.name, None)
+        if handler is None:
+            self.events.append(("unknown tool", call.name))
+            return 9009, "'%s' is not a stand-in\r\n" % call.name
+        return handler([arg for arg in call.argv[1:]], call)
+
+    # -- tools ------------------------------------------------------------------------------------------------
+    def tool_wpeinit(self, args, call):
+        self.events.append(("wpeinit",))
+        if args and not all(arg.lower().startswith("-unattend:") for arg in args):
+            return 1, "wpeinit: bad arguments %r\r\n" % args
+        self.network_up = True
+        return 0, ""
+
+    def tool_wpeutil(self, args, call):
+        command = args[0].lower() if args else ""
+        self.events.append(("wpeutil", command))
+        if command not in WPEUTIL_COMMANDS:
+            return 1, "wpeutil: unknown command %r\r\n" % command
+        if command == "updatebootinfo":
+            self.boot_info = True
+        return 0, ""
+
+    def tool_ping(self, args, call):
+        ok = len(args) == 3 and args[0].lower() == "-n" and args[1].isdigit() and args[2]
+        return (0, "Reply from 127.0.0.1: bytes=32 time<1ms TTL=128\r\n") if ok else (1, "Bad parameter\r\n")
+
+    def tool_reg(self, args, call):
+        if len(args) != 4 or args[0].lower() != "query" or args[1].lower() != CONTROL_KEY or args[2].lower() != "/v":
+            self.events.append(("reg", "bad", tuple(args)))
+            return 1, "ERROR: Invalid syntax.\r\n"
+        name = args[3]
+        self.events.append(("reg", name))
+        value = None
+        if name.lower() == "pefirmwaretype" and self.boot_info:
+            value = ("REG_DWORD", "0x2" if self.firmware == "uefi" else "0x1")
+        elif name.lower() == "systemstartoptions":
+            value = ("REG_SZ", " " + self.start_options)
+        if value is None:
+            return 1, "ERROR: The system was unable to find the specified registry key or value.\r\n"
+        return 0, "\r\nHKEY_LOCAL_MACHINE\\System\\CurrentControlSet\\Control\r\n    %s    %s    %s\r\n\r\n" % (
+            name, value[0], value[1])
+
+    def tool_ipconfig(self, args, call):
+        self.events.append(("ipconfig", tuple(args)))
+        if [arg.lower() for arg in args] != ["/all"]:
+            return 1, "Error: unrecognized or incomplete command line.\r\n"
+        return 0, ipconfig_all(self.macs)
+
+    def tool_net(self, args, call):
+        if not args or args[0].lower() != "use":
+            self.events.append(("net", "bad", tuple(args)))
+            return 1, "The syntax of this command is:\r\n\r\nNET\r\n"
+        return self.net_use(args[1:])
+
+    def tool_setup(self, args, call):
+        answer = [arg[len("/unattend:"):] for arg in args if arg.lower().startswith("/unattend:")]
+        self.events.append(("setup", call.exe, tuple(args)))
+        bad = [arg for arg in args if not arg.lower().startswith(SETUP_OPTIONS)]
+        if bad or len(answer) != 1:
+            return 1, "setup: bad arguments %r\r\n" % args
+        host = self.prefix.unix_path(answer[0])
+        if host is None:
+            return 1, "setup: answer file %s not found\r\n" % answer[0]
+        root = ET.parse(host).getroot()
+        if root.tag != UNATTEND_NS + "unattend":
+            return 1, "setup: %s is no answer file\r\n" % answer[0]
+        self.setup_answer = host
+        target = os.path.join(self.workdir, "target")
+        os.makedirs(os.path.join(target, "Windows", "System32", "config"), exist_ok=True)
+        open(os.path.join(target, "Windows", "System32", "config", "SYSTEM"), "wb").close()
+        self.prefix.map_drive("D:", target)    # the installed Windows, as setup leaves it for SetupComplete
+        return self.setup_code, ""
+
+    def tool_powershell(self, args, call):
+        """WinPE-PowerShell stand-in: does the GET the script's one-liner does (URL from %WINPE_URL%)."""
+        import urllib.error
+        import urllib.request
+        self.events.append(("powershell", call.url))
+        try:
+            with urllib.request.urlopen(call.url, timeout=20) as reply:
+                return (0 if reply.status == 200 else 1), ""
+        except (urllib.error.URLError, ValueError):
+            return 1, ""
+
+    # -- net use ----------------------------------------------------------------------------------------------
+    def net_use(self, args):
+        options = [arg for arg in args if arg.startswith("/")]
+        words = [arg for arg in args if not arg.startswith("/")]
+        opts = {}
+        for option in options:
+            key, _, value = option[1:].partition(":")
+            key = key.lower()
+            if key not in ("delete", "d", "y", "yes", "persistent", "user", "u"):
+                self.events.append(("net use", "unknown option", option))
+                return 1, "The option %s is unknown.\r\n" % option
+            opts[key] = value
+        device = words[0].upper() if words and (words[0] == "*" or _is_drive(words[0])) else None
+        if "delete" in opts or "d" in opts:
+            if device is None or len(words) != 1:
+                return 1, "The syntax of this command is:\r\n\r\nNET USE\r\n"
+            present = self.prefix.unmap_drive(device)
+            self.mapped.pop(device, None)
+            self.events.append(("net use /delete", device, present))
+            return (0, "%s was deleted successfully.\r\n" % device) if present else (
+                2, "The network connection could not be found.\r\n\r\nMore help is available by typing "
+                   "NET HELPMSG 2250.\r\n")
+        rest = words[1:] if device else words
+        if not rest or not rest[0].startswith("\\\\") or len(rest) > 2:
+            self.events.append(("net use", "bad", tuple(args)))
+            return 1, "The syntax of this command is:\r\n\r\nNET USE\r\n"
+        remote = rest[0]
+        password = rest[1] if len(rest) == 2 else ""
+        user = opts.get("user", opts.get("u", ""))
+        self.passwords.append(password)
+        code, text = self.map_share(device, remote, user, password, opts)
+        self.events.append(("net use", device, remote, code))
+        return code, text
+
+    def map_share(self, device, remote, user, password, opts):
+        if opts.get("persistent", "no").lower() not in ("yes", "no"):
+            return 1, "The option /PERSISTENT:%s is unknown.\r\n" % opts["persistent"]
+        if password == "*":
+            return 2, "Type the password for %s: (no console input: net.exe would wait here)\r\n" % remote
+        if not self.network_up:
+            return net_error(53)
+        if device in self.mapped or (device and os.path.lexists(self.prefix.drive(device))):
+            return net_error(85)
+        parts = remote[2:].split("\\")
+        if len(parts) != 2 or not all(parts):
+            return net_error(67)
+        host, share = parts
+        if host not in self.smb_ports:
+            return net_error(53)
+        if not user or user.lower().rsplit("\\", 1)[-1] == "guest":
+            return net_error(1272)
+        dest = os.path.join(self.workdir, "mapped", (device or "star").rstrip(":").lower())
+        shutil.rmtree(dest, ignore_errors=True)
+        os.makedirs(dest)
+        code = fetch_share(host, self.smb_ports[host], share, user, password, dest)
+        if code:
+            return net_error(code)
+        if device:
+            self.prefix.map_drive(device, dest)
+            self.mapped[device] = remote
+        return 0, NET_OK
+
+
+def _is_drive(word):
+    return len(word) == 2 and word[1] == ":" and word[0].upper() in "DEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def fetch_share(host, port, share, user, password, dest):
+    """Copy the whole share to DEST with smbclient under 24H2 client rules; 0 or the net.exe system error."""
+    env = {key: value for key, value in os.environ.items() if key not in ("USER", "LOGNAME")}
+    env["PASSWD"] = password
+    argv = ["smbclient", "-s", "/dev/null", "-p", str(port), "//%s/%s" % (host, share), "-U", user,
+            *CLIENT_24H2, "-c", "prompt OFF; recurse ON; mget *"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env, cwd=dest)
+    out = done.stdout + done.stderr
+    if done.returncode == 0 and "NT_STATUS_" not in out:
+        return 0
+    for status, number in SMB_STATUS.items():
+        if status in out:
+            return number
+    return 59
+
+
+def ipconfig_all(macs):
+    """`ipconfig /all` as Windows 10/11 en-US prints it: an adapter per MAC, with the lines that carry colons."""
+    lines = ["", "Windows IP Configuration", "",
+             "   Host Name . . . . . . . . . . . . : minint-7h2k9q1",
+             "   Primary Dns Suffix  . . . . . . . : ",
+             "   Node Type . . . . . . . . . . . . : Hybrid",
+             "   IP Routing Enabled. . . . . . . . : No", ""]
+    for number, mac in enumerate(macs):
+        lines += ["Ethernet adapter Ethernet%s:" % (" %d" % (number + 1) if number else ""), "",
+                  "   Connection-specific DNS Suffix  . : example.com",
+                  "   Description . . . . . . . . . . . : Intel(R) PRO/1000 MT Network Connection #%d" % (number + 1),
+                  "   Physical Address. . . . . . . . . : %s" % mac,
+                  "   DHCP Enabled. . . . . . . . . . . : Yes",
+                  "   Link-local IPv6 Address . . . . . : fe80::5054:ff:fe12:%d%%%d(Preferred) " % (number, number + 4),
+                  "   IPv4 Address. . . . . . . . . . . : 10.0.2.%d(Preferred) " % (15 + number),
+                  "   Subnet Mask . . . . . . . . . . . : 255.255.255.0",
+                  "   Lease Obtained. . . . . . . . . . : Wednesday, December 2, 2026 7:00:01 PM",
+                  "   Default Gateway . . . . . . . . . : 10.0.2.2",
+                  "   DHCPv6 Client DUID. . . . . . . . : 00-01-00-01-2E-AB-CD-EF-%s" % mac,
+                  "   NetBIOS over Tcpip. . . . . . . . : Enabled", ""]
+    return "\r\n".join(lines) + "\r\n"
+
+
+class CobblerHTTP(http.server.ThreadingHTTPServer):
+    """Loopback stand-in for Cobbler's /cblr/svc: 200 for nopxe of KNOWN systems, 404 else; records each GET."""
+    daemon_threads = True
+
+    def __init__(self, known, events):
+        self.known, self.events = set(known), events
+        super().__init__(("127.0.0.1", 0), _HTTPHandler)
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.shutdown()
+        self.server_close()
+        self.thread.join(10)
+
+
+class _HTTPHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.server.events.append(("http GET", self.path))
+        ok = self.path in {"/cblr/svc/op/nopxe/system/%s" % name for name in self.server.known}
+        body = b"True" if ok else b"not found"
+        self.send_response(200 if ok else 404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
