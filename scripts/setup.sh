@@ -12,6 +12,11 @@ APT_PACKAGES=(
   nasm gnu-efi gcc make binutils
   libhivex-bin python3-hivex libwin-hivex-perl
 )
+
+APT_PACKAGES+=(wine64 gcc-mingw-w64-x86-64-win32)
+APT_PACKAGES+=(rpm)
+APT_PACKAGES+=(grub-pc-bin)
+APT_PACKAGES+=(osslsigncode)
 PIP_TEST=(pytest regipy tftpy)
 COBBLER_DEPS=(Cheetah3 distro dnspython file-magic netaddr pyyaml requests schema)
 VENV=${COBBLER_WINPE_VENV:-.venv}

@@ -1,4 +1,6 @@
 """Installs and removes the plugin's hooks in a Cobbler: hook modules, snippets and the menu-template branch."""
+import copy
+import glob
 import os
 import re
 import shutil

@@ -37,6 +37,7 @@ def windows_path(relpath):
 WIMBOOT = "misc/winpe/wimboot"        # the admin's wimboot, relative to webdir (misc/ survives a full sync)
 IPXE_EFI = "winpe/ipxe/snponly.efi"   # Debian's iPXE for UEFI clients, relative to tftproot
 IPXE_BIOS = "winpe/ipxe/undionly.kpxe"  # Debian's iPXE for BIOS clients, relative to tftproot
+IPXE_LKRN = "winpe/ipxe/ipxe.lkrn"    # Debian's iPXE as a Linux kernel: BIOS GRUB (grub.0) starts it with linux16
 NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}   # the first Windows loader per firmware
 
 

@@ -89,7 +89,8 @@ def pxelinux_system_config(distro, profile, system, title=None):
 # ---- GRUB (UEFI) ----------------------------------------------------------------------------------
 
 def grub_entry(distro, profile, title=None):
-    """A GRUB menuentry for a Windows profile that explains where it boots instead of failing silently.
+    """A GRUB menuentry for a Windows profile: on BIOS (grub.0) linux16 starts iPXE (layout.IPXE_LKRN) with the
+    profile's iPXE script as initrd16, which sets option 252 and chains pxeboot.n12; on UEFI it explains.
 
     Measured (docs/boot-chains.md): after GRUB 2.06's network stack has opened the NIC, neither bootmgfw.efi (no
     PXE base code) nor iPXE (snponly.efi: "No more network devices"; ipxe.efi hangs) can use the network, so GRUB
@@ -148,5 +149,9 @@ def ipxe_wimboot_lines(server, distro, owner_name, inject=(), boot=()):
 
 
 def ipxe_script(lines):
-    """A standalone iPXE script (what Cobbler serves for a system, or a profile's script file)."""
-    return "#!ipxe\n" + "\n".join(lines) + "\n"
+    """A standalone iPXE script (what Cobbler serves for a system, or a profile's script file).
+
+    It first configures the network unless iPXE already has (`isset ${ip} || dhcp`): BIOS GRUB starts ipxe.lkrn
+    with the script as its initrd (grub_entry), and that iPXE has not run DHCP yet.
+    """
+    return "#!ipxe\nisset ${ip} || dhcp\n" + "\n".join(lines) + "\n"

@@ -107,6 +107,7 @@ def test_ipxe_wimboot_script_fetches_loaders_then_injected_files():
     base = "http://192.0.2.5:8080/cobbler/"
     assert script.splitlines() == [
         "#!ipxe",
+        "isset ${ip} || dhcp",
         "kernel %smisc/winpe/wimboot" % base,
         "initrd -n bootmgr.exe %simages/win10-x64/bootmgr.exe" % base,
         "initrd -n bootmgfw.efi %simages/win10-x64/bootmgfw.efi" % base,

@@ -63,7 +63,7 @@ def test_uefi_only_boot_image_gets_no_bios_store(cache):
 
 def test_wimboot_method_scripts_wimboot(cache):
     script = plan_for(cache, method="wimboot")[layout.ipxe_script_file(DISTRO.name, "win10-x64-pro")].data.decode()
-    assert script.startswith("#!ipxe\nkernel http://192.0.2.5:8080/cobbler/" + layout.WIMBOOT)
+    assert script.startswith("#!ipxe\nisset ${ip} || dhcp\nkernel http://192.0.2.5:8080/cobbler/" + layout.WIMBOOT)
     assert "initrd -n startnet.cmd" in script
 
 
