@@ -1,0 +1,1 @@
+"""PE images (EFI loaders): their Authenticode signatures and what Secure Boot makes of each boot chain."""
