@@ -69,7 +69,7 @@ def samba_include(cfg, smb_conf="/etc/samba/smb.conf"):
     except OSError:
         ok = False
     return Check("samba include", ok, smb_conf + (" includes " if ok else " lacks ") + cfg["smb_include"],
-                 "add the line '%s' to the [global] section of %s and reload smbd" % (line, smb_conf))
+                 "add the line '%s' as the last line of %s (after every section) and reload smbd" % (line, smb_conf))
 
 
 def tftpd_remap(cfg, defaults="/etc/default/tftpd-hpa"):

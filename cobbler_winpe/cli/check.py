@@ -1,7 +1,7 @@
 """`cobbler-winpe check`: lists what the host lacks for each enabled boot path, with the fix for each."""
 import os
 
-from cobbler_winpe import checks, config
+from cobbler_winpe import checks, config, seccheck, troubleshooting
 from cobbler_winpe.adapter import install
 from cobbler_winpe.errors import WinpeError
 
@@ -20,11 +20,14 @@ def hooks_check(module_dir=None):
 def run(args):
     cfg = config.load(args.config)
     failed = 0
-    for check in [hooks_check(args.module_dir)] + checks.all_checks(cfg, args.tftproot):
+    rows = [hooks_check(args.module_dir)] + checks.all_checks(cfg, args.tftproot) + \
+        seccheck.security_rows(cfg, args.tftproot)
+    for check in rows:
         state = "ok" if check.ok else ("MISSING" if check.needed else "optional")
         print("%-8s %-32s %s" % (state, check.name, check.detail))
         if not check.ok:
-            print("%-8s %-32s fix: %s" % ("", "", check.fix))
+            see = troubleshooting.see(troubleshooting.check_row(check.name))
+            print("%-8s %-32s fix: %s%s" % ("", "", check.fix, see))
             failed += check.needed
     return 1 if failed else 0
 

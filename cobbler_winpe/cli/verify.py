@@ -1,7 +1,7 @@
 """`cobbler-winpe verify`: would this client boot? Walks its chain over the real TFTP/HTTP servers, link by link."""
 import re
 
-from cobbler_winpe import config
+from cobbler_winpe import config, troubleshooting
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.verify import chain, lookup
 
@@ -52,7 +52,7 @@ def run(args):
     else:
         walker = chain.walk(client, servers, firmware)
     for link in walker.links:
-        print(link.line())
+        print(link.line() + ("" if link.ok else troubleshooting.see(troubleshooting.link_row(link.name, link.detail))))
     failed = sum(not link.ok for link in walker.links)
     print("%s: %d links, %d failed" % ("PASS" if walker.passed else "FAIL", len(walker.links), failed))
     return 0 if walker.passed else 1
