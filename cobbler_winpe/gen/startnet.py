@@ -197,6 +197,18 @@ exit /b 1
 """
 
 
+def _check_cmd_password(password):
+    """Refuse what cannot reach net.exe intact: cmd reads the script in the OEM code page (only printable ASCII is
+    the same in all of them), net.exe takes a leading '/' as an option and a lone '*' as "ask on the console"."""
+    bad = sorted({ch for ch in password if not " " <= ch <= "~"})
+    if bad:
+        raise InputError("smb password", "holds %d character(s) outside printable ASCII, which cmd.exe reads in the "
+                         "OEM code page and would change" % len(bad), "use printable ASCII only")
+    if password.startswith("/") or password == "*":
+        raise InputError("smb password", "starts with '/' or is '*', which net.exe reads as an option or a prompt",
+                         "choose another password")
+
+
 def _credentials_lines(config, password):
     """set lines for WINPE_USER and WINPE_PASS: the read-only account, or guest with an empty password."""
     if values.flag(config.get("smb_guest", False)):
@@ -207,6 +219,7 @@ def _credentials_lines(config, password):
     if password.endswith("\\"):
         raise InputError("smb password", "ends with a backslash, which net.exe reads as an escaped quote",
                          "choose another password")
+    _check_cmd_password(password)
     return [values.batch_set("WINPE_USER", "smb user", user),
             values.batch_set("WINPE_PASS", "smb password", values.text("smb password", password, 127))]
 

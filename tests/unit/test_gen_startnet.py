@@ -134,3 +134,16 @@ def test_every_net_use_names_a_device_net_exe_accepts():
                 assert args[1].startswith("\\\\") or args[1].startswith("!WINPE_"), args
                 assert args[-2:] == ["/user:!WINPE_USER!", "/persistent:no"], args
         assert {args[0] for args in calls} == {startnet.SOURCE_DRIVE, startnet.DATA_DRIVE}
+
+
+@pytest.mark.parametrize("password", ["pässwort", "tab\there", "/user:x", "*", "euro€"])
+def test_passwords_cmd_cannot_carry_are_refused_with_one_line(password):
+    with pytest.raises(InputError) as err:
+        startnet._check_cmd_password(password)
+    assert "\n" not in str(err.value) and str(err.value).startswith("smb password: ")
+    assert len(password) == 1 or password not in str(err.value)   # the secret never reaches a log line
+
+
+@pytest.mark.parametrize("password", ["Plain-Token_123", "with space", "semi;colon", "a*b"])
+def test_printable_ascii_passwords_pass(password):
+    startnet._check_cmd_password(password)
