@@ -1,6 +1,5 @@
 """WinPE start files: startnet.cmd, winpeshl.ini, the HTTP helper, per-system system.cmd and SetupComplete.cmd."""
 import posixpath
-import re
 
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import samba, values
@@ -20,10 +19,7 @@ def crlf(text):
 
 def mac_folder(mac):
     """A MAC address as the folder name WinPE derives from `ipconfig /all`: 52-54-00-AB-CD-EF."""
-    digits = re.sub(r"[^0-9A-Fa-f]", "", values.text("MAC address", mac, 32))
-    if len(digits) != 12 or not re.fullmatch(r"([0-9A-Fa-f]{2}[:\-.]?){5}[0-9A-Fa-f]{2}", mac):
-        raise InputError("MAC address %r" % mac, "not 6 bytes of hex", "use the form 52:54:00:ab:cd:ef")
-    return "-".join(digits[i:i + 2] for i in range(0, 12, 2)).upper()
+    return str(values.mac("MAC address", mac))     # netaddr's default form is ipconfig's: 52-54-00-AB-CD-EF
 
 
 def system_dir(mac):

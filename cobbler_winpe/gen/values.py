@@ -2,6 +2,8 @@
 import re
 import urllib.parse
 
+import netaddr
+
 from cobbler_winpe.errors import CONTROL as _CONTROL   # never meaningful in a name, a path or a password we embed
 from cobbler_winpe.errors import InputError
 
@@ -67,3 +69,16 @@ def host(what, value):
     if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?|\[?[0-9A-Fa-f:.]+\]?", value):
         raise InputError(what, "not a host name or IP address: %r" % value, "use the address clients reach")
     return value
+
+
+def mac(what, value):
+    """VALUE as a 48-bit MAC (netaddr parses the colon, dash, dot and bare forms); 12 hex digits required, so
+    netaddr's reading of a bare number ("1") as an address is refused too."""
+    value = text(what, value, 32)
+    try:
+        eui = netaddr.EUI(value)
+    except (netaddr.AddrFormatError, TypeError, ValueError):
+        eui = None
+    if eui is None or eui.version != 48 or len(re.sub(r"[^0-9A-Fa-f]", "", value)) != 12:
+        raise InputError("%s %r" % (what, value), "not 6 bytes of hex", "use the form 52:54:00:ab:cd:ef")
+    return eui

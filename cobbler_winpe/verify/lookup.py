@@ -1,13 +1,12 @@
 """Find whom to verify through Cobbler's XML-RPC (read-only calls, no token): system or MAC -> profile -> distro."""
-import re
 import socket
 import xmlrpc.client
 
 from cobbler_winpe.errors import InputError, ToolError
+from cobbler_winpe.gen import values
 from cobbler_winpe.verify.chain import Client
 
 DEFAULT_URL = "http://127.0.0.1:25151/"
-MAC = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}")
 
 
 class _Transport(xmlrpc.client.Transport):
@@ -38,11 +37,7 @@ def _call(url, method, *args):
 
 def normal_mac(text):
     """aa:bb:cc:dd:ee:ff in lower case from any of aa-bb-.., AABBCC..., or InputError."""
-    digits = re.sub(r"[-:.]", "", str(text)).lower()
-    mac = ":".join(digits[i:i + 2] for i in range(0, len(digits), 2))
-    if not MAC.fullmatch(mac):
-        raise InputError("MAC %r" % text, "not a MAC address", "give it as aa:bb:cc:dd:ee:ff")
-    return mac
+    return str(values.mac("MAC", str(text))).replace("-", ":").lower()
 
 
 def system_macs(record):
