@@ -131,15 +131,19 @@ def edit_templates(template_dir, edit):
 GRUB_SETTINGS = "cobbler-winpe.settings"   # in settings.d: Cobbler's grub.0 gets linux16 (BIOS Windows entries)
 
 
+def settings_d(settings_path, name):
+    """A file in Cobbler's settings.d folder beside SETTINGS_PATH."""
+    return os.path.join(os.path.dirname(settings_path), "settings.d", name)
+
+
 def grub_formats(settings_path):
     """Cobbler's bootloaders_formats with `linux16` added to i386-pc-pxe (grub.0), or None if it has it already.
 
     A settings.d file replaces the whole dict (Cobbler updates settings key by key), so the whole dict is returned.
     """
-    ours = os.path.join(os.path.dirname(settings_path), "settings.d", GRUB_SETTINGS)
+    ours = settings_d(settings_path, GRUB_SETTINGS)
     data = {}
-    for path in [settings_path] + sorted(glob.glob(os.path.join(os.path.dirname(settings_path), "settings.d",
-                                                                  "*.settings"))):
+    for path in [settings_path] + sorted(glob.glob(settings_d(settings_path, "*.settings"))):
         if path != ours and os.path.isfile(path):
             with open(path, encoding="utf-8") as handle:
                 data.update(yaml.safe_load(handle) or {})
@@ -153,7 +157,7 @@ def grub_formats(settings_path):
 
 def install_grub_settings(settings_path):
     """Write settings.d/cobbler-winpe.settings so `cobbler mkloaders` builds grub.0 with linux16."""
-    path = os.path.join(os.path.dirname(settings_path), "settings.d", GRUB_SETTINGS)
+    path = settings_d(settings_path, GRUB_SETTINGS)
     formats = grub_formats(settings_path)
     if formats is None:
         return "unchanged"
@@ -186,7 +190,7 @@ def remove(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/set
     edit_templates(settings["template_dir"], without_block)
     dhcp_templates.edit_dhcp_templates(os.path.dirname(settings_path), "", install=False)
     try:
-        os.unlink(os.path.join(os.path.dirname(settings_path), "settings.d", GRUB_SETTINGS))
+        os.unlink(settings_d(settings_path, GRUB_SETTINGS))
     except FileNotFoundError:
         pass
     return [("removed", target)]
