@@ -14,7 +14,7 @@ APT_PACKAGES=(
 )
 
 APT_PACKAGES+=(wine64 gcc-mingw-w64-x86-64-win32)
-APT_PACKAGES+=(rpm)
+APT_PACKAGES+=(rpm cpio)
 APT_PACKAGES+=(grub-pc-bin)
 APT_PACKAGES+=(osslsigncode)
 PIP_TEST=(pytest regipy tftpy)
