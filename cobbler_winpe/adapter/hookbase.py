@@ -19,6 +19,8 @@ HANDLERS = {
     "delete/distro/post": "staging:distro_deleted",
     "delete/profile/post": "staging:profile_deleted",
     "delete/system/post": "staging:system_deleted",
+    "install/post": "status:installed",
+    "install/firstboot": "status:first_boot",
 }
 
 

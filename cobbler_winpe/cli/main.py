@@ -15,6 +15,7 @@ SUBCOMMAND_MODULES = (
     "bcd",
     "inspect",
     "verify",
+    "status",
 )
 
 

@@ -2,7 +2,7 @@
 import posixpath
 
 from cobbler_winpe.errors import InputError
-from cobbler_winpe.gen import samba, values
+from cobbler_winpe.gen import samba, status, values
 
 SOURCE_DRIVE = "S:"
 DATA_DRIVE = "T:"
@@ -69,6 +69,7 @@ set "WINPE_HERE=%~dp0"
 set "WINPE_WHY="
 echo cobbler-winpe: starting the network (wpeinit)
 wpeinit
+call :report winpe-started
 set /a WINPE_TRY=0
 :map_source
 set /a WINPE_TRY+=1
@@ -81,6 +82,7 @@ if !WINPE_TRY! equ 10 wpeutil InitializeNetwork >nul 2>&1
 ping -n 4 127.0.0.1 >nul
 goto map_source
 :map_data
+call :report network-up
 net use {data} /delete /y >nul 2>&1
 net use {data} "!WINPE_DATA!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1
 if errorlevel 1 goto fail_data
@@ -96,8 +98,10 @@ if not defined WINPE_ANSWER if exist "{data}\distros\!WINPE_DISTRO!\unattend-!WI
 if not defined WINPE_ANSWER goto fail_answer
 set "WINPE_NOPXE="
 if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\system.cmd" call "!WINPE_SYSDIR!\system.cmd"
+call :report share-mapped
 if not exist "{src}\setup.exe" goto fail_setup_missing
 echo cobbler-winpe: firmware !WINPE_FW!, answer file !WINPE_ANSWER!
+call :report setup-started
 start "" /wait "{src}\setup.exe" /unattend:"!WINPE_ANSWER!" /noreboot
 if errorlevel 1 goto fail_setup
 if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\SetupComplete.cmd" call :copy_setupcomplete
@@ -111,6 +115,7 @@ if !WINPE_TRY! geq {http_tries} goto fail_nopxe
 ping -n 4 127.0.0.1 >nul
 goto nopxe
 :reboot
+call :report winpe-done
 echo cobbler-winpe: setup finished its WinPE phase; rebooting
 wpeutil reboot
 exit /b 0
@@ -153,6 +158,11 @@ copy /y "!WINPE_SYSDIR!\SetupComplete.cmd" "%~1:\Windows\Setup\Scripts\SetupComp
 set "WINPE_COPIED=1"
 exit /b 0
 
+:report
+rem Best effort: a report Cobbler does not take never stops the install (status: cobbler-winpe status).
+if exist "%SystemRoot%\System32\cscript.exe" if exist "!WINPE_HERE!{reporter}" "%SystemRoot%\System32\cscript.exe" //nologo //B "!WINPE_HERE!{reporter}" %* >nul 2>&1
+exit /b 0
+
 :http_get
 rem WinPE has no curl: PowerShell when the image has it (WinPE-PowerShell), else VBScript (WinPE-Scripting).
 if exist "%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe" (
@@ -179,13 +189,17 @@ goto fail
 set "WINPE_WHY={src}\setup.exe not found on !WINPE_SOURCE!"
 goto fail
 :fail_setup
-set "WINPE_WHY=setup.exe ended with error !errorlevel!; see X:\Windows\Panther\setupact.log"
-goto fail
+set "WINPE_CODE=!errorlevel!"
+set "WINPE_WHY=setup.exe ended with error !WINPE_CODE!; see X:\Windows\Panther\setupact.log"
+call :report failed !WINPE_CODE! "X:\$WINDOWS.~BT\Sources\Panther\setuperr.log" "X:\Windows\Panther\setuperr.log" "X:\Windows\Panther\setupact.log"
+goto stopped
 :fail_nopxe
 if not defined WINPE_WHY set "WINPE_WHY=Cobbler did not answer !WINPE_NOPXE!"
 set "WINPE_WHY=cannot turn netboot off (!WINPE_WHY!); not rebooting, or the machine would install again"
 goto fail
 :fail
+call :report failed
+:stopped
 echo.
 echo cobbler-winpe: INSTALL STOPPED: !WINPE_WHY!
 echo cobbler-winpe: this prompt stays open. Fix the cause, then run "%~f0" again or type: wpeutil reboot
@@ -230,13 +244,18 @@ def render_startnet(distro, server, config, password=None, profile=None):
             "setlocal EnableExtensions DisableDelayedExpansion",
             values.batch_set("WINPE_SOURCE", "source share", _unc(server, samba.distro_share(distro.name, config))),
             values.batch_set("WINPE_DATA", "data share", _unc(server, samba.data_share(config))),
+            values.batch_set("WINPE_API", "Cobbler API URL", status.api_url(base_url(server))),
             values.batch_set("WINPE_DISTRO", "distro name", values.url_segment("distro name", distro.name)),
             values.batch_set("WINPE_PROFILE", "profile name",
                              values.url_segment("profile name", profile.name) if profile else "-"),
            ] + _credentials_lines(config, password)
-    body = STARTNET_BODY.format(src=SOURCE_DRIVE, data=DATA_DRIVE, net_tries=NET_TRIES, http_tries=HTTP_TRIES,
-                                helper=HELPER_VBS)
-    return crlf("\n".join(head) + "\n" + body)
+    return crlf("\n".join(head) + "\n" + startnet_body())
+
+
+def startnet_body():
+    """The part of startnet.cmd that holds no per-distro value."""
+    return STARTNET_BODY.format(src=SOURCE_DRIVE, data=DATA_DRIVE, net_tries=NET_TRIES, http_tries=HTTP_TRIES,
+                                helper=HELPER_VBS, reporter=status.REPORTER_VBS)
 
 
 def render_winpeshl():
@@ -296,7 +315,8 @@ def winpe_files(distro, server, config, password=None, profile=None):
     """The files placed in X:\\Windows\\System32 of WinPE (in the WIM or as wimboot initrds), by name."""
     return {"startnet.cmd": render_startnet(distro, server, config, password, profile),
             "winpeshl.ini": render_winpeshl(),
-            HELPER_VBS: render_http_get_vbs()}
+            HELPER_VBS: render_http_get_vbs(),
+            status.REPORTER_VBS: status.render_reporter_vbs()}
 
 
 def data_tree(distros, profiles, systems, server, template_dirs, config=None):

@@ -201,9 +201,7 @@ def test_startnet_names(field, value):
     if text is None:
         return
     sets = check_batch(startnet_prefix(text), False, startnet_prefix(BASE_STARTNET).count("\r\n"))
-    assert text.endswith(startnet.crlf(startnet.STARTNET_BODY.format(
-        src=startnet.SOURCE_DRIVE, data=startnet.DATA_DRIVE, net_tries=startnet.NET_TRIES,
-        http_tries=startnet.HTTP_TRIES, helper=startnet.HELPER_VBS)))
+    assert text.endswith(startnet.crlf(startnet.startnet_body()))
     # stored literally (no expansion, no command separator takes effect) and read back only as !NAME!
     share = "%s-%s" % (config["smb_share"], distro.name)
     assert sets["WINPE_SOURCE"] == "\\\\%s\\%s" % (server.address, share)

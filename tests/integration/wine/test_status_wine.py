@@ -1,0 +1,134 @@
+"""Install status end to end: the reporter WinPE gets, run by Wine's cscript, reports to a real cobblerd; Cobbler's
+install triggers add the last stages; `cobbler-winpe status` shows them all."""
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import urllib.request
+
+import pytest
+
+from cobbler_winpe.gen import status
+from testbed import run_ok
+
+import winebed
+
+pytestmark = pytest.mark.integration
+PROFILE = "rep-x86_64-pro"
+DISTRO = "rep-x86_64"
+SYSTEMS = {"winbox": "52:54:00:aa:cc:01", "failbox": "52:54:00:aa:cc:02"}
+ANAMON = pathlib.Path("/var/log/cobbler/anamon")
+WINPE_STAGES = ("winpe-started", "network-up", "share-mapped", "setup-started", "winpe-done")
+
+
+def batch_value(text, name):
+    found = re.search(r'^set "%s=(.*)"\r?$' % name, text, re.M)
+    assert found, (name, text)
+    return found.group(1).replace("%%", "%")
+
+
+@pytest.fixture(scope="module")
+def reporting_bed(winpe_bed, sample_media):
+    bed = winpe_bed
+    bed.reset()
+    bed.set_settings({"anamon_enabled": True})
+    try:
+        out = run_ok(bed, "import", "--path", sample_media["win10-x64"].iso, "--name", "rep")
+        assert "TASK COMPLETE" in out, out
+        for name, mac in SYSTEMS.items():
+            run_ok(bed, "system", "add", "--name", name, "--profile", PROFILE, "--mac", mac, "--hostname", name,
+                   "--netboot-enabled", "true")
+            shutil.rmtree(ANAMON / name, ignore_errors=True)
+        run_ok(bed, "sync")
+        yield bed
+    finally:
+        bed.set_settings({"anamon_enabled": False})
+
+
+@pytest.fixture(scope="module")
+def wine(tmp_path_factory):
+    missing = winebed.missing_programs()
+    if missing:
+        pytest.fail("Wine is missing (%s): scripts/setup.sh installs wine64" % ", ".join(missing))
+    root = str(tmp_path_factory.mktemp("status-wine"))
+    prefix = winebed.WinePrefix(root)
+    prefix.start()
+    try:
+        yield prefix
+    finally:
+        prefix.stop()
+
+
+def staged(bed, name):
+    """A WinPE start file as the sync staged it for wimboot (the same text goes into boot.wim)."""
+    return (pathlib.Path(bed.webdir) / "images" / DISTRO / "inject" / PROFILE / name).read_bytes().decode()
+
+
+def report(wine, script, system, *args, why=""):
+    """Runs the reporter the way startnet.cmd's :report does; its exit code says whether Cobbler took it."""
+    env = {"WINPE_API": script["api"], "WINPE_SYSTEM": system, "WINPE_WHY": why}
+    done = wine.run(["cscript.exe", "//nologo", "//B", script["path"]] + list(args), extra_env=env, timeout=120)
+    return done.returncode
+
+
+def cli_status(bed, *args):
+    done = subprocess.run([str(bed.venv / "bin" / "cobbler-winpe"), "status", "--json"] + list(args),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def script(reporting_bed, wine):
+    """The staged reporter copied into the Wine prefix, and the API URL the staged startnet.cmd gives it."""
+    api = batch_value(staged(reporting_bed, "startnet.cmd"), "WINPE_API")
+    assert api == "http://127.0.0.1:%d/cobbler_api" % reporting_bed.http_port
+    host = os.path.join(wine.drive("C:"), status.REPORTER_VBS)
+    with open(host, "w", newline="") as handle:
+        handle.write(staged(reporting_bed, status.REPORTER_VBS))
+    return {"api": api, "path": "C:\\" + status.REPORTER_VBS}
+
+
+def test_every_stage_reaches_cobbler_and_status_shows_it(reporting_bed, wine, script):
+    bed = reporting_bed
+    # before startnet.cmd knows the system (no share yet) the reports wait; the first one with a name sends all
+    assert report(wine, script, "", "winpe-started") == 0
+    assert report(wine, script, "", "network-up") == 0
+    assert not (ANAMON / "winbox").exists()
+    for stage in WINPE_STAGES[2:]:
+        assert report(wine, script, "winbox", stage) == 0, (stage, bed.log_text()[-3000:])
+    for mode in ("post", "firstboot"):     # SetupComplete.cmd and the first logon call these
+        url = "http://127.0.0.1:%d/cblr/svc/op/trig/mode/%s/system/winbox" % (bed.http_port, mode)
+        with urllib.request.urlopen(url, timeout=60) as reply:
+            assert reply.status == 200
+    every = cli_status(bed, "--system", "winbox")["reports"]
+    assert [row["stage"] for row in every] == list(WINPE_STAGES) + ["installed", "first-boot"]
+    assert all(row["file"].startswith(str(ANAMON / "winbox")) for row in every)
+    latest = {row["system"]: row for row in cli_status(bed)["reports"]}
+    assert latest["winbox"]["stage"] == "first-boot"
+
+
+def test_a_failed_setup_sends_its_code_reason_and_log_tail(reporting_bed, wine, script):
+    bed = reporting_bed
+    log = os.path.join(wine.drive("C:"), "setuperr.log")
+    with open(log, "w", newline="") as handle:
+        handle.write("".join("%d Error SP Operation failed: step %d\r\n" % (n, n) for n in range(200)))
+    why = "setup.exe ended with error 31; see X:\\Windows\\Panther\\setupact.log"
+    assert report(wine, script, "failbox", "setup-started") == 0
+    assert report(wine, script, "failbox", "failed", "31", "C:\\setuperr.log", "C:\\absent.log", why=why) == 0
+    out = cli_status(bed, "--system", "failbox")
+    last = out["reports"][-1]
+    assert (last["stage"], last["code"], last["detail"]) == ("failed", "31", why)
+    assert out["logs"] == [str(ANAMON / "failbox" / "winpe-setuperr.log")]
+    tail = (ANAMON / "failbox" / "winpe-setuperr.log").read_text().splitlines()
+    assert tail[-1] == "199 Error SP Operation failed: step 199" and len(tail) == status.LOG_TAIL_LINES
+    latest = {row["system"]: row for row in cli_status(bed)["reports"]}
+    assert latest["failbox"]["stage"] == "failed"
+
+
+def test_a_stage_cobbler_does_not_know_is_refused(reporting_bed, wine, script):
+    assert report(wine, script, "nosuchbox", "setup-started") == 1      # no such system in Cobbler
+    assert report(wine, script, "winbox", "no-such-stage") == 2
+    assert not (ANAMON / "nosuchbox").exists()
