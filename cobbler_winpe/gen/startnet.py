@@ -10,6 +10,11 @@ NET_TRIES = 30          # net use attempts, about 3 s apart: about 90 s for DHCP
 HTTP_TRIES = 5
 ANSWER = "unattend-%s.xml"   # per firmware: unattend-bios.xml, unattend-uefi.xml
 HELPER_VBS = "cobbler-get.vbs"
+POWERSHELL = r"%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe"
+# GET %WINPE_URL%; exit 0 only on HTTP 200 (the URL comes from the environment, never from the command line)
+POWERSHELL_GET = ('"%s" -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "try { $r = Invoke-WebRequest '
+                  '-UseBasicParsing -TimeoutSec 20 -Uri $env:WINPE_URL; if ($r.StatusCode -ne 200) { exit 1 } } '
+                  'catch { exit 1 }"' % POWERSHELL)
 
 
 def crlf(text):
@@ -155,8 +160,8 @@ exit /b 0
 
 :http_get
 rem WinPE has no curl: PowerShell when the image has it (WinPE-PowerShell), else VBScript (WinPE-Scripting).
-if exist "%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe" (
-  "%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "try {{ $r = Invoke-WebRequest -UseBasicParsing -TimeoutSec 20 -Uri $env:WINPE_URL; if ($r.StatusCode -ne 200) {{ exit 1 }} }} catch {{ exit 1 }}"
+if exist "{ps}" (
+  {ps_get}
   exit /b !errorlevel!
 )
 if exist "%SystemRoot%\System32\cscript.exe" if exist "!WINPE_HERE!{helper}" (
@@ -235,7 +240,7 @@ def render_startnet(distro, server, config, password=None, profile=None):
                              values.url_segment("profile name", profile.name) if profile else "-"),
            ] + _credentials_lines(config, password)
     body = STARTNET_BODY.format(src=SOURCE_DRIVE, data=DATA_DRIVE, net_tries=NET_TRIES, http_tries=HTTP_TRIES,
-                                helper=HELPER_VBS)
+                                helper=HELPER_VBS, ps=POWERSHELL, ps_get=POWERSHELL_GET)
     return crlf("\n".join(head) + "\n" + body)
 
 
@@ -274,22 +279,37 @@ def render_system_cmd(system, server):
         values.batch_set("WINPE_NOPXE", "nopxe URL", nopxe_url(server, system.name)), ""]))
 
 
+SETUPCOMPLETE_BODY = r"""setlocal EnableDelayedExpansion
+set /a WINPE_TRY=0
+:post
+set /a WINPE_TRY+=1
+if not exist "{ps}" goto post_curl
+{ps_get}
+if not errorlevel 1 goto posted
+:post_curl
+curl.exe -fsS -m 30 -o NUL "!WINPE_URL!"
+if not errorlevel 1 goto posted
+if !WINPE_TRY! geq {http_tries} goto failed
+ping -n 6 127.0.0.1 >nul
+goto post
+:posted
+echo cobbler-winpe: Cobbler took the install-post report (!WINPE_URL!)
+exit /b 0
+:failed
+echo cobbler-winpe: Cobbler did not take the install-post report after {http_tries} tries (!WINPE_URL!)
+exit /b 1
+"""
+
+
 def render_setupcomplete(system, server):
-    """SetupComplete.cmd: runs once as SYSTEM when setup ends and calls Cobbler's install-post trigger."""
+    """SetupComplete.cmd: runs once as SYSTEM when setup ends and calls Cobbler's install-post trigger
+    (Windows PowerShell when present, else curl.exe, 5 tries about 5 s apart)."""
     return crlf("\n".join([
         "@echo off",
         "rem cobbler-winpe: tell Cobbler this system finished installing (generated: do not edit)",
         "setlocal EnableExtensions DisableDelayedExpansion",
-        values.batch_set("WINPE_URL", "post trigger URL", post_trigger_url(server, system.name)),
-        "setlocal EnableDelayedExpansion",
-        "for /l %%%%i in (1,1,%d) do (" % HTTP_TRIES,
-        '  powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "try { '
-        '$r = Invoke-WebRequest -UseBasicParsing -TimeoutSec 30 -Uri $env:WINPE_URL; if ($r.StatusCode -ne 200) '
-        '{ exit 1 } } catch { exit 1 }" && exit /b 0',
-        '  curl.exe -fsS -m 30 -o NUL "!WINPE_URL!" && exit /b 0',
-        "  ping -n 6 127.0.0.1 >nul",
-        ")",
-        "exit /b 0", ""]))
+        values.batch_set("WINPE_URL", "post trigger URL", post_trigger_url(server, system.name))])
+        + "\n" + SETUPCOMPLETE_BODY.format(http_tries=HTTP_TRIES, ps=POWERSHELL, ps_get=POWERSHELL_GET))
 
 
 def winpe_files(distro, server, config, password=None, profile=None):

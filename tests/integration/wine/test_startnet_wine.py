@@ -96,19 +96,28 @@ class Bed:
         """Run SCRIPT as X:\\Windows\\System32\\startnet.cmd in a fresh simulated WinPE; returns (proc, winpe)."""
         for letter in ("S:", "T:", "D:"):
             self.prefix.unmap_drive(letter)
+        _write(os.path.join(self.system32, startnet.HELPER_VBS), startnet.render_http_get_vbs())
+        return self.run(script, os.path.join(self.system32, "startnet.cmd"), SYSTEM32 + "\\startnet.cmd", **winpe)
+
+    def run(self, script, host_path, windows_path, **winpe):
+        """Write SCRIPT to HOST_PATH (WINDOWS_PATH to cmd) and run it with `cmd /c` against a fresh WinPE checker."""
         shutil.rmtree(os.path.join(self.root, "work"), ignore_errors=True)
         work = _made(os.path.join(self.root, "work", "x"))
         ports = {"127.0.0.1": self.smb_port, DEAD_HOST: winebed.free_port()}
         self.winpe = winpe_tools.WinPE(self.prefix, os.path.dirname(work), ports, **winpe)
         self.http.events = self.winpe.events
         # written as the plugin writes it (fsutil.write_atomic: UTF-8), read by cmd in the OEM code page
-        _write(os.path.join(self.system32, "startnet.cmd"), script.encode("utf-8"))
-        _write(os.path.join(self.system32, startnet.HELPER_VBS), startnet.render_http_get_vbs())
-        proc = self.prefix.run(["cmd", "/c", SYSTEM32 + "\\startnet.cmd"], timeout=RUN_TIMEOUT,
+        _write(host_path, script.encode("utf-8"))
+        proc = self.prefix.run(["cmd", "/c", windows_path], timeout=RUN_TIMEOUT,
                                extra_env={winebed.PORT_ENV: str(self.checker.port), "WINEPATH": SYSTEM32},
-                               cwd=self.system32)
+                               cwd=os.path.dirname(host_path))
         assert not self.checker.errors, self.checker.errors
         return proc, self.winpe
+
+    def setupcomplete(self, script):
+        """Run SCRIPT as C:\\Windows\\Setup\\Scripts\\SetupComplete.cmd, where Windows setup runs it."""
+        host = os.path.join(self.prefix.path, "drive_c", "windows", "Setup", "Scripts", "SetupComplete.cmd")
+        return self.run(script, host, "C:\\Windows\\Setup\\Scripts\\SetupComplete.cmd")
 
     def startnet(self, password=PASSWORD, distro=None, server=None, profile=None, config=None):
         return startnet.render_startnet(distro or self.distro, server or self.server, config or self.config,
@@ -281,3 +290,42 @@ def test_answer_file_missing_stops(bed):
                                          ("reg", "PEFirmwareType"), ("ipconfig", ("/all",))]
     _stopped(proc, "no answer file for this machine (bios): not by MAC under T:\\systems, not for profile - "
                    "or distro win10-x64")
+
+
+def _data_file(bed, *parts):
+    with open(os.path.join(bed.config["smb_data_dir"], *parts), encoding="utf-8") as handle:
+        return handle.read()
+
+
+POST = "/cblr/svc/op/trig/mode/post/system/%s"
+
+
+def test_setupcomplete_reports_with_curl(bed):
+    """Full Windows without PowerShell on the path the script checks: curl.exe sends the install-post report."""
+    proc, winpe = bed.setupcomplete(_data_file(bed, "systems", "52-54-00-12-34-56", "SetupComplete.cmd"))
+    url = "http://127.0.0.1:%d" % bed.http.server_address[1] + POST % "pc1"
+    assert winpe.events == [("curl", url), ("http GET", POST % "pc1")], _out(proc)
+    assert _out(proc) == ["cobbler-winpe: Cobbler took the install-post report (%s)" % url]
+    assert proc.returncode == 0
+
+
+def test_setupcomplete_reports_with_powershell(bed):
+    bed.powershell(True)
+    try:
+        proc, winpe = bed.setupcomplete(_data_file(bed, "systems", "52-54-00-12-34-56", "SetupComplete.cmd"))
+    finally:
+        bed.powershell(False)
+    url = "http://127.0.0.1:%d" % bed.http.server_address[1] + POST % "pc1"
+    assert winpe.events == [("powershell", url), ("http GET", POST % "pc1")], _out(proc)
+    assert proc.returncode == 0
+
+
+def test_setupcomplete_gives_up_after_five_refusals(bed):
+    """Cobbler answers 404 (no such system): five curl tries, each reaching the server, then the stop line."""
+    script = startnet.render_setupcomplete(WinSystem("pc9", "win10-pro"), bed.server)
+    proc, winpe = bed.setupcomplete(script)
+    url = "http://127.0.0.1:%d" % bed.http.server_address[1] + POST % "pc9"
+    assert winpe.events == [("curl", url), ("http GET", POST % "pc9")] * startnet.HTTP_TRIES, _out(proc)
+    assert [line for line in _out(proc) if line.startswith("cobbler-winpe:")] == [
+        "cobbler-winpe: Cobbler did not take the install-post report after 5 tries (%s)" % url]
+    assert proc.returncode == 1

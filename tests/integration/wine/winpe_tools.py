@@ -1,9 +1,13 @@
 """What the WinPE tools do when the stand-ins call: documented syntax checks, net use via real smbclient (24H2 rules)."""
 import http.server
 import os
+import re
 import shutil
+import socket
 import subprocess
 import threading
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ET
 
 NET_OK = "The command completed successfully.\r\n"
@@ -29,6 +33,9 @@ WPEUTIL_COMMANDS = {"createpagefile", "disablefirewall", "enablefirewall", "init
 CONTROL_KEY = "hklm\\system\\currentcontrolset\\control"
 SETUP_OPTIONS = ("/unattend:", "/noreboot", "/auto:", "/quiet", "/dynamicupdate:", "/compat:", "/eula:")
 UNATTEND_NS = "{urn:schemas-microsoft-com:unattend}"
+# curl's options the scripts may use (curl(1)): switches, and options that take the next word (or "-m30")
+CURL_SWITCHES = {"f": "fail", "s": "silent", "S": "show-error"}
+CURL_VALUED = {"m": "max-time", "o": "output"}
 
 
 def net_error(number):
@@ -125,14 +132,28 @@ class WinPE:
 
     def tool_powershell(self, args, call):
         """WinPE-PowerShell stand-in: does the GET the script's one-liner does (URL from %WINPE_URL%)."""
-        import urllib.error
-        import urllib.request
         self.events.append(("powershell", call.url))
-        try:
-            with urllib.request.urlopen(call.url, timeout=20) as reply:
-                return (0 if reply.status == 200 else 1), ""
-        except (urllib.error.URLError, ValueError):
+        if not call.url.startswith(("http://", "https://")):
             return 1, ""
+        code, status = http_get(call.url, 20)
+        return (0 if code == 0 and status == 200 else 1), ""
+
+    def tool_curl(self, args, call):
+        """curl.exe (Windows 10 1803+): options as curl(1) documents them; GETs the one URL for real."""
+        try:
+            options, url = curl_command(args)
+        except ValueError as err:
+            self.events.append(("curl", "bad", tuple(args)))
+            return 2, "curl: %s\r\ncurl: try 'curl --help' for more information\r\n" % err
+        self.events.append(("curl", url))
+        if options.get("output", "NUL").upper() != "NUL":
+            return 23, "curl: (23) only -o NUL is expected here\r\n"
+        code, status = http_get(url, float(options.get("max-time", "300")))
+        if code == 0 and status >= 400 and "fail" in options:
+            code = 22
+        if code and "show-error" in options:
+            return code, "curl: (%d) %s\r\n" % (code, CURL_ERRORS.get(code, "error"))
+        return code, ""
 
     # -- net use ----------------------------------------------------------------------------------------------
     def net_use(self, args):
@@ -217,6 +238,60 @@ def fetch_share(host, port, share, user, password, dest):
     return 59
 
 
+CURL_ERRORS = {7: "Failed to connect to the server", 22: "The requested URL returned error",
+               28: "Operation timed out", 3: "URL rejected: Bad hostname"}
+
+
+def curl_command(args):
+    """({long option: value}, url) as curl parses ARGS; ValueError for what curl would refuse."""
+    options, urls, words = {}, [], list(args)
+    while words:
+        word = words.pop(0)
+        if word.startswith("--"):
+            name = word[2:]
+            if name in CURL_SWITCHES.values():
+                options[name] = True
+            elif name in CURL_VALUED.values():
+                if not words:
+                    raise ValueError("option %s: requires parameter" % word)
+                options[name] = words.pop(0)
+            else:
+                raise ValueError("option %s: is unknown" % word)
+        elif word.startswith("-") and len(word) > 1:
+            letters = word[1:]
+            while letters:
+                letter, letters = letters[0], letters[1:]
+                if letter in CURL_SWITCHES:
+                    options[CURL_SWITCHES[letter]] = True
+                elif letter in CURL_VALUED:
+                    value = letters or (words.pop(0) if words else None)
+                    if value is None:
+                        raise ValueError("option -%s: requires parameter" % letter)
+                    options[CURL_VALUED[letter]], letters = value, ""
+                else:
+                    raise ValueError("option -%s: is unknown" % letter)
+        else:
+            urls.append(word)
+    if len(urls) != 1 or not urls[0].startswith(("http://", "https://")):
+        raise ValueError("(3) expected one http(s) URL, got %r" % urls)
+    if "max-time" in options and not re.fullmatch(r"[0-9]+(\.[0-9]+)?", options["max-time"]):
+        raise ValueError("option -m: expected a proper numerical parameter")
+    return options, urls[0]
+
+
+def http_get(url, timeout):
+    """(curl exit code, HTTP status) of a GET of URL."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:
+            return 0, reply.status
+    except urllib.error.HTTPError as err:
+        return 0, err.code
+    except (socket.timeout, TimeoutError):
+        return 28, 0
+    except (urllib.error.URLError, OSError):
+        return 7, 0
+
+
 def ipconfig_all(macs):
     """`ipconfig /all` as Windows 10/11 en-US prints it: an adapter per MAC, with the lines that carry colons."""
     lines = ["", "Windows IP Configuration", "",
@@ -241,7 +316,8 @@ def ipconfig_all(macs):
 
 
 class CobblerHTTP(http.server.ThreadingHTTPServer):
-    """Loopback stand-in for Cobbler's /cblr/svc: 200 for nopxe of KNOWN systems, 404 else; records each GET."""
+    """Loopback stand-in for Cobbler's /cblr/svc: 200 for nopxe and the install-post trigger of KNOWN systems,
+    404 else; records each GET."""
     daemon_threads = True
 
     def __init__(self, known, events):
@@ -259,7 +335,8 @@ class CobblerHTTP(http.server.ThreadingHTTPServer):
 class _HTTPHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.server.events.append(("http GET", self.path))
-        ok = self.path in {"/cblr/svc/op/nopxe/system/%s" % name for name in self.server.known}
+        ok = self.path in {form % name for name in self.server.known
+                           for form in ("/cblr/svc/op/nopxe/system/%s", "/cblr/svc/op/trig/mode/post/system/%s")}
         body = b"True" if ok else b"not found"
         self.send_response(200 if ok else 404)
         self.send_header("Content-Length", str(len(body)))
