@@ -102,7 +102,7 @@ if not defined WINPE_ANSWER goto fail_answer
 set "WINPE_NOPXE="
 if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\system.cmd" call "!WINPE_SYSDIR!\system.cmd"
 if not exist "{src}\setup.exe" goto fail_setup_missing
-echo cobbler-winpe: firmware !WINPE_FW!, answer file !WINPE_ANSWER!
+echo cobbler-winpe: setup started with answer file !WINPE_ANSWER! from share !WINPE_SOURCE!
 start "" /wait "{src}\setup.exe" /unattend:"!WINPE_ANSWER!" /noreboot
 if errorlevel 1 goto fail_setup
 if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\SetupComplete.cmd" call :copy_setupcomplete
@@ -111,7 +111,8 @@ set /a WINPE_TRY=0
 :nopxe
 set /a WINPE_TRY+=1
 set "WINPE_URL=!WINPE_NOPXE!"
-call :http_get && goto reboot
+call :http_get
+if not errorlevel 1 goto reboot
 if !WINPE_TRY! geq {http_tries} goto fail_nopxe
 ping -n 4 127.0.0.1 >nul
 goto nopxe

@@ -11,6 +11,7 @@ import pytest
 
 from cobbler_winpe.gen import samba, startnet, unattend
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
+from cobbler_winpe.sample import media
 
 import winebed
 import winpe_tools
@@ -22,6 +23,7 @@ OTHER_MAC = "52-54-00-AA-BB-CC"
 SYSTEM32 = "X:\\Windows\\System32"
 RUN_TIMEOUT = 240          # the 30 net use tries of a refused share take about 30 s here
 DEAD_HOST = "127.0.0.9"    # a host whose SMB port refuses connections
+INSTALL_SPEC = media.PRESETS["win10-x64"].distros[0]     # a real install.wim: 3 editions (Home, Pro, Education)
 
 
 def _samba_helpers():
@@ -52,12 +54,14 @@ class Bed:
         self.bare = WinDistro("win11-bare", "x86_64", "11", os.path.join(self.root, "mirror", "win11-bare"))
         self.profile = WinProfile("win10-pro", "win10-x64", image_index=2)
         bare_profile = WinProfile("bare-pro", "win11-bare")
+        no_image = WinProfile("win10-none", "win10-x64", image_index=7)     # install.wim has 3 images
         self.system = WinSystem("pc1", "win10-pro", hostname="pc1.example.com", macs=(MAC,))
         shutil.copyfile(self.tool, _made(os.path.join(self.distro.mirror, "setup.exe")))
-        _write(os.path.join(self.distro.mirror, "sources", "install.wim"), b"MSWIM\0\0\0")
-        _write(os.path.join(self.bare.mirror, "sources", "install.wim"), b"MSWIM\0\0\0")   # no setup.exe
+        wim = _made(os.path.join(self.distro.mirror, "sources", "install.wim"))
+        media.build_install_wim(os.path.join(self.root, "wimwork"), INSTALL_SPEC, wim)
+        shutil.copyfile(wim, _made(os.path.join(self.bare.mirror, "sources", "install.wim")))   # no setup.exe
         self.config = {"smb_share": "winpe", "smb_user": self.user, "smb_data_dir": os.path.join(self.root, "data")}
-        files = startnet.data_tree([self.distro, self.bare], [self.profile, bare_profile], [self.system],
+        files = startnet.data_tree([self.distro, self.bare], [self.profile, bare_profile, no_image], [self.system],
                                    self.server, [unattend.DEFAULT_TEMPLATE_DIR])
         for rel, text in files.items():
             _write(os.path.join(self.config["smb_data_dir"], rel), text)
@@ -180,6 +184,10 @@ def _mapping(src=SRC):
             ("net use /delete", "T:", False), ("net use", "T:", DATA, 0)]
 
 
+def _started(proc):
+    return [line for line in _out(proc) if line.startswith("cobbler-winpe: setup started")]
+
+
 def _stopped(proc, reason):
     """cmd printed the documented stop lines last, kept the exit code 1, and nothing after them ran."""
     lines = [line for line in _out(proc) if line.strip()]
@@ -197,6 +205,9 @@ def test_known_system_installs_and_turns_netboot_off(bed):
         ("http GET", "/cblr/svc/op/nopxe/system/pc1"),
         ("wpeutil", "reboot")], _out(proc)
     assert proc.returncode == 0, _out(proc)
+    assert _started(proc) == ["cobbler-winpe: setup started with answer file %s from share %s" % (answer, SRC)]
+    # the answer file's image index exists in the share's install.wim (wiminfo said so)
+    assert winpe.setup_image == (bed.prefix.unix_path("S:\\sources\\install.wim"), "2", 0)
     # setup got the system's own UEFI answer file, as fetched over SMB
     tree = ET.parse(winpe.setup_answer)
     assert tree.find(".//{urn:schemas-microsoft-com:unattend}ComputerName").text == "pc1"
@@ -220,6 +231,8 @@ def test_profile_from_boot_options_bios_no_nopxe(bed):
         ("setup", "S:\\setup.exe", ("/unattend:T:\\profiles\\win10-pro\\unattend-bios.xml", "/noreboot")),
         ("wpeutil", "reboot")], _out(proc)
     assert proc.returncode == 0
+    assert _started(proc) == ["cobbler-winpe: setup started with answer file T:\\profiles\\win10-pro\\"
+                              "unattend-bios.xml from share %s" % SRC]
 
 
 def test_powershell_branch_calls_nopxe(bed):
@@ -290,6 +303,39 @@ def test_answer_file_missing_stops(bed):
                                          ("reg", "PEFirmwareType"), ("ipconfig", ("/all",))]
     _stopped(proc, "no answer file for this machine (bios): not by MAC under T:\\systems, not for profile - "
                    "or distro win10-x64")
+
+
+SETUP_FAILED = "setup.exe ended with error %d; see X:\\Windows\\Panther\\setupact.log"
+
+
+def test_setup_error_stops_before_nopxe(bed):
+    """setup.exe exits 31: the stop line carries its code; no SetupComplete copy, no nopxe, no reboot."""
+    proc, winpe = bed.boot(bed.startnet(), setup_code=31)
+    assert [event[0] for event in winpe.events][-2:] == ["ipconfig", "setup"], winpe.events
+    assert bed.prefix.unix_path("D:\\Windows\\Setup\\Scripts\\SetupComplete.cmd") is None
+    _stopped(proc, SETUP_FAILED % 31)
+
+
+def test_missing_image_index_fails_setup(bed):
+    """The answer file names image 7 of a 3-image install.wim: the setup stand-in's wiminfo refuses it."""
+    proc, winpe = bed.boot(bed.startnet(), macs=(OTHER_MAC,), start_options="COBBLER_PROFILE:win10-none")
+    assert winpe.setup_image == (bed.prefix.unix_path("S:\\sources\\install.wim"), "7", 18)   # WIMLIB_ERR_INVALID_IMAGE
+    _stopped(proc, SETUP_FAILED % 1)
+
+
+def test_nopxe_refused_keeps_the_prompt(bed):
+    """Cobbler answers 404 to nopxe (through Wine's own cscript + WinHTTP running cobbler-get.vbs): 5 tries,
+    then the stop line, and no reboot (a reboot would netboot the installer again)."""
+    bed.http.known = set()
+    try:
+        proc, winpe = bed.boot(bed.startnet())
+    finally:
+        bed.http.known = {"pc1"}
+    url = "http://127.0.0.1:%d/cblr/svc/op/nopxe/system/pc1" % bed.http.server_address[1]
+    assert winpe.events[winpe.events.index(("ipconfig", ("/all",))) + 2:] == [
+        ("http GET", "/cblr/svc/op/nopxe/system/pc1")] * startnet.HTTP_TRIES, _out(proc)
+    _stopped(proc, "cannot turn netboot off (Cobbler did not answer %s); not rebooting, or the machine would "
+                   "install again" % url)
 
 
 def _data_file(bed, *parts):

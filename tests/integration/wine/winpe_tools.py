@@ -52,7 +52,7 @@ class WinPE:
         self.events, self.calls, self.passwords = [], [], []
         self.network_up = self.boot_info = False
         self.mapped = {}
-        self.setup_answer = None
+        self.setup_answer = self.setup_image = None
 
     def answer(self, call):
         self.calls.append(call)
@@ -112,6 +112,8 @@ class WinPE:
         return self.net_use(args[1:])
 
     def tool_setup(self, args, call):
+        """setup.exe: /unattend:<answer file> that exists and parses; the install image index the answer file
+        names exists in the share's sources\\install.wim (real wiminfo); then leaves an installed Windows on D:."""
         answer = [arg[len("/unattend:"):] for arg in args if arg.lower().startswith("/unattend:")]
         self.events.append(("setup", call.exe, tuple(args)))
         bad = [arg for arg in args if not arg.lower().startswith(SETUP_OPTIONS)]
@@ -124,11 +126,30 @@ class WinPE:
         if root.tag != UNATTEND_NS + "unattend":
             return 1, "setup: %s is no answer file\r\n" % answer[0]
         self.setup_answer = host
+        self.setup_image = self.install_image(call.exe, root)
+        if self.setup_image[2] != 0:
+            return 1, "setup: no image %s in %s\r\n" % self.setup_image[1::-1]
         target = os.path.join(self.workdir, "target")
         os.makedirs(os.path.join(target, "Windows", "System32", "config"), exist_ok=True)
         open(os.path.join(target, "Windows", "System32", "config", "SYSTEM"), "wb").close()
         self.prefix.map_drive("D:", target)    # the installed Windows, as setup leaves it for SetupComplete
         return self.setup_code, ""
+
+    def install_image(self, setup_exe, answer):
+        """(install image path, index, wiminfo exit code): the image index ANSWER's windowsPE ImageInstall names,
+        looked up with wiminfo in sources\\install.wim beside SETUP_EXE (S:\\setup.exe or S:\\sources\\setup.exe)."""
+        index = None
+        for meta in answer.iter(UNATTEND_NS + "MetaData"):
+            if (meta.findtext(UNATTEND_NS + "Key") or "").upper() == "/IMAGE/INDEX":
+                index = meta.findtext(UNATTEND_NS + "Value")
+        folder = setup_exe.replace("/", "\\").rsplit("\\", 1)[0]
+        if not folder.lower().endswith("\\sources"):
+            folder += "\\sources"
+        wim = self.prefix.unix_path(folder + "\\install.wim")
+        if wim is None or not index:
+            return folder + "\\install.wim", index, 1
+        done = subprocess.run(["wiminfo", wim, index], capture_output=True, text=True, timeout=60)
+        return wim, index, done.returncode
 
     def tool_powershell(self, args, call):
         """WinPE-PowerShell stand-in: does the GET the script's one-liner does (URL from %WINPE_URL%)."""
