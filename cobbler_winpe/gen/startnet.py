@@ -199,6 +199,18 @@ exit /b 1
 """
 
 
+def check_password(password):
+    """Refuse a share password startnet.cmd cannot hand to net.exe intact (see _check_cmd_password); the
+    error line never holds the password."""
+    if not password:
+        raise InputError("smb password", "empty while smb_guest is false", "put it in smb_password_file")
+    if password.endswith("\\"):
+        raise InputError("smb password", "ends with a backslash, which net.exe reads as an escaped quote",
+                         "choose another password")
+    _check_cmd_password(password)
+    return values.text("smb password", password, 127, forbidden='"')
+
+
 def _check_cmd_password(password):
     """Refuse what cannot reach net.exe intact: cmd reads the script in the OEM code page (only printable ASCII is
     the same in all of them), net.exe takes a leading '/' as an option and a lone '*' as "ask on the console"."""
@@ -215,15 +227,9 @@ def _credentials_lines(config, password):
     """set lines for WINPE_USER and WINPE_PASS: the read-only account, or guest with an empty password."""
     if values.flag(config.get("smb_guest", False)):
         return [values.batch_set("WINPE_USER", "smb user", "guest"), values.batch_set("WINPE_PASS", "", "")]
-    if not password:
-        raise InputError("smb password", "empty while smb_guest is false", "put it in smb_password_file")
     user = samba.user_name(config.get("smb_user", "cobbler-winpe"))
-    if password.endswith("\\"):
-        raise InputError("smb password", "ends with a backslash, which net.exe reads as an escaped quote",
-                         "choose another password")
-    _check_cmd_password(password)
     return [values.batch_set("WINPE_USER", "smb user", user),
-            values.batch_set("WINPE_PASS", "smb password", values.text("smb password", password, 127))]
+            values.batch_set("WINPE_PASS", "smb password", check_password(password))]
 
 
 def render_startnet(distro, server, config, password=None, profile=None):
