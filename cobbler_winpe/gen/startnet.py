@@ -10,6 +10,9 @@ NET_TRIES = 30          # net use attempts, about 3 s apart: about 90 s for DHCP
 HTTP_TRIES = 5
 ANSWER = "unattend-%s.xml"   # per firmware: unattend-bios.xml, unattend-uefi.xml
 HELPER_VBS = "cobbler-get.vbs"
+# Windows 11 24H2 (build 26100) and later: the media's setup.exe starts the new setup ("ConX"), which ignores
+# command-line switches; sources\setup.exe is the previous setup, which honours /unattend (docs/winpe-install.md).
+NEW_SETUP_BUILD = 26100
 POWERSHELL = r"%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe"
 # GET %WINPE_URL%; exit 0 only on HTTP 200 (the URL comes from the environment, never from the command line)
 POWERSHELL_GET = ('"%s" -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "try { $r = Invoke-WebRequest '
@@ -65,6 +68,14 @@ def post_trigger_url(server, system_name):
                                                        values.url_segment("system name", system_name))
 
 
+def setup_program(distro):
+    """The setup.exe on the source drive that honours /unattend for DISTRO's build: the media root's before
+    24H2, sources\\setup.exe from build 26100 on and when the build is unknown (it honours it on every build)."""
+    if distro.build is not None and distro.build < NEW_SETUP_BUILD:
+        return SOURCE_DRIVE + "\\setup.exe"
+    return SOURCE_DRIVE + "\\sources\\setup.exe"
+
+
 def _unc(server, share):
     return "\\\\%s\\%s" % (values.host("server address", server.address), share)
 
@@ -101,9 +112,9 @@ if not defined WINPE_ANSWER if exist "{data}\distros\!WINPE_DISTRO!\unattend-!WI
 if not defined WINPE_ANSWER goto fail_answer
 set "WINPE_NOPXE="
 if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\system.cmd" call "!WINPE_SYSDIR!\system.cmd"
-if not exist "{src}\setup.exe" goto fail_setup_missing
+if not exist "{setup}" goto fail_setup_missing
 echo cobbler-winpe: setup started with answer file !WINPE_ANSWER! from share !WINPE_SOURCE!
-start "" /wait "{src}\setup.exe" /unattend:"!WINPE_ANSWER!" /noreboot
+start "" /wait "{setup}" /unattend:"!WINPE_ANSWER!" /noreboot
 if errorlevel 1 goto fail_setup
 if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\SetupComplete.cmd" call :copy_setupcomplete
 if not defined WINPE_NOPXE goto reboot
@@ -182,7 +193,7 @@ goto fail
 set "WINPE_WHY=no answer file for this machine (!WINPE_FW!): not by MAC under {data}\systems, not for profile !WINPE_PROFILE! or distro !WINPE_DISTRO!"
 goto fail
 :fail_setup_missing
-set "WINPE_WHY={src}\setup.exe not found on !WINPE_SOURCE!"
+set "WINPE_WHY={setup} not found on !WINPE_SOURCE!"
 goto fail
 :fail_setup
 set "WINPE_WHY=setup.exe ended with error !errorlevel!; see X:\Windows\Panther\setupact.log"
@@ -247,7 +258,7 @@ def render_startnet(distro, server, config, password=None, profile=None):
                              values.url_segment("profile name", profile.name) if profile else "-"),
            ] + _credentials_lines(config, password)
     body = STARTNET_BODY.format(src=SOURCE_DRIVE, data=DATA_DRIVE, net_tries=NET_TRIES, http_tries=HTTP_TRIES,
-                                helper=HELPER_VBS, ps=POWERSHELL, ps_get=POWERSHELL_GET)
+                                helper=HELPER_VBS, ps=POWERSHELL, ps_get=POWERSHELL_GET, setup=setup_program(distro))
     return crlf("\n".join(head) + "\n" + body)
 
 

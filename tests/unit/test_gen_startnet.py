@@ -152,3 +152,11 @@ def test_passwords_cmd_cannot_carry_are_refused_with_one_line(password):
 @pytest.mark.parametrize("password", ["Plain-Token_123", "with space", "semi;colon", "a*b"])
 def test_printable_ascii_passwords_pass(password):
     startnet._check_cmd_password(password)
+
+
+@pytest.mark.parametrize("build, program", [(19045, "S:\\setup.exe"), (22631, "S:\\setup.exe"),
+                                            (26100, "S:\\sources\\setup.exe"), (26200, "S:\\sources\\setup.exe"),
+                                            (None, "S:\\sources\\setup.exe")])
+def test_setup_program_per_build(build, program):
+    """24H2 (26100) and later: the previous setup in sources, the one that honours /unattend."""
+    assert startnet.setup_program(WinDistro("w", "x86_64", "11", "/m", build=build)) == program

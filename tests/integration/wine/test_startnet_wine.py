@@ -24,6 +24,7 @@ SYSTEM32 = "X:\\Windows\\System32"
 RUN_TIMEOUT = 240          # the 30 net use tries of a refused share take about 30 s here
 DEAD_HOST = "127.0.0.9"    # a host whose SMB port refuses connections
 INSTALL_SPEC = media.PRESETS["win10-x64"].distros[0]     # a real install.wim: 3 editions (Home, Pro, Education)
+WIN11_SPEC = media.PRESETS["win11-x64"].distros[0]       # build 26100 (24H2): Home, Pro
 
 
 def _samba_helpers():
@@ -50,23 +51,32 @@ class Bed:
         self.tool = winebed.build_tool(os.path.join(self.root, "tool.exe"))
         self.http = winpe_tools.CobblerHTTP(["pc1"], [])
         self.server = Server("127.0.0.1", http_port=self.http.server_address[1])
-        self.distro = WinDistro("win10-x64", "x86_64", "10", os.path.join(self.root, "mirror", "win10 x64"))
+        self.distro = WinDistro("win10-x64", "x86_64", "10", os.path.join(self.root, "mirror", "win10 x64"),
+                                build=INSTALL_SPEC.build)
+        self.win11 = WinDistro("win11-x64", "x86_64", "11", os.path.join(self.root, "mirror", "win11"),
+                               build=WIN11_SPEC.build)
+        win11_profile = WinProfile("win11-pro", "win11-x64", image_index=2, meta={"winpe_win11_bypass": "true"})
         self.bare = WinDistro("win11-bare", "x86_64", "11", os.path.join(self.root, "mirror", "win11-bare"))
         self.profile = WinProfile("win10-pro", "win10-x64", image_index=2)
         bare_profile = WinProfile("bare-pro", "win11-bare")
         no_image = WinProfile("win10-none", "win10-x64", image_index=7)     # install.wim has 3 images
         self.system = WinSystem("pc1", "win10-pro", hostname="pc1.example.com", macs=(MAC,))
-        shutil.copyfile(self.tool, _made(os.path.join(self.distro.mirror, "setup.exe")))
-        wim = _made(os.path.join(self.distro.mirror, "sources", "install.wim"))
-        media.build_install_wim(os.path.join(self.root, "wimwork"), INSTALL_SPEC, wim)
+        for distro, spec in ((self.distro, INSTALL_SPEC), (self.win11, WIN11_SPEC)):
+            for setup in ("setup.exe", "sources/setup.exe"):     # both are on real media
+                shutil.copyfile(self.tool, _made(os.path.join(distro.mirror, setup)))
+            wim = _made(os.path.join(distro.mirror, "sources", "install.wim"))
+            media.build_install_wim(os.path.join(self.root, "wimwork", distro.name), spec, wim)
+        wim = os.path.join(self.distro.mirror, "sources", "install.wim")
         shutil.copyfile(wim, _made(os.path.join(self.bare.mirror, "sources", "install.wim")))   # no setup.exe
         self.config = {"smb_share": "winpe", "smb_user": self.user, "smb_data_dir": os.path.join(self.root, "data")}
-        files = startnet.data_tree([self.distro, self.bare], [self.profile, bare_profile, no_image], [self.system],
+        files = startnet.data_tree([self.distro, self.bare, self.win11],
+                                   [self.profile, bare_profile, no_image, win11_profile], [self.system],
                                    self.server, [unattend.DEFAULT_TEMPLATE_DIR])
         for rel, text in files.items():
             _write(os.path.join(self.config["smb_data_dir"], rel), text)
         include = os.path.join(self.root, "cobbler-winpe.conf")
-        _write(include, samba.render_smb_include([self.distro, self.bare], self.server, self.config))
+        _write(include, samba.render_smb_include([self.distro, self.bare, self.win11], self.server,
+                                                             self.config))
         self.smb_port = winebed.free_port()
         self.smb_conf = os.path.join(self.root, "smb.conf")
         _write(self.smb_conf, helpers._global_conf(self.root, self.smb_port, include))
@@ -207,7 +217,7 @@ def test_known_system_installs_and_turns_netboot_off(bed):
     assert proc.returncode == 0, _out(proc)
     assert _started(proc) == ["cobbler-winpe: setup started with answer file %s from share %s" % (answer, SRC)]
     # the answer file's image index exists in the share's install.wim (wiminfo said so)
-    assert winpe.setup_image == (bed.prefix.unix_path("S:\\sources\\install.wim"), "2", 0)
+    assert winpe.setup_image == (bed.prefix.unix_path("S:\\sources\\install.wim"), "2", 0, INSTALL_SPEC.build)
     # setup got the system's own UEFI answer file, as fetched over SMB
     tree = ET.parse(winpe.setup_answer)
     assert tree.find(".//{urn:schemas-microsoft-com:unattend}ComputerName").text == "pc1"
@@ -294,7 +304,7 @@ def test_setup_missing_stops(bed):
     assert winpe.events[:5] == _mapping(src)
     assert not [event for event in winpe.events if event[0] in ("setup", "http GET")]
     assert winpe.events[-1] == ("ipconfig", ("/all",))
-    _stopped(proc, "S:\\setup.exe not found on %s" % src)
+    _stopped(proc, "S:\\sources\\setup.exe not found on %s" % src)     # build unknown: the setup that honours /unattend
 
 
 def test_answer_file_missing_stops(bed):
@@ -319,7 +329,7 @@ def test_setup_error_stops_before_nopxe(bed):
 def test_missing_image_index_fails_setup(bed):
     """The answer file names image 7 of a 3-image install.wim: the setup stand-in's wiminfo refuses it."""
     proc, winpe = bed.boot(bed.startnet(), macs=(OTHER_MAC,), start_options="COBBLER_PROFILE:win10-none")
-    assert winpe.setup_image == (bed.prefix.unix_path("S:\\sources\\install.wim"), "7", 18)   # WIMLIB_ERR_INVALID_IMAGE
+    assert winpe.setup_image[:3] == (bed.prefix.unix_path("S:\\sources\\install.wim"), "7", 18)   # no such image
     _stopped(proc, SETUP_FAILED % 1)
 
 
@@ -375,3 +385,31 @@ def test_setupcomplete_gives_up_after_five_refusals(bed):
     assert [line for line in _out(proc) if line.startswith("cobbler-winpe:")] == [
         "cobbler-winpe: Cobbler did not take the install-post report after 5 tries (%s)" % url]
     assert proc.returncode == 1
+
+
+@pytest.mark.parametrize("name, exe", [("win10-x64", "S:\\setup.exe"), ("win11-x64", "S:\\sources\\setup.exe")])
+def test_setup_that_honours_the_answer_file_per_build(bed, name, exe):
+    """Build 19045 starts the media's setup.exe; build 26100 (24H2) starts sources\\setup.exe, the previous setup,
+    which runs the answer file's windowsPE commands: LabConfig lets it install Windows 11 on a PC without TPM."""
+    distro = {"win10-x64": bed.distro, "win11-x64": bed.win11}[name]
+    profile = {"win10-x64": "win10-pro", "win11-x64": "win11-pro"}[name]
+    proc, winpe = bed.boot(bed.startnet(distro=distro), macs=(OTHER_MAC,), firmware="uefi", tpm=False,
+                           start_options="COBBLER_PROFILE:" + profile)
+    answer = "T:\\profiles\\%s\\unattend-uefi.xml" % profile
+    assert [event for event in winpe.events if event[0] == "setup"] == [
+        ("setup", exe, ("/unattend:" + answer, "/noreboot"))], _out(proc)
+    assert _started(proc) == ["cobbler-winpe: setup started with answer file %s from share %s" % (
+        answer, _unc("winpe-" + name))]
+    assert winpe.setup_image[1:] == ("2", 0, distro.build)
+    assert winpe.labconfig == (set(unattend.LABCONFIG_KEYS) if name == "win11-x64" else set())
+    assert proc.returncode == 0, _out(proc)
+
+
+def test_root_setup_of_24h2_ignores_the_answer_file(bed):
+    """The stand-in knows ConX: a 26100 image started through the media's setup.exe (what the plugin did for
+    every build before) ignores /unattend, so the install stops."""
+    import dataclasses
+    script = bed.startnet(distro=dataclasses.replace(bed.win11, build=19045))    # as if it were pre-24H2
+    proc, winpe = bed.boot(script, macs=(OTHER_MAC,), start_options="COBBLER_PROFILE:win11-pro")
+    assert ("setup", "ConX") in winpe.events and winpe.labconfig == set()
+    _stopped(proc, SETUP_FAILED % 1)

@@ -10,6 +10,8 @@ import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 
+from winebed import windows_argv
+
 NET_OK = "The command completed successfully.\r\n"
 NET_ERRORS = {   # net.exe's text for the system errors a refused share gives
     5: "Access is denied.",
@@ -33,6 +35,11 @@ WPEUTIL_COMMANDS = {"createpagefile", "disablefirewall", "enablefirewall", "init
 CONTROL_KEY = "hklm\\system\\currentcontrolset\\control"
 SETUP_OPTIONS = ("/unattend:", "/noreboot", "/auto:", "/quiet", "/dynamicupdate:", "/compat:", "/eula:")
 UNATTEND_NS = "{urn:schemas-microsoft-com:unattend}"
+NEW_SETUP_BUILD = 26100     # media whose root setup.exe starts the new setup (ConX), which ignores switches
+WIN11_BUILD = 22000         # setup checks TPM 2.0 and Secure Boot from here on
+LABCONFIG_KEY = "hklm\\system\\setup\\labconfig"
+LABCONFIG_NEEDED = {"BypassTPMCheck", "BypassSecureBootCheck"}
+REG_TYPES = ("REG_SZ", "REG_MULTI_SZ", "REG_EXPAND_SZ", "REG_DWORD", "REG_QWORD", "REG_BINARY", "REG_NONE")
 # curl's options the scripts may use (curl(1)): switches, and options that take the next word (or "-m30")
 CURL_SWITCHES = {"f": "fail", "s": "silent", "S": "show-error"}
 CURL_VALUED = {"m": "max-time", "o": "output"}
@@ -46,9 +53,11 @@ class WinPE:
     """One simulated WinPE boot: firmware, NICs, boot options, the SMB servers it can reach; records EVENTS."""
 
     def __init__(self, prefix, workdir, smb_ports, firmware="uefi", macs=("52-54-00-12-34-56",),
-                 start_options="NOEXECUTE=OPTIN", setup_code=0):
+                 start_options="NOEXECUTE=OPTIN", setup_code=0, tpm=True):
         self.prefix, self.workdir, self.smb_ports = prefix, workdir, smb_ports
         self.firmware, self.macs, self.start_options, self.setup_code = firmware, macs, start_options, setup_code
+        self.tpm = tpm                      # a TPM 2.0 and Secure Boot, as Windows 11 setup checks
+        self.labconfig = set()              # HKLM\SYSTEM\Setup\LabConfig values set to 1 before setup's check
         self.events, self.calls, self.passwords = [], [], []
         self.network_up = self.boot_info = False
         self.mapped = {}
@@ -129,6 +138,13 @@ class WinPE:
         self.setup_image = self.install_image(call.exe, root)
         if self.setup_image[2] != 0:
             return 1, "setup: no image %s in %s\r\n" % self.setup_image[1::-1]
+        build = self.setup_image[3]
+        if build >= NEW_SETUP_BUILD and not _in_sources(call.exe):
+            self.events.append(("setup", "ConX"))
+            return 1, "setup: the new setup (ConX) started; it ignores /unattend and waits for a user\r\n"
+        self.run_windows_pe_commands(root)
+        if build >= WIN11_BUILD and not self.tpm and not LABCONFIG_NEEDED <= self.labconfig:
+            return 1, "setup: This PC can't run Windows 11 (no TPM 2.0, no Secure Boot)\r\n"
         target = os.path.join(self.workdir, "target")
         os.makedirs(os.path.join(target, "Windows", "System32", "config"), exist_ok=True)
         open(os.path.join(target, "Windows", "System32", "config", "SYSTEM"), "wb").close()
@@ -147,9 +163,26 @@ class WinPE:
             folder += "\\sources"
         wim = self.prefix.unix_path(folder + "\\install.wim")
         if wim is None or not index:
-            return folder + "\\install.wim", index, 1
+            return folder + "\\install.wim", index, 1, 0
         done = subprocess.run(["wiminfo", wim, index], capture_output=True, text=True, timeout=60)
-        return wim, index, done.returncode
+        build = re.search(r"^Build:\s+([0-9]+)$", done.stdout, re.M)
+        return wim, index, done.returncode, int(build.group(1)) if build else 0
+
+    def run_windows_pe_commands(self, answer):
+        """What the previous setup does first with the answer file: the windowsPE pass's RunSynchronous
+        commands of Microsoft-Windows-Setup, in Order; `reg add` of values under LabConfig is applied."""
+        commands = []
+        for settings in answer.iter(UNATTEND_NS + "settings"):
+            if settings.get("pass") != "windowsPE":
+                continue
+            for command in settings.iter(UNATTEND_NS + "RunSynchronousCommand"):
+                commands.append((int(command.findtext(UNATTEND_NS + "Order")), command.findtext(UNATTEND_NS + "Path")))
+        for _, path in sorted(commands):
+            argv = windows_argv(path)
+            self.events.append(("setup runs", argv[0]))
+            if argv[0].lower() in ("reg", "reg.exe") and reg_add(argv[1:]) and \
+                    argv[2].lower() == LABCONFIG_KEY and argv[7:9] == ["/d", "1"]:
+                self.labconfig.add(argv[4])
 
     def tool_powershell(self, args, call):
         """WinPE-PowerShell stand-in: does the GET the script's one-liner does (URL from %WINPE_URL%)."""
@@ -237,6 +270,17 @@ class WinPE:
             self.prefix.map_drive(device, dest)
             self.mapped[device] = remote
         return 0, NET_OK
+
+
+def _in_sources(exe):
+    return exe.replace("/", "\\").lower().rsplit("\\", 2)[-2:-1] == ["sources"]
+
+
+def reg_add(args):
+    """True when ARGS are `reg add` arguments as reg.exe documents them: add KEY /v NAME /t TYPE /d DATA /f."""
+    return (len(args) == 9 and args[0].lower() == "add" and args[1].upper().startswith(("HKLM\\", "HKCU\\"))
+            and [args[2].lower(), args[4].lower(), args[6].lower(), args[8].lower()] == ["/v", "/t", "/d", "/f"]
+            and args[5].upper() in REG_TYPES)
 
 
 def _is_drive(word):
