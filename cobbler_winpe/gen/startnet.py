@@ -2,7 +2,8 @@
 import posixpath
 
 from cobbler_winpe.errors import InputError
-from cobbler_winpe.gen import samba, values
+from cobbler_winpe.gen.model import FIRMWARES
+from cobbler_winpe.gen import drivers, samba, values
 
 SOURCE_DRIVE = "S:"
 DATA_DRIVE = "T:"
@@ -83,6 +84,7 @@ def _unc(server, share):
 STARTNET_BODY = r"""setlocal EnableDelayedExpansion
 set "WINPE_HERE=%~dp0"
 set "WINPE_WHY="
+call :load_list "%~dp0{image_list}" "%~dp0"
 echo cobbler-winpe: starting the network (wpeinit)
 wpeinit
 set /a WINPE_TRY=0
@@ -110,6 +112,7 @@ for /f "tokens=1,* delims=:" %%a in ('ipconfig /all') do call :try_mac "%%b"
 if not defined WINPE_ANSWER if exist "{data}\profiles\!WINPE_PROFILE!\unattend-!WINPE_FW!.xml" set "WINPE_ANSWER={data}\profiles\!WINPE_PROFILE!\unattend-!WINPE_FW!.xml"
 if not defined WINPE_ANSWER if exist "{data}\distros\!WINPE_DISTRO!\unattend-!WINPE_FW!.xml" set "WINPE_ANSWER={data}\distros\!WINPE_DISTRO!\unattend-!WINPE_FW!.xml"
 if not defined WINPE_ANSWER goto fail_answer
+call :answer_drivers "!WINPE_ANSWER!"
 set "WINPE_NOPXE="
 if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\system.cmd" call "!WINPE_SYSDIR!\system.cmd"
 if not exist "{setup}" goto fail_setup_missing
@@ -130,6 +133,24 @@ goto nopxe
 :reboot
 echo cobbler-winpe: setup finished its WinPE phase; rebooting
 wpeutil reboot
+exit /b 0
+
+:load_list
+rem %1: a list of .inf files (one a line, relative to %2); each is loaded with drvload, a failure is reported.
+if not exist "%~1" exit /b 0
+for /f "usebackq delims=" %%i in ("%~1") do call :load_driver "%~2%%i"
+exit /b 0
+
+:answer_drivers
+rem The .inf files listed beside the answer file %1, relative to the data share (Wine's cmd expands no !VAR! in
+rem a for set, so the answer path arrives as an argument).
+call :load_list "%~dp1{share_list}" "{data}\"
+exit /b 0
+
+:load_driver
+drvload "%~1" >nul 2>&1
+if errorlevel 1 echo cobbler-winpe: drvload could not load %~1 (continuing)
+if not errorlevel 1 echo cobbler-winpe: loaded driver %~1
 exit /b 0
 
 :profile_from_bcd
@@ -258,7 +279,8 @@ def render_startnet(distro, server, config, password=None, profile=None):
                              values.url_segment("profile name", profile.name) if profile else "-"),
            ] + _credentials_lines(config, password)
     body = STARTNET_BODY.format(src=SOURCE_DRIVE, data=DATA_DRIVE, net_tries=NET_TRIES, http_tries=HTTP_TRIES,
-                                helper=HELPER_VBS, ps=POWERSHELL, ps_get=POWERSHELL_GET, setup=setup_program(distro))
+                                helper=HELPER_VBS, ps=POWERSHELL, ps_get=POWERSHELL_GET, setup=setup_program(distro),
+                                image_list=drivers.IMAGE_LIST, share_list=drivers.SHARE_LIST)
     return crlf("\n".join(head) + "\n" + body)
 
 
@@ -332,34 +354,79 @@ def render_setupcomplete(system, server):
 
 def winpe_files(distro, server, config, password=None, profile=None):
     """The files placed in X:\\Windows\\System32 of WinPE (in the WIM or as wimboot initrds), by name."""
-    return {"startnet.cmd": render_startnet(distro, server, config, password, profile),
-            "winpeshl.ini": render_winpeshl(),
-            HELPER_VBS: render_http_get_vbs()}
+    files = {"startnet.cmd": render_startnet(distro, server, config, password, profile),
+             "winpeshl.ini": render_winpeshl(),
+             HELPER_VBS: render_http_get_vbs()}
+    driver_set = image_drivers(distro)
+    if driver_set and driver_set.net_infs:
+        files[drivers.IMAGE_LIST] = drivers.image_list(driver_set)
+    return files
 
 
-def data_tree(distros, profiles, systems, server, template_dirs, config=None):
-    """Every file of the data share, by path relative to it: profiles/<p>/unattend-<fw>.xml for each profile,
-    and systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system."""
-    from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
+def image_drivers(distro):
+    """The DriverSet whose network drivers go into DISTRO's WinPE image: the distro's own winpe_drivers (one
+    image serves every profile and system of the distro, and wimboot's injected files hold no folders), or None."""
+    return drivers.for_meta(distro.meta)
+
+
+def winpe_driver_files(distro):
+    """{System32-relative path: host path} of the network driver folders the WinPE image carries."""
+    driver_set = image_drivers(distro)
+    return drivers.image_files(driver_set) if driver_set else {}
+
+
+def _answer_drivers(found, *items):
+    """The DriverSet the blended winpe_drivers of ITEMS (distro, profile[, system]) names; FOUND caches scans."""
+    folder = (dict(kv for item in items if item for kv in item.meta.items()).get(drivers.META_KEY) or "").strip()
+    if folder and folder not in found:
+        found[folder] = drivers.scan(folder)
+    return found.get(folder) if folder else None
+
+
+def _answer_folders(distros, profiles, systems):
+    """(share folder, distro, profile, system or None) of every answer-file folder data_tree writes."""
     by_distro = {distro.name: distro for distro in distros}
     by_profile = {profile.name: profile for profile in profiles}
-    files = {}
     for profile in profiles:
         distro = by_distro.get(profile.distro)
         if distro:
-            context = unattend.unattend_context(distro, profile, None, config)
-            for firmware in ("bios", "uefi"):
-                path = posixpath.join(profile_dir(profile.name), answer_name(firmware))
-                files[path] = unattend.render_unattend(context, firmware, template_dirs)
+            yield [profile_dir(profile.name)], distro, profile, None
     for system in systems:
         profile = by_profile.get(system.profile)
         distro = by_distro.get(profile.distro) if profile else None
-        if not distro or not system.netboot_enabled:
-            continue
+        if distro and system.netboot_enabled:
+            yield [system_dir(mac) for mac in system.macs], distro, profile, system
+
+
+def data_tree(distros, profiles, systems, server, template_dirs, config=None):
+    """Every generated file of the data share, by path relative to it: profiles/<p>/unattend-<fw>.xml for each
+    profile, systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system, and
+    drivers.txt beside the answer files whose metadata names winpe_drivers (the driver files: data_copies)."""
+    from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
+    share = _unc(server, samba.data_share(config or {}))
+    files, found = {}, {}
+    for folders, distro, profile, system in _answer_folders(distros, profiles, systems):
         context = unattend.unattend_context(distro, profile, system, config)
-        own = {answer_name(fw): unattend.render_unattend(context, fw, template_dirs) for fw in ("bios", "uefi")}
-        own["system.cmd"] = render_system_cmd(system, server)
-        own["SetupComplete.cmd"] = render_setupcomplete(system, server)
-        for mac in system.macs:
-            files.update((posixpath.join(system_dir(mac), name), text) for name, text in own.items())
+        driver_set = _answer_drivers(found, distro, profile, system)
+        own = {}
+        if driver_set:
+            context["driver_paths"] = [drivers.share_path(share, driver_set)]
+            if driver_set.other_infs:
+                own[drivers.SHARE_LIST] = drivers.share_list(driver_set)
+        own.update((answer_name(fw), unattend.render_unattend(context, fw, template_dirs)) for fw in FIRMWARES)
+        if system:
+            own["system.cmd"] = render_system_cmd(system, server)
+            own["SetupComplete.cmd"] = render_setupcomplete(system, server)
+        for folder in folders:
+            files.update((posixpath.join(folder, name), text) for name, text in own.items())
     return files
+
+
+def data_copies(distros, profiles, systems):
+    """{data-share relpath: host path} of the driver files the answer folders' winpe_drivers name."""
+    copies, found = {}, {}
+    for _folders, distro, profile, system in _answer_folders(distros, profiles, systems):
+        driver_set = _answer_drivers(found, distro, profile, system)
+        if driver_set:
+            copies.update(drivers.share_files(driver_set))
+    return copies

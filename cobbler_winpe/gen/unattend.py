@@ -136,6 +136,7 @@ def unattend_context(distro, profile, system=None, config=None):
         "disk_id": int(_pick(meta, "winpe_disk", "0", r"[0-9]{1,2}", 2)),
         "owner": _pick(meta, "winpe_owner", "Cobbler", max_len=128),
         "organization": _pick(meta, "winpe_organization", "Cobbler", max_len=128),
+        "driver_paths": [],           # PnpCustomizationsWinPE DriverPaths (UNC folders); startnet.data_tree fills it
     }
     context.update(_domain(meta))
     return context

@@ -9,8 +9,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from cobbler_winpe.gen import samba, startnet, unattend
+from cobbler_winpe.gen import drivers, samba, startnet, unattend
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
+from cobbler_winpe.sample import drivers as sample_drivers
 from cobbler_winpe.sample import media
 
 import winebed
@@ -60,6 +61,8 @@ class Bed:
         self.profile = WinProfile("win10-pro", "win10-x64", image_index=2)
         bare_profile = WinProfile("bare-pro", "win11-bare")
         no_image = WinProfile("win10-none", "win10-x64", image_index=7)     # install.wim has 3 images
+        self.virtio = sample_drivers.build_virtio_tree(os.path.join(self.root, "virtio-win"))
+        drv_profile = WinProfile("win10-drv", "win10-x64", image_index=2, meta={"winpe_drivers": self.virtio})
         self.system = WinSystem("pc1", "win10-pro", hostname="pc1.example.com", macs=(MAC,))
         for distro, spec in ((self.distro, INSTALL_SPEC), (self.win11, WIN11_SPEC)):
             for setup in ("setup.exe", "sources/setup.exe"):     # both are on real media
@@ -70,10 +73,12 @@ class Bed:
         shutil.copyfile(wim, _made(os.path.join(self.bare.mirror, "sources", "install.wim")))   # no setup.exe
         self.config = {"smb_share": "winpe", "smb_user": self.user, "smb_data_dir": os.path.join(self.root, "data")}
         files = startnet.data_tree([self.distro, self.bare, self.win11],
-                                   [self.profile, bare_profile, no_image, win11_profile], [self.system],
+                                   [self.profile, bare_profile, no_image, win11_profile, drv_profile], [self.system],
                                    self.server, [unattend.DEFAULT_TEMPLATE_DIR])
         for rel, text in files.items():
             _write(os.path.join(self.config["smb_data_dir"], rel), text)
+        for rel, path in startnet.data_copies([self.distro], [drv_profile], []).items():
+            shutil.copyfile(path, _made(os.path.join(self.config["smb_data_dir"], rel)))
         include = os.path.join(self.root, "cobbler-winpe.conf")
         _write(include, samba.render_smb_include([self.distro, self.bare, self.win11], self.server,
                                                              self.config))
@@ -106,11 +111,22 @@ class Bed:
         if present:
             shutil.copyfile(self.tool, path)
 
-    def boot(self, script, **winpe):
-        """Run SCRIPT as X:\\Windows\\System32\\startnet.cmd in a fresh simulated WinPE; returns (proc, winpe)."""
+    def boot(self, script, image=None, **winpe):
+        """Run SCRIPT as X:\\Windows\\System32\\startnet.cmd in a fresh simulated WinPE; IMAGE: more files of the
+        WinPE image ({System32-relative path: text or host file}); returns (proc, winpe)."""
         for letter in ("S:", "T:", "D:"):
             self.prefix.unmap_drive(letter)
-        _write(os.path.join(self.system32, startnet.HELPER_VBS), startnet.render_http_get_vbs())
+        shutil.rmtree(os.path.join(self.system32, drivers.IMAGE_DIR), ignore_errors=True)
+        for rel, content in dict({startnet.HELPER_VBS: startnet.render_http_get_vbs(), drivers.IMAGE_LIST: None},
+                                 **(image or {})).items():
+            path = os.path.join(self.system32, rel)
+            if content is None:
+                if os.path.exists(path):
+                    os.unlink(path)
+            elif os.path.isabs(content) and os.path.isfile(content):
+                shutil.copyfile(content, _made(path))
+            else:
+                _write(path, content)
         return self.run(script, os.path.join(self.system32, "startnet.cmd"), SYSTEM32 + "\\startnet.cmd", **winpe)
 
     def run(self, script, host_path, windows_path, **winpe):
@@ -413,3 +429,40 @@ def test_root_setup_of_24h2_ignores_the_answer_file(bed):
     proc, winpe = bed.boot(script, macs=(OTHER_MAC,), start_options="COBBLER_PROFILE:win11-pro")
     assert ("setup", "ConX") in winpe.events and winpe.labconfig == set()
     _stopped(proc, SETUP_FAILED % 1)
+
+
+def test_drivers_load_before_network_and_setup_and_reach_the_answer_file(bed):
+    """winpe_drivers names a virtio-like tree: its network .inf is in the image and drvload'ed before wpeinit;
+    the storage and other .inf files are drvload'ed from the mapped data share after T: is mapped and before
+    setup; setup's answer file carries the share folder as a PnpCustomizationsWinPE driver path."""
+    import dataclasses
+    distro = dataclasses.replace(bed.distro, meta={"winpe_drivers": bed.virtio})
+    image = {rel: path for rel, path in startnet.winpe_driver_files(distro).items()}
+    image[drivers.IMAGE_LIST] = startnet.winpe_files(distro, bed.server, bed.config, PASSWORD)[drivers.IMAGE_LIST]
+    proc, winpe = bed.boot(bed.startnet(distro=distro), image=image, macs=(OTHER_MAC,), firmware="bios",
+                           start_options="COBBLER_PROFILE:win10-drv")
+    name = drivers.set_name(bed.virtio)
+    net = "X:\\Windows\\System32\\cobbler-drivers\\%s\\NetKVM\\w10\\amd64\\netkvm.inf" % name
+    share = "T:\\drivers\\%s\\%%s\\w10\\amd64\\%%s.inf" % name
+    answer = "T:\\profiles\\win10-drv\\unattend-bios.xml"
+    assert winpe.events == [("drvload", net, "net")] + _mapping() + [
+        ("reg", "SystemStartOptions"), ("wpeutil", "updatebootinfo"), ("reg", "PEFirmwareType"),
+        ("ipconfig", ("/all",)),
+        ("drvload", share % ("Balloon", "balloon"), "system"),
+        ("drvload", share % ("vioscsi", "vioscsi"), "scsiadapter"),
+        ("drvload", share % ("viostor", "viostor"), "scsiadapter"),
+        ("setup", "S:\\setup.exe", ("/unattend:" + answer, "/noreboot")),
+        ("wpeutil", "reboot")], _out(proc)
+    assert proc.returncode == 0
+    ns = {"u": "urn:schemas-microsoft-com:unattend", "wcm": "http://schemas.microsoft.com/WMIConfig/2002/State"}
+    component = [c for c in ET.parse(winpe.setup_answer).getroot().find("u:settings[@pass='windowsPE']", ns)
+                 if c.get("name") == "Microsoft-Windows-PnpCustomizationsWinPE"]
+    assert len(component) == 1
+    items = component[0].findall("u:DriverPaths/u:PathAndCredentials", ns)
+    wcm = "{%s}" % ns["wcm"]
+    assert [(item.get(wcm + "action"), item.get(wcm + "keyValue"), item.findtext("u:Path", None, ns))
+            for item in items] == [("add", "1", "\\\\127.0.0.1\\winpe\\drivers\\" + name)]
+    # the driver files reached the mapped share byte for byte
+    with open(bed.prefix.unix_path(share % ("viostor", "viostor")), "rb") as got, \
+            open(os.path.join(bed.virtio, "viostor", "w10", "amd64", "viostor.inf"), "rb") as made:
+        assert got.read() == made.read()

@@ -192,6 +192,21 @@ class WinPE:
         code, status = http_get(call.url, 20)
         return (0 if code == 0 and status == 200 else 1), ""
 
+    def tool_drvload(self, args, call):
+        """drvload inf_path [,inf_path [...]] (Microsoft, Drvload Command-Line Options): one or more paths of
+        existing .inf files; records each with the Class of its [Version] section."""
+        paths = [path.strip() for path in " ".join(args).split(",") if path.strip()]
+        if not paths or not all(path.lower().endswith(".inf") for path in paths):
+            self.events.append(("drvload", "bad", tuple(args)))
+            return 1, "DrvLoad: expected one or more .inf paths\r\n"
+        for path in paths:
+            host = self.prefix.unix_path(path)
+            if host is None:
+                self.events.append(("drvload", "missing", path))
+                return 2, "DrvLoad: Unable to load %s (Error 0x80070002)\r\n" % path
+            self.events.append(("drvload", path, inf_class_of(host)))
+        return 0, "DrvLoad: Successfully loaded %s.\r\n" % ", ".join(paths)
+
     def tool_curl(self, args, call):
         """curl.exe (Windows 10 1803+): options as curl(1) documents them; GETs the one URL for real."""
         try:
@@ -270,6 +285,16 @@ class WinPE:
             self.prefix.map_drive(device, dest)
             self.mapped[device] = remote
         return 0, NET_OK
+
+
+def inf_class_of(path):
+    """The Class= of an .inf file's [Version] section (UTF-16LE with BOM or 8-bit), lower case."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    text = data[2:].decode("utf-16-le") if data.startswith(b"\xff\xfe") else data.decode("latin-1")
+    version = re.search(r"^\s*\[version\](.*?)(^\s*\[|\Z)", text, re.I | re.M | re.S)
+    found = re.search(r"^\s*class\s*=\s*\"?([A-Za-z0-9_]+)", version.group(1), re.I | re.M) if version else None
+    return found.group(1).lower() if found else ""
 
 
 def _in_sources(exe):
