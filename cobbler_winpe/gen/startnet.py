@@ -2,7 +2,7 @@
 import posixpath
 
 from cobbler_winpe.errors import InputError
-from cobbler_winpe.gen.model import FIRMWARES
+from cobbler_winpe.gen.model import FIRMWARES, blend
 from cobbler_winpe.gen import drivers, samba, values
 
 SOURCE_DRIVE = "S:"
@@ -377,7 +377,7 @@ def winpe_driver_files(distro):
 
 def _answer_drivers(found, *items):
     """The DriverSet the blended winpe_drivers of ITEMS (distro, profile[, system]) names; FOUND caches scans."""
-    folder = (dict(kv for item in items if item for kv in item.meta.items()).get(drivers.META_KEY) or "").strip()
+    folder = (blend(*(item.meta for item in items if item)).get(drivers.META_KEY) or "").strip()
     if folder and folder not in found:
         found[folder] = drivers.scan(folder)
     return found.get(folder) if folder else None

@@ -8,7 +8,7 @@ from Cheetah.Template import Template
 
 from cobbler_winpe.errors import InputError, ToolError
 from cobbler_winpe.gen import values
-from cobbler_winpe.gen.model import FIRMWARES
+from cobbler_winpe.gen.model import FIRMWARES, blend
 
 MAIN_TEMPLATE = "unattend.xml.tmpl"
 SNIPPET_SUFFIX = ".xml.tmpl"
@@ -43,14 +43,6 @@ class XmlFilter(Filter):
 def encode_password(password, purpose="AdministratorPassword"):
     """A password as unattend.xml stores it with PlainText false: base64 of UTF-16LE(password + PURPOSE)."""
     return base64.b64encode((password + purpose).encode("utf-16-le")).decode("ascii")
-
-
-def blend(*metas):
-    """Metadata merged left to right (distro, profile, system): later keys win."""
-    merged = {}
-    for meta in metas:
-        merged.update(meta or {})
-    return merged
 
 
 def _pick(meta, key, default="", pattern=None, max_len=256):
