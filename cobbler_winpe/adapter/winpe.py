@@ -42,7 +42,9 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
     mirror's boot.wim intact.  When the plugin made the mirror (an ISO import), the mirror's boot.wim is then
     hard-linked to the new image, so one copy of boot.wim is on disk after each build."""
     files = startnet.winpe_files(distro, server, cfg, password)
-    digest = hashlib.sha256(repr((sorted(files.items()), distro.boot_index)).encode()).hexdigest()
+    driver_files = startnet.winpe_driver_files(distro)       # network drivers, loaded before wpeinit
+    stats = sorted((rel, os.stat(path).st_size, os.stat(path).st_mtime_ns) for rel, path in driver_files.items())
+    digest = hashlib.sha256(repr((sorted(files.items()), stats, distro.boot_index)).encode()).hexdigest()
     target, stamp = os.path.join(cache, WINPE_WIM), os.path.join(cache, WINPE_WIM + ".sha256")
     if os.path.exists(target) and read_line(stamp) == digest:
         return target
@@ -55,7 +57,9 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
         clone(boot_wim, image)
         for name, text in files.items():
             write_atomic(os.path.join(work, name), text)
-        extract.update_files(image, distro.boot_index, {SYSTEM32 + name: os.path.join(work, name) for name in files})
+        inside = {SYSTEM32 + name: os.path.join(work, name) for name in files}
+        inside.update((SYSTEM32 + rel, path) for rel, path in driver_files.items())
+        extract.update_files(image, distro.boot_index, inside)
         os.replace(image, target)
         if owned:
             relink(target, boot_wim)
@@ -92,14 +96,19 @@ def relink(source, dest):
         os.replace(tmp, dest)
 
 
-def sync_folder(root, files):
-    """Make ROOT hold exactly FILES ({relpath: text}); the plugin owns ROOT entirely."""
+def sync_folder(root, files, copies=None):
+    """Make ROOT hold exactly FILES ({relpath: text}) and COPIES ({relpath: host file}, hard-linked or copied
+    when changed); the plugin owns ROOT entirely."""
+    copies = copies or {}
     for rel, text in files.items():
         write_atomic(os.path.join(root, rel), text)
+    for rel, path in copies.items():
+        os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+        staging.write_source(os.path.join(root, rel), staging.Source(path=path))
     for folder, _dirs, names in os.walk(root, topdown=False):
         for name in names:
             rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-            if rel not in files:
+            if rel not in files and rel not in copies:
                 os.unlink(os.path.join(folder, name))
         if folder != root and not os.listdir(folder):
             os.rmdir(folder)
@@ -112,7 +121,7 @@ def write_service_files(distros, profiles, systems, server, cfg):
         remove_dead_temps(folder)
     write_atomic(cfg.smb_include, samba.render_smb_include(distros, server, cfg))
     files = startnet.data_tree(distros, profiles, systems, server, template_dirs(cfg), cfg)
-    sync_folder(samba.data_dir(cfg), files)
+    sync_folder(samba.data_dir(cfg), files, startnet.data_copies(distros, profiles, systems))
     write_atomic(cfg.tftpd_rules, remap.render_tftpd_remap(distros))
     hosts = dhcp.windows_hosts(systems, profiles, distros)
     write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dhcpd-winpe.conf"), dhcp.render_isc_dhcpd(hosts, server))

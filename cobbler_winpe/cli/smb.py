@@ -4,7 +4,7 @@ import subprocess
 
 from cobbler_winpe import config
 from cobbler_winpe.errors import ToolError
-from cobbler_winpe.gen import samba
+from cobbler_winpe.gen import samba, startnet
 
 
 def ensure_unix_user(user):
@@ -26,8 +26,9 @@ def run(args):
         print("smb_guest is true: the share needs no account")
         return 0
     user = samba.user_name(cfg.smb_user)
+    password = startnet.check_password(config.smb_password(cfg))   # WinPE's cmd.exe must carry it to net.exe
     created = ensure_unix_user(user)
-    samba.create_smb_account(user, config.smb_password(cfg), smb_conf=args.smb_conf)
+    samba.create_smb_account(user, password, smb_conf=args.smb_conf)
     print("%s Unix account %s; Samba password set from %s" % ("created" if created else "kept", user,
                                                               cfg.smb_password_file))
     return 0

@@ -58,3 +58,11 @@ class WinSystem:
     macs: Tuple[str, ...] = ()
     netboot_enabled: bool = True
     meta: Dict[str, str] = field(default_factory=dict)
+
+
+def blend(*metas):
+    """Metadata merged left to right (distro, profile, system): later keys win, as Cobbler inherits."""
+    merged = {}
+    for meta in metas:
+        merged.update(meta or {})
+    return merged

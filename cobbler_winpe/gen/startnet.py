@@ -2,7 +2,8 @@
 import posixpath
 
 from cobbler_winpe.errors import InputError
-from cobbler_winpe.gen import samba, status, values
+from cobbler_winpe.gen.model import FIRMWARES, blend
+from cobbler_winpe.gen import drivers, samba, status, values
 
 SOURCE_DRIVE = "S:"
 DATA_DRIVE = "T:"
@@ -10,6 +11,14 @@ NET_TRIES = 30          # net use attempts, about 3 s apart: about 90 s for DHCP
 HTTP_TRIES = 5
 ANSWER = "unattend-%s.xml"   # per firmware: unattend-bios.xml, unattend-uefi.xml
 HELPER_VBS = "cobbler-get.vbs"
+# Windows 11 24H2 (build 26100) and later: the media's setup.exe starts the new setup ("ConX"), which ignores
+# command-line switches; sources\setup.exe is the previous setup, which honours /unattend (docs/winpe-install.md).
+NEW_SETUP_BUILD = 26100
+POWERSHELL = r"%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe"
+# GET %WINPE_URL%; exit 0 only on HTTP 200 (the URL comes from the environment, never from the command line)
+POWERSHELL_GET = ('"%s" -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "try { $r = Invoke-WebRequest '
+                  '-UseBasicParsing -TimeoutSec 20 -Uri $env:WINPE_URL; if ($r.StatusCode -ne 200) { exit 1 } } '
+                  'catch { exit 1 }"' % POWERSHELL)
 
 
 def crlf(text):
@@ -60,6 +69,14 @@ def post_trigger_url(server, system_name):
                                                        values.url_segment("system name", system_name))
 
 
+def setup_program(distro):
+    """The setup.exe on the source drive that honours /unattend for DISTRO's build: the media root's before
+    24H2, sources\\setup.exe from build 26100 on and when the build is unknown (it honours it on every build)."""
+    if distro.build is not None and distro.build < NEW_SETUP_BUILD:
+        return SOURCE_DRIVE + "\\setup.exe"
+    return SOURCE_DRIVE + "\\sources\\setup.exe"
+
+
 def _unc(server, share):
     return "\\\\%s\\%s" % (values.host("server address", server.address), share)
 
@@ -67,6 +84,7 @@ def _unc(server, share):
 STARTNET_BODY = r"""setlocal EnableDelayedExpansion
 set "WINPE_HERE=%~dp0"
 set "WINPE_WHY="
+call :load_list "%~dp0{image_list}" "%~dp0"
 echo cobbler-winpe: starting the network (wpeinit)
 wpeinit
 call :report winpe-started
@@ -96,13 +114,14 @@ for /f "tokens=1,* delims=:" %%a in ('ipconfig /all') do call :try_mac "%%b"
 if not defined WINPE_ANSWER if exist "{data}\profiles\!WINPE_PROFILE!\unattend-!WINPE_FW!.xml" set "WINPE_ANSWER={data}\profiles\!WINPE_PROFILE!\unattend-!WINPE_FW!.xml"
 if not defined WINPE_ANSWER if exist "{data}\distros\!WINPE_DISTRO!\unattend-!WINPE_FW!.xml" set "WINPE_ANSWER={data}\distros\!WINPE_DISTRO!\unattend-!WINPE_FW!.xml"
 if not defined WINPE_ANSWER goto fail_answer
+call :answer_drivers "!WINPE_ANSWER!"
 set "WINPE_NOPXE="
 if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\system.cmd" call "!WINPE_SYSDIR!\system.cmd"
 call :report share-mapped
-if not exist "{src}\setup.exe" goto fail_setup_missing
-echo cobbler-winpe: firmware !WINPE_FW!, answer file !WINPE_ANSWER!
+if not exist "{setup}" goto fail_setup_missing
+echo cobbler-winpe: setup started with answer file !WINPE_ANSWER! from share !WINPE_SOURCE!
 call :report setup-started
-start "" /wait "{src}\setup.exe" /unattend:"!WINPE_ANSWER!" /noreboot
+start "" /wait "{setup}" /unattend:"!WINPE_ANSWER!" /noreboot
 if errorlevel 1 goto fail_setup
 if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\SetupComplete.cmd" call :copy_setupcomplete
 if not defined WINPE_NOPXE goto reboot
@@ -110,7 +129,8 @@ set /a WINPE_TRY=0
 :nopxe
 set /a WINPE_TRY+=1
 set "WINPE_URL=!WINPE_NOPXE!"
-call :http_get && goto reboot
+call :http_get
+if not errorlevel 1 goto reboot
 if !WINPE_TRY! geq {http_tries} goto fail_nopxe
 ping -n 4 127.0.0.1 >nul
 goto nopxe
@@ -118,6 +138,24 @@ goto nopxe
 call :report winpe-done
 echo cobbler-winpe: setup finished its WinPE phase; rebooting
 wpeutil reboot
+exit /b 0
+
+:load_list
+rem %1: a list of .inf files (one a line, relative to %2); each is loaded with drvload, a failure is reported.
+if not exist "%~1" exit /b 0
+for /f "usebackq delims=" %%i in ("%~1") do call :load_driver "%~2%%i"
+exit /b 0
+
+:answer_drivers
+rem The .inf files listed beside the answer file %1, relative to the data share (Wine's cmd expands no !VAR! in
+rem a for set, so the answer path arrives as an argument).
+call :load_list "%~dp1{share_list}" "{data}\"
+exit /b 0
+
+:load_driver
+drvload "%~1" >nul 2>&1
+if errorlevel 1 echo cobbler-winpe: drvload could not load %~1 (continuing)
+if not errorlevel 1 echo cobbler-winpe: loaded driver %~1
 exit /b 0
 
 :profile_from_bcd
@@ -165,8 +203,8 @@ exit /b 0
 
 :http_get
 rem WinPE has no curl: PowerShell when the image has it (WinPE-PowerShell), else VBScript (WinPE-Scripting).
-if exist "%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe" (
-  "%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "try {{ $r = Invoke-WebRequest -UseBasicParsing -TimeoutSec 20 -Uri $env:WINPE_URL; if ($r.StatusCode -ne 200) {{ exit 1 }} }} catch {{ exit 1 }}"
+if exist "{ps}" (
+  {ps_get}
   exit /b !errorlevel!
 )
 if exist "%SystemRoot%\System32\cscript.exe" if exist "!WINPE_HERE!{helper}" (
@@ -186,7 +224,7 @@ goto fail
 set "WINPE_WHY=no answer file for this machine (!WINPE_FW!): not by MAC under {data}\systems, not for profile !WINPE_PROFILE! or distro !WINPE_DISTRO!"
 goto fail
 :fail_setup_missing
-set "WINPE_WHY={src}\setup.exe not found on !WINPE_SOURCE!"
+set "WINPE_WHY={setup} not found on !WINPE_SOURCE!"
 goto fail
 :fail_setup
 set "WINPE_CODE=!errorlevel!"
@@ -207,6 +245,18 @@ exit /b 1
 """
 
 
+def check_password(password):
+    """Refuse a share password startnet.cmd cannot hand to net.exe intact (see _check_cmd_password); the
+    error line never holds the password."""
+    if not password:
+        raise InputError("smb password", "empty while smb_guest is false", "put it in smb_password_file")
+    if password.endswith("\\"):
+        raise InputError("smb password", "ends with a backslash, which net.exe reads as an escaped quote",
+                         "choose another password")
+    _check_cmd_password(password)
+    return values.text("smb password", password, 127, forbidden='"')
+
+
 def _check_cmd_password(password):
     """Refuse what cannot reach net.exe intact: cmd reads the script in the OEM code page (only printable ASCII is
     the same in all of them), net.exe takes a leading '/' as an option and a lone '*' as "ask on the console"."""
@@ -223,15 +273,9 @@ def _credentials_lines(config, password):
     """set lines for WINPE_USER and WINPE_PASS: the read-only account, or guest with an empty password."""
     if values.flag(config.get("smb_guest", False)):
         return [values.batch_set("WINPE_USER", "smb user", "guest"), values.batch_set("WINPE_PASS", "", "")]
-    if not password:
-        raise InputError("smb password", "empty while smb_guest is false", "put it in smb_password_file")
     user = samba.user_name(config.get("smb_user", "cobbler-winpe"))
-    if password.endswith("\\"):
-        raise InputError("smb password", "ends with a backslash, which net.exe reads as an escaped quote",
-                         "choose another password")
-    _check_cmd_password(password)
     return [values.batch_set("WINPE_USER", "smb user", user),
-            values.batch_set("WINPE_PASS", "smb password", values.text("smb password", password, 127))]
+            values.batch_set("WINPE_PASS", "smb password", check_password(password))]
 
 
 def render_startnet(distro, server, config, password=None, profile=None):
@@ -249,13 +293,15 @@ def render_startnet(distro, server, config, password=None, profile=None):
             values.batch_set("WINPE_PROFILE", "profile name",
                              values.url_segment("profile name", profile.name) if profile else "-"),
            ] + _credentials_lines(config, password)
-    return crlf("\n".join(head) + "\n" + startnet_body())
+    return crlf("\n".join(head) + "\n" + startnet_body(distro))
 
 
-def startnet_body():
-    """The part of startnet.cmd that holds no per-distro value."""
+def startnet_body(distro):
+    """The part of startnet.cmd after the per-distro set lines."""
     return STARTNET_BODY.format(src=SOURCE_DRIVE, data=DATA_DRIVE, net_tries=NET_TRIES, http_tries=HTTP_TRIES,
-                                helper=HELPER_VBS, reporter=status.REPORTER_VBS)
+                                helper=HELPER_VBS, ps=POWERSHELL, ps_get=POWERSHELL_GET, setup=setup_program(distro),
+                                image_list=drivers.IMAGE_LIST, share_list=drivers.SHARE_LIST,
+                                reporter=status.REPORTER_VBS)
 
 
 def render_winpeshl():
@@ -293,55 +339,115 @@ def render_system_cmd(system, server):
         values.batch_set("WINPE_NOPXE", "nopxe URL", nopxe_url(server, system.name)), ""]))
 
 
+SETUPCOMPLETE_BODY = r"""setlocal EnableDelayedExpansion
+set /a WINPE_TRY=0
+:post
+set /a WINPE_TRY+=1
+if not exist "{ps}" goto post_curl
+{ps_get}
+if not errorlevel 1 goto posted
+:post_curl
+curl.exe -fsS -m 30 -o NUL "!WINPE_URL!"
+if not errorlevel 1 goto posted
+if !WINPE_TRY! geq {http_tries} goto failed
+ping -n 6 127.0.0.1 >nul
+goto post
+:posted
+echo cobbler-winpe: Cobbler took the install-post report (!WINPE_URL!)
+exit /b 0
+:failed
+echo cobbler-winpe: Cobbler did not take the install-post report after {http_tries} tries (!WINPE_URL!)
+exit /b 1
+"""
+
+
 def render_setupcomplete(system, server):
-    """SetupComplete.cmd: runs once as SYSTEM when setup ends and calls Cobbler's install-post trigger."""
+    """SetupComplete.cmd: runs once as SYSTEM when setup ends and calls Cobbler's install-post trigger
+    (Windows PowerShell when present, else curl.exe, 5 tries about 5 s apart)."""
     return crlf("\n".join([
         "@echo off",
         "rem cobbler-winpe: tell Cobbler this system finished installing (generated: do not edit)",
         "setlocal EnableExtensions DisableDelayedExpansion",
-        values.batch_set("WINPE_URL", "post trigger URL", post_trigger_url(server, system.name)),
-        "setlocal EnableDelayedExpansion",
-        "for /l %%%%i in (1,1,%d) do (" % HTTP_TRIES,
-        '  powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "try { '
-        '$r = Invoke-WebRequest -UseBasicParsing -TimeoutSec 30 -Uri $env:WINPE_URL; if ($r.StatusCode -ne 200) '
-        '{ exit 1 } } catch { exit 1 }" && exit /b 0',
-        '  curl.exe -fsS -m 30 -o NUL "!WINPE_URL!" && exit /b 0',
-        "  ping -n 6 127.0.0.1 >nul",
-        ")",
-        "exit /b 0", ""]))
+        values.batch_set("WINPE_URL", "post trigger URL", post_trigger_url(server, system.name))])
+        + "\n" + SETUPCOMPLETE_BODY.format(http_tries=HTTP_TRIES, ps=POWERSHELL, ps_get=POWERSHELL_GET))
 
 
 def winpe_files(distro, server, config, password=None, profile=None):
     """The files placed in X:\\Windows\\System32 of WinPE (in the WIM or as wimboot initrds), by name."""
-    return {"startnet.cmd": render_startnet(distro, server, config, password, profile),
-            "winpeshl.ini": render_winpeshl(),
-            HELPER_VBS: render_http_get_vbs(),
-            status.REPORTER_VBS: status.render_reporter_vbs()}
+    files = {"startnet.cmd": render_startnet(distro, server, config, password, profile),
+             "winpeshl.ini": render_winpeshl(),
+             HELPER_VBS: render_http_get_vbs(),
+             status.REPORTER_VBS: status.render_reporter_vbs()}
+    driver_set = image_drivers(distro)
+    if driver_set and driver_set.net_infs:
+        files[drivers.IMAGE_LIST] = drivers.image_list(driver_set)
+    return files
 
 
-def data_tree(distros, profiles, systems, server, template_dirs, config=None):
-    """Every file of the data share, by path relative to it: profiles/<p>/unattend-<fw>.xml for each profile,
-    and systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system."""
-    from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
+def image_drivers(distro):
+    """The DriverSet whose network drivers go into DISTRO's WinPE image: the distro's own winpe_drivers (one
+    image serves every profile and system of the distro, and wimboot's injected files hold no folders), or None."""
+    return drivers.for_meta(distro.meta)
+
+
+def winpe_driver_files(distro):
+    """{System32-relative path: host path} of the network driver folders the WinPE image carries."""
+    driver_set = image_drivers(distro)
+    return drivers.image_files(driver_set) if driver_set else {}
+
+
+def _answer_drivers(found, *items):
+    """The DriverSet the blended winpe_drivers of ITEMS (distro, profile[, system]) names; FOUND caches scans."""
+    folder = (blend(*(item.meta for item in items if item)).get(drivers.META_KEY) or "").strip()
+    if folder and folder not in found:
+        found[folder] = drivers.scan(folder)
+    return found.get(folder) if folder else None
+
+
+def _answer_folders(distros, profiles, systems):
+    """(share folder, distro, profile, system or None) of every answer-file folder data_tree writes."""
     by_distro = {distro.name: distro for distro in distros}
     by_profile = {profile.name: profile for profile in profiles}
-    files = {}
     for profile in profiles:
         distro = by_distro.get(profile.distro)
         if distro:
-            context = unattend.unattend_context(distro, profile, None, config)
-            for firmware in ("bios", "uefi"):
-                path = posixpath.join(profile_dir(profile.name), answer_name(firmware))
-                files[path] = unattend.render_unattend(context, firmware, template_dirs)
+            yield [profile_dir(profile.name)], distro, profile, None
     for system in systems:
         profile = by_profile.get(system.profile)
         distro = by_distro.get(profile.distro) if profile else None
-        if not distro or not system.netboot_enabled:
-            continue
+        if distro and system.netboot_enabled:
+            yield [system_dir(mac) for mac in system.macs], distro, profile, system
+
+
+def data_tree(distros, profiles, systems, server, template_dirs, config=None):
+    """Every generated file of the data share, by path relative to it: profiles/<p>/unattend-<fw>.xml for each
+    profile, systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system, and
+    drivers.txt beside the answer files whose metadata names winpe_drivers (the driver files: data_copies)."""
+    from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
+    share = _unc(server, samba.data_share(config or {}))
+    files, found = {}, {}
+    for folders, distro, profile, system in _answer_folders(distros, profiles, systems):
         context = unattend.unattend_context(distro, profile, system, config)
-        own = {answer_name(fw): unattend.render_unattend(context, fw, template_dirs) for fw in ("bios", "uefi")}
-        own["system.cmd"] = render_system_cmd(system, server)
-        own["SetupComplete.cmd"] = render_setupcomplete(system, server)
-        for mac in system.macs:
-            files.update((posixpath.join(system_dir(mac), name), text) for name, text in own.items())
+        driver_set = _answer_drivers(found, distro, profile, system)
+        own = {}
+        if driver_set:
+            context["driver_paths"] = [drivers.share_path(share, driver_set)]
+            if driver_set.other_infs:
+                own[drivers.SHARE_LIST] = drivers.share_list(driver_set)
+        own.update((answer_name(fw), unattend.render_unattend(context, fw, template_dirs)) for fw in FIRMWARES)
+        if system:
+            own["system.cmd"] = render_system_cmd(system, server)
+            own["SetupComplete.cmd"] = render_setupcomplete(system, server)
+        for folder in folders:
+            files.update((posixpath.join(folder, name), text) for name, text in own.items())
     return files
+
+
+def data_copies(distros, profiles, systems):
+    """{data-share relpath: host path} of the driver files the answer folders' winpe_drivers name."""
+    copies, found = {}, {}
+    for _folders, distro, profile, system in _answer_folders(distros, profiles, systems):
+        driver_set = _answer_drivers(found, distro, profile, system)
+        if driver_set:
+            copies.update(drivers.share_files(driver_set))
+    return copies

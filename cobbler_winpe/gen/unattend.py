@@ -8,7 +8,7 @@ from Cheetah.Template import Template
 
 from cobbler_winpe.errors import InputError, ToolError
 from cobbler_winpe.gen import values
-from cobbler_winpe.gen.model import FIRMWARES
+from cobbler_winpe.gen.model import FIRMWARES, blend
 
 MAIN_TEMPLATE = "unattend.xml.tmpl"
 SNIPPET_SUFFIX = ".xml.tmpl"
@@ -43,14 +43,6 @@ class XmlFilter(Filter):
 def encode_password(password, purpose="AdministratorPassword"):
     """A password as unattend.xml stores it with PlainText false: base64 of UTF-16LE(password + PURPOSE)."""
     return base64.b64encode((password + purpose).encode("utf-16-le")).decode("ascii")
-
-
-def blend(*metas):
-    """Metadata merged left to right (distro, profile, system): later keys win."""
-    merged = {}
-    for meta in metas:
-        merged.update(meta or {})
-    return merged
 
 
 def _pick(meta, key, default="", pattern=None, max_len=256):
@@ -136,6 +128,7 @@ def unattend_context(distro, profile, system=None, config=None):
         "disk_id": int(_pick(meta, "winpe_disk", "0", r"[0-9]{1,2}", 2)),
         "owner": _pick(meta, "winpe_owner", "Cobbler", max_len=128),
         "organization": _pick(meta, "winpe_organization", "Cobbler", max_len=128),
+        "driver_paths": [],           # PnpCustomizationsWinPE DriverPaths (UNC folders); startnet.data_tree fills it
     }
     context.update(_domain(meta))
     return context

@@ -201,7 +201,7 @@ def test_startnet_names(field, value):
     if text is None:
         return
     sets = check_batch(startnet_prefix(text), False, startnet_prefix(BASE_STARTNET).count("\r\n"))
-    assert text.endswith(startnet.crlf(startnet.startnet_body()))
+    assert text.endswith(startnet.crlf(startnet.startnet_body(distro)))
     # stored literally (no expansion, no command separator takes effect) and read back only as !NAME!
     share = "%s-%s" % (config["smb_share"], distro.name)
     assert sets["WINPE_SOURCE"] == "\\\\%s\\%s" % (server.address, share)

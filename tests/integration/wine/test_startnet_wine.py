@@ -9,8 +9,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from cobbler_winpe.gen import samba, startnet, unattend
+from cobbler_winpe.gen import drivers, samba, startnet, unattend
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
+from cobbler_winpe.sample import drivers as sample_drivers
+from cobbler_winpe.sample import media
 
 import winebed
 import winpe_tools
@@ -22,6 +24,8 @@ OTHER_MAC = "52-54-00-AA-BB-CC"
 SYSTEM32 = "X:\\Windows\\System32"
 RUN_TIMEOUT = 240          # the 30 net use tries of a refused share take about 30 s here
 DEAD_HOST = "127.0.0.9"    # a host whose SMB port refuses connections
+INSTALL_SPEC = media.PRESETS["win10-x64"].distros[0]     # a real install.wim: 3 editions (Home, Pro, Education)
+WIN11_SPEC = media.PRESETS["win11-x64"].distros[0]       # build 26100 (24H2): Home, Pro
 
 
 def _samba_helpers():
@@ -48,21 +52,36 @@ class Bed:
         self.tool = winebed.build_tool(os.path.join(self.root, "tool.exe"))
         self.http = winpe_tools.CobblerHTTP(["pc1"], [])
         self.server = Server("127.0.0.1", http_port=self.http.server_address[1])
-        self.distro = WinDistro("win10-x64", "x86_64", "10", os.path.join(self.root, "mirror", "win10 x64"))
+        self.distro = WinDistro("win10-x64", "x86_64", "10", os.path.join(self.root, "mirror", "win10 x64"),
+                                build=INSTALL_SPEC.build)
+        self.win11 = WinDistro("win11-x64", "x86_64", "11", os.path.join(self.root, "mirror", "win11"),
+                               build=WIN11_SPEC.build)
+        win11_profile = WinProfile("win11-pro", "win11-x64", image_index=2, meta={"winpe_win11_bypass": "true"})
         self.bare = WinDistro("win11-bare", "x86_64", "11", os.path.join(self.root, "mirror", "win11-bare"))
         self.profile = WinProfile("win10-pro", "win10-x64", image_index=2)
         bare_profile = WinProfile("bare-pro", "win11-bare")
+        no_image = WinProfile("win10-none", "win10-x64", image_index=7)     # install.wim has 3 images
+        self.virtio = sample_drivers.build_virtio_tree(os.path.join(self.root, "virtio-win"))
+        drv_profile = WinProfile("win10-drv", "win10-x64", image_index=2, meta={"winpe_drivers": self.virtio})
         self.system = WinSystem("pc1", "win10-pro", hostname="pc1.example.com", macs=(MAC,))
-        shutil.copyfile(self.tool, _made(os.path.join(self.distro.mirror, "setup.exe")))
-        _write(os.path.join(self.distro.mirror, "sources", "install.wim"), b"MSWIM\0\0\0")
-        _write(os.path.join(self.bare.mirror, "sources", "install.wim"), b"MSWIM\0\0\0")   # no setup.exe
+        for distro, spec in ((self.distro, INSTALL_SPEC), (self.win11, WIN11_SPEC)):
+            for setup in ("setup.exe", "sources/setup.exe"):     # both are on real media
+                shutil.copyfile(self.tool, _made(os.path.join(distro.mirror, setup)))
+            wim = _made(os.path.join(distro.mirror, "sources", "install.wim"))
+            media.build_install_wim(os.path.join(self.root, "wimwork", distro.name), spec, wim)
+        wim = os.path.join(self.distro.mirror, "sources", "install.wim")
+        shutil.copyfile(wim, _made(os.path.join(self.bare.mirror, "sources", "install.wim")))   # no setup.exe
         self.config = {"smb_share": "winpe", "smb_user": self.user, "smb_data_dir": os.path.join(self.root, "data")}
-        files = startnet.data_tree([self.distro, self.bare], [self.profile, bare_profile], [self.system],
+        files = startnet.data_tree([self.distro, self.bare, self.win11],
+                                   [self.profile, bare_profile, no_image, win11_profile, drv_profile], [self.system],
                                    self.server, [unattend.DEFAULT_TEMPLATE_DIR])
         for rel, text in files.items():
             _write(os.path.join(self.config["smb_data_dir"], rel), text)
+        for rel, path in startnet.data_copies([self.distro], [drv_profile], []).items():
+            shutil.copyfile(path, _made(os.path.join(self.config["smb_data_dir"], rel)))
         include = os.path.join(self.root, "cobbler-winpe.conf")
-        _write(include, samba.render_smb_include([self.distro, self.bare], self.server, self.config))
+        _write(include, samba.render_smb_include([self.distro, self.bare, self.win11], self.server,
+                                                             self.config))
         self.smb_port = winebed.free_port()
         self.smb_conf = os.path.join(self.root, "smb.conf")
         _write(self.smb_conf, helpers._global_conf(self.root, self.smb_port, include))
@@ -92,23 +111,43 @@ class Bed:
         if present:
             shutil.copyfile(self.tool, path)
 
-    def boot(self, script, **winpe):
-        """Run SCRIPT as X:\\Windows\\System32\\startnet.cmd in a fresh simulated WinPE; returns (proc, winpe)."""
+    def boot(self, script, image=None, **winpe):
+        """Run SCRIPT as X:\\Windows\\System32\\startnet.cmd in a fresh simulated WinPE; IMAGE: more files of the
+        WinPE image ({System32-relative path: text or host file}); returns (proc, winpe)."""
         for letter in ("S:", "T:", "D:"):
             self.prefix.unmap_drive(letter)
+        shutil.rmtree(os.path.join(self.system32, drivers.IMAGE_DIR), ignore_errors=True)
+        for rel, content in dict({startnet.HELPER_VBS: startnet.render_http_get_vbs(), drivers.IMAGE_LIST: None},
+                                 **(image or {})).items():
+            path = os.path.join(self.system32, rel)
+            if content is None:
+                if os.path.exists(path):
+                    os.unlink(path)
+            elif os.path.isabs(content) and os.path.isfile(content):
+                shutil.copyfile(content, _made(path))
+            else:
+                _write(path, content)
+        return self.run(script, os.path.join(self.system32, "startnet.cmd"), SYSTEM32 + "\\startnet.cmd", **winpe)
+
+    def run(self, script, host_path, windows_path, **winpe):
+        """Write SCRIPT to HOST_PATH (WINDOWS_PATH to cmd) and run it with `cmd /c` against a fresh WinPE checker."""
         shutil.rmtree(os.path.join(self.root, "work"), ignore_errors=True)
         work = _made(os.path.join(self.root, "work", "x"))
         ports = {"127.0.0.1": self.smb_port, DEAD_HOST: winebed.free_port()}
         self.winpe = winpe_tools.WinPE(self.prefix, os.path.dirname(work), ports, **winpe)
         self.http.events = self.winpe.events
         # written as the plugin writes it (fsutil.write_atomic: UTF-8), read by cmd in the OEM code page
-        _write(os.path.join(self.system32, "startnet.cmd"), script.encode("utf-8"))
-        _write(os.path.join(self.system32, startnet.HELPER_VBS), startnet.render_http_get_vbs())
-        proc = self.prefix.run(["cmd", "/c", SYSTEM32 + "\\startnet.cmd"], timeout=RUN_TIMEOUT,
+        _write(host_path, script.encode("utf-8"))
+        proc = self.prefix.run(["cmd", "/c", windows_path], timeout=RUN_TIMEOUT,
                                extra_env={winebed.PORT_ENV: str(self.checker.port), "WINEPATH": SYSTEM32},
-                               cwd=self.system32)
+                               cwd=os.path.dirname(host_path))
         assert not self.checker.errors, self.checker.errors
         return proc, self.winpe
+
+    def setupcomplete(self, script):
+        """Run SCRIPT as C:\\Windows\\Setup\\Scripts\\SetupComplete.cmd, where Windows setup runs it."""
+        host = os.path.join(self.prefix.path, "drive_c", "windows", "Setup", "Scripts", "SetupComplete.cmd")
+        return self.run(script, host, "C:\\Windows\\Setup\\Scripts\\SetupComplete.cmd")
 
     def startnet(self, password=PASSWORD, distro=None, server=None, profile=None, config=None):
         return startnet.render_startnet(distro or self.distro, server or self.server, config or self.config,
@@ -171,6 +210,10 @@ def _mapping(src=SRC):
             ("net use /delete", "T:", False), ("net use", "T:", DATA, 0)]
 
 
+def _started(proc):
+    return [line for line in _out(proc) if line.startswith("cobbler-winpe: setup started")]
+
+
 def _stopped(proc, reason):
     """cmd printed the documented stop lines last, kept the exit code 1, and nothing after them ran."""
     lines = [line for line in _out(proc) if line.strip()]
@@ -188,6 +231,9 @@ def test_known_system_installs_and_turns_netboot_off(bed):
         ("http GET", "/cblr/svc/op/nopxe/system/pc1"),
         ("wpeutil", "reboot")], _out(proc)
     assert proc.returncode == 0, _out(proc)
+    assert _started(proc) == ["cobbler-winpe: setup started with answer file %s from share %s" % (answer, SRC)]
+    # the answer file's image index exists in the share's install.wim (wiminfo said so)
+    assert winpe.setup_image == (bed.prefix.unix_path("S:\\sources\\install.wim"), "2", 0, INSTALL_SPEC.build)
     # setup got the system's own UEFI answer file, as fetched over SMB
     tree = ET.parse(winpe.setup_answer)
     assert tree.find(".//{urn:schemas-microsoft-com:unattend}ComputerName").text == "pc1"
@@ -211,6 +257,8 @@ def test_profile_from_boot_options_bios_no_nopxe(bed):
         ("setup", "S:\\setup.exe", ("/unattend:T:\\profiles\\win10-pro\\unattend-bios.xml", "/noreboot")),
         ("wpeutil", "reboot")], _out(proc)
     assert proc.returncode == 0
+    assert _started(proc) == ["cobbler-winpe: setup started with answer file T:\\profiles\\win10-pro\\"
+                              "unattend-bios.xml from share %s" % SRC]
 
 
 def test_powershell_branch_calls_nopxe(bed):
@@ -272,7 +320,7 @@ def test_setup_missing_stops(bed):
     assert winpe.events[:5] == _mapping(src)
     assert not [event for event in winpe.events if event[0] in ("setup", "http GET")]
     assert winpe.events[-1] == ("ipconfig", ("/all",))
-    _stopped(proc, "S:\\setup.exe not found on %s" % src)
+    _stopped(proc, "S:\\sources\\setup.exe not found on %s" % src)     # build unknown: the setup that honours /unattend
 
 
 def test_answer_file_missing_stops(bed):
@@ -281,3 +329,140 @@ def test_answer_file_missing_stops(bed):
                                          ("reg", "PEFirmwareType"), ("ipconfig", ("/all",))]
     _stopped(proc, "no answer file for this machine (bios): not by MAC under T:\\systems, not for profile - "
                    "or distro win10-x64")
+
+
+SETUP_FAILED = "setup.exe ended with error %d; see X:\\Windows\\Panther\\setupact.log"
+
+
+def test_setup_error_stops_before_nopxe(bed):
+    """setup.exe exits 31: the stop line carries its code; no SetupComplete copy, no nopxe, no reboot."""
+    proc, winpe = bed.boot(bed.startnet(), setup_code=31)
+    assert [event[0] for event in winpe.events][-2:] == ["ipconfig", "setup"], winpe.events
+    assert bed.prefix.unix_path("D:\\Windows\\Setup\\Scripts\\SetupComplete.cmd") is None
+    _stopped(proc, SETUP_FAILED % 31)
+
+
+def test_missing_image_index_fails_setup(bed):
+    """The answer file names image 7 of a 3-image install.wim: the setup stand-in's wiminfo refuses it."""
+    proc, winpe = bed.boot(bed.startnet(), macs=(OTHER_MAC,), start_options="COBBLER_PROFILE:win10-none")
+    assert winpe.setup_image[:3] == (bed.prefix.unix_path("S:\\sources\\install.wim"), "7", 18)   # no such image
+    _stopped(proc, SETUP_FAILED % 1)
+
+
+def test_nopxe_refused_keeps_the_prompt(bed):
+    """Cobbler answers 404 to nopxe (through Wine's own cscript + WinHTTP running cobbler-get.vbs): 5 tries,
+    then the stop line, and no reboot (a reboot would netboot the installer again)."""
+    bed.http.known = set()
+    try:
+        proc, winpe = bed.boot(bed.startnet())
+    finally:
+        bed.http.known = {"pc1"}
+    url = "http://127.0.0.1:%d/cblr/svc/op/nopxe/system/pc1" % bed.http.server_address[1]
+    assert winpe.events[winpe.events.index(("ipconfig", ("/all",))) + 2:] == [
+        ("http GET", "/cblr/svc/op/nopxe/system/pc1")] * startnet.HTTP_TRIES, _out(proc)
+    _stopped(proc, "cannot turn netboot off (Cobbler did not answer %s); not rebooting, or the machine would "
+                   "install again" % url)
+
+
+def _data_file(bed, *parts):
+    with open(os.path.join(bed.config["smb_data_dir"], *parts), encoding="utf-8") as handle:
+        return handle.read()
+
+
+POST = "/cblr/svc/op/trig/mode/post/system/%s"
+
+
+def test_setupcomplete_reports_with_curl(bed):
+    """Full Windows without PowerShell on the path the script checks: curl.exe sends the install-post report."""
+    proc, winpe = bed.setupcomplete(_data_file(bed, "systems", "52-54-00-12-34-56", "SetupComplete.cmd"))
+    url = "http://127.0.0.1:%d" % bed.http.server_address[1] + POST % "pc1"
+    assert winpe.events == [("curl", url), ("http GET", POST % "pc1")], _out(proc)
+    assert _out(proc) == ["cobbler-winpe: Cobbler took the install-post report (%s)" % url]
+    assert proc.returncode == 0
+
+
+def test_setupcomplete_reports_with_powershell(bed):
+    bed.powershell(True)
+    try:
+        proc, winpe = bed.setupcomplete(_data_file(bed, "systems", "52-54-00-12-34-56", "SetupComplete.cmd"))
+    finally:
+        bed.powershell(False)
+    url = "http://127.0.0.1:%d" % bed.http.server_address[1] + POST % "pc1"
+    assert winpe.events == [("powershell", url), ("http GET", POST % "pc1")], _out(proc)
+    assert proc.returncode == 0
+
+
+def test_setupcomplete_gives_up_after_five_refusals(bed):
+    """Cobbler answers 404 (no such system): five curl tries, each reaching the server, then the stop line."""
+    script = startnet.render_setupcomplete(WinSystem("pc9", "win10-pro"), bed.server)
+    proc, winpe = bed.setupcomplete(script)
+    url = "http://127.0.0.1:%d" % bed.http.server_address[1] + POST % "pc9"
+    assert winpe.events == [("curl", url), ("http GET", POST % "pc9")] * startnet.HTTP_TRIES, _out(proc)
+    assert [line for line in _out(proc) if line.startswith("cobbler-winpe:")] == [
+        "cobbler-winpe: Cobbler did not take the install-post report after 5 tries (%s)" % url]
+    assert proc.returncode == 1
+
+
+@pytest.mark.parametrize("name, exe", [("win10-x64", "S:\\setup.exe"), ("win11-x64", "S:\\sources\\setup.exe")])
+def test_setup_that_honours_the_answer_file_per_build(bed, name, exe):
+    """Build 19045 starts the media's setup.exe; build 26100 (24H2) starts sources\\setup.exe, the previous setup,
+    which runs the answer file's windowsPE commands: LabConfig lets it install Windows 11 on a PC without TPM."""
+    distro = {"win10-x64": bed.distro, "win11-x64": bed.win11}[name]
+    profile = {"win10-x64": "win10-pro", "win11-x64": "win11-pro"}[name]
+    proc, winpe = bed.boot(bed.startnet(distro=distro), macs=(OTHER_MAC,), firmware="uefi", tpm=False,
+                           start_options="COBBLER_PROFILE:" + profile)
+    answer = "T:\\profiles\\%s\\unattend-uefi.xml" % profile
+    assert [event for event in winpe.events if event[0] == "setup"] == [
+        ("setup", exe, ("/unattend:" + answer, "/noreboot"))], _out(proc)
+    assert _started(proc) == ["cobbler-winpe: setup started with answer file %s from share %s" % (
+        answer, _unc("winpe-" + name))]
+    assert winpe.setup_image[1:] == ("2", 0, distro.build)
+    assert winpe.labconfig == (set(unattend.LABCONFIG_KEYS) if name == "win11-x64" else set())
+    assert proc.returncode == 0, _out(proc)
+
+
+def test_root_setup_of_24h2_ignores_the_answer_file(bed):
+    """The stand-in knows ConX: a 26100 image started through the media's setup.exe (what the plugin did for
+    every build before) ignores /unattend, so the install stops."""
+    import dataclasses
+    script = bed.startnet(distro=dataclasses.replace(bed.win11, build=19045))    # as if it were pre-24H2
+    proc, winpe = bed.boot(script, macs=(OTHER_MAC,), start_options="COBBLER_PROFILE:win11-pro")
+    assert ("setup", "ConX") in winpe.events and winpe.labconfig == set()
+    _stopped(proc, SETUP_FAILED % 1)
+
+
+def test_drivers_load_before_network_and_setup_and_reach_the_answer_file(bed):
+    """winpe_drivers names a virtio-like tree: its network .inf is in the image and drvload'ed before wpeinit;
+    the storage and other .inf files are drvload'ed from the mapped data share after T: is mapped and before
+    setup; setup's answer file carries the share folder as a PnpCustomizationsWinPE driver path."""
+    import dataclasses
+    distro = dataclasses.replace(bed.distro, meta={"winpe_drivers": bed.virtio})
+    image = {rel: path for rel, path in startnet.winpe_driver_files(distro).items()}
+    image[drivers.IMAGE_LIST] = startnet.winpe_files(distro, bed.server, bed.config, PASSWORD)[drivers.IMAGE_LIST]
+    proc, winpe = bed.boot(bed.startnet(distro=distro), image=image, macs=(OTHER_MAC,), firmware="bios",
+                           start_options="COBBLER_PROFILE:win10-drv")
+    name = drivers.set_name(bed.virtio)
+    net = "X:\\Windows\\System32\\cobbler-drivers\\%s\\NetKVM\\w10\\amd64\\netkvm.inf" % name
+    share = "T:\\drivers\\%s\\%%s\\w10\\amd64\\%%s.inf" % name
+    answer = "T:\\profiles\\win10-drv\\unattend-bios.xml"
+    assert winpe.events == [("drvload", net, "net")] + _mapping() + [
+        ("reg", "SystemStartOptions"), ("wpeutil", "updatebootinfo"), ("reg", "PEFirmwareType"),
+        ("ipconfig", ("/all",)),
+        ("drvload", share % ("Balloon", "balloon"), "system"),
+        ("drvload", share % ("vioscsi", "vioscsi"), "scsiadapter"),
+        ("drvload", share % ("viostor", "viostor"), "scsiadapter"),
+        ("setup", "S:\\setup.exe", ("/unattend:" + answer, "/noreboot")),
+        ("wpeutil", "reboot")], _out(proc)
+    assert proc.returncode == 0
+    ns = {"u": "urn:schemas-microsoft-com:unattend", "wcm": "http://schemas.microsoft.com/WMIConfig/2002/State"}
+    component = [c for c in ET.parse(winpe.setup_answer).getroot().find("u:settings[@pass='windowsPE']", ns)
+                 if c.get("name") == "Microsoft-Windows-PnpCustomizationsWinPE"]
+    assert len(component) == 1
+    items = component[0].findall("u:DriverPaths/u:PathAndCredentials", ns)
+    wcm = "{%s}" % ns["wcm"]
+    assert [(item.get(wcm + "action"), item.get(wcm + "keyValue"), item.findtext("u:Path", None, ns))
+            for item in items] == [("add", "1", "\\\\127.0.0.1\\winpe\\drivers\\" + name)]
+    # the driver files reached the mapped share byte for byte
+    with open(bed.prefix.unix_path(share % ("viostor", "viostor")), "rb") as got, \
+            open(os.path.join(bed.virtio, "viostor", "w10", "amd64", "viostor.inf"), "rb") as made:
+        assert got.read() == made.read()

@@ -1,10 +1,16 @@
 """What the WinPE tools do when the stand-ins call: documented syntax checks, net use via real smbclient (24H2 rules)."""
 import http.server
 import os
+import re
 import shutil
+import socket
 import subprocess
 import threading
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ET
+
+from winebed import windows_argv
 
 NET_OK = "The command completed successfully.\r\n"
 NET_ERRORS = {   # net.exe's text for the system errors a refused share gives
@@ -29,6 +35,14 @@ WPEUTIL_COMMANDS = {"createpagefile", "disablefirewall", "enablefirewall", "init
 CONTROL_KEY = "hklm\\system\\currentcontrolset\\control"
 SETUP_OPTIONS = ("/unattend:", "/noreboot", "/auto:", "/quiet", "/dynamicupdate:", "/compat:", "/eula:")
 UNATTEND_NS = "{urn:schemas-microsoft-com:unattend}"
+NEW_SETUP_BUILD = 26100     # media whose root setup.exe starts the new setup (ConX), which ignores switches
+WIN11_BUILD = 22000         # setup checks TPM 2.0 and Secure Boot from here on
+LABCONFIG_KEY = "hklm\\system\\setup\\labconfig"
+LABCONFIG_NEEDED = {"BypassTPMCheck", "BypassSecureBootCheck"}
+REG_TYPES = ("REG_SZ", "REG_MULTI_SZ", "REG_EXPAND_SZ", "REG_DWORD", "REG_QWORD", "REG_BINARY", "REG_NONE")
+# curl's options the scripts may use (curl(1)): switches, and options that take the next word (or "-m30")
+CURL_SWITCHES = {"f": "fail", "s": "silent", "S": "show-error"}
+CURL_VALUED = {"m": "max-time", "o": "output"}
 
 
 def net_error(number):
@@ -39,13 +53,15 @@ class WinPE:
     """One simulated WinPE boot: firmware, NICs, boot options, the SMB servers it can reach; records EVENTS."""
 
     def __init__(self, prefix, workdir, smb_ports, firmware="uefi", macs=("52-54-00-12-34-56",),
-                 start_options="NOEXECUTE=OPTIN", setup_code=0):
+                 start_options="NOEXECUTE=OPTIN", setup_code=0, tpm=True):
         self.prefix, self.workdir, self.smb_ports = prefix, workdir, smb_ports
         self.firmware, self.macs, self.start_options, self.setup_code = firmware, macs, start_options, setup_code
+        self.tpm = tpm                      # a TPM 2.0 and Secure Boot, as Windows 11 setup checks
+        self.labconfig = set()              # HKLM\SYSTEM\Setup\LabConfig values set to 1 before setup's check
         self.events, self.calls, self.passwords = [], [], []
         self.network_up = self.boot_info = False
         self.mapped = {}
-        self.setup_answer = None
+        self.setup_answer = self.setup_image = None
 
     def answer(self, call):
         self.calls.append(call)
@@ -105,6 +121,8 @@ class WinPE:
         return self.net_use(args[1:])
 
     def tool_setup(self, args, call):
+        """setup.exe: /unattend:<answer file> that exists and parses; the install image index the answer file
+        names exists in the share's sources\\install.wim (real wiminfo); then leaves an installed Windows on D:."""
         answer = [arg[len("/unattend:"):] for arg in args if arg.lower().startswith("/unattend:")]
         self.events.append(("setup", call.exe, tuple(args)))
         bad = [arg for arg in args if not arg.lower().startswith(SETUP_OPTIONS)]
@@ -117,22 +135,94 @@ class WinPE:
         if root.tag != UNATTEND_NS + "unattend":
             return 1, "setup: %s is no answer file\r\n" % answer[0]
         self.setup_answer = host
+        self.setup_image = self.install_image(call.exe, root)
+        if self.setup_image[2] != 0:
+            return 1, "setup: no image %s in %s\r\n" % self.setup_image[1::-1]
+        build = self.setup_image[3]
+        if build >= NEW_SETUP_BUILD and not _in_sources(call.exe):
+            self.events.append(("setup", "ConX"))
+            return 1, "setup: the new setup (ConX) started; it ignores /unattend and waits for a user\r\n"
+        self.run_windows_pe_commands(root)
+        if build >= WIN11_BUILD and not self.tpm and not LABCONFIG_NEEDED <= self.labconfig:
+            return 1, "setup: This PC can't run Windows 11 (no TPM 2.0, no Secure Boot)\r\n"
         target = os.path.join(self.workdir, "target")
         os.makedirs(os.path.join(target, "Windows", "System32", "config"), exist_ok=True)
         open(os.path.join(target, "Windows", "System32", "config", "SYSTEM"), "wb").close()
         self.prefix.map_drive("D:", target)    # the installed Windows, as setup leaves it for SetupComplete
         return self.setup_code, ""
 
+    def install_image(self, setup_exe, answer):
+        """(install image path, index, wiminfo exit code): the image index ANSWER's windowsPE ImageInstall names,
+        looked up with wiminfo in sources\\install.wim beside SETUP_EXE (S:\\setup.exe or S:\\sources\\setup.exe)."""
+        index = None
+        for meta in answer.iter(UNATTEND_NS + "MetaData"):
+            if (meta.findtext(UNATTEND_NS + "Key") or "").upper() == "/IMAGE/INDEX":
+                index = meta.findtext(UNATTEND_NS + "Value")
+        folder = setup_exe.replace("/", "\\").rsplit("\\", 1)[0]
+        if not folder.lower().endswith("\\sources"):
+            folder += "\\sources"
+        wim = self.prefix.unix_path(folder + "\\install.wim")
+        if wim is None or not index:
+            return folder + "\\install.wim", index, 1, 0
+        done = subprocess.run(["wiminfo", wim, index], capture_output=True, text=True, timeout=60)
+        build = re.search(r"^Build:\s+([0-9]+)$", done.stdout, re.M)
+        return wim, index, done.returncode, int(build.group(1)) if build else 0
+
+    def run_windows_pe_commands(self, answer):
+        """What the previous setup does first with the answer file: the windowsPE pass's RunSynchronous
+        commands of Microsoft-Windows-Setup, in Order; `reg add` of values under LabConfig is applied."""
+        commands = []
+        for settings in answer.iter(UNATTEND_NS + "settings"):
+            if settings.get("pass") != "windowsPE":
+                continue
+            for command in settings.iter(UNATTEND_NS + "RunSynchronousCommand"):
+                commands.append((int(command.findtext(UNATTEND_NS + "Order")), command.findtext(UNATTEND_NS + "Path")))
+        for _, path in sorted(commands):
+            argv = windows_argv(path)
+            self.events.append(("setup runs", argv[0]))
+            if argv[0].lower() in ("reg", "reg.exe") and reg_add(argv[1:]) and \
+                    argv[2].lower() == LABCONFIG_KEY and argv[7:9] == ["/d", "1"]:
+                self.labconfig.add(argv[4])
+
     def tool_powershell(self, args, call):
         """WinPE-PowerShell stand-in: does the GET the script's one-liner does (URL from %WINPE_URL%)."""
-        import urllib.error
-        import urllib.request
         self.events.append(("powershell", call.url))
-        try:
-            with urllib.request.urlopen(call.url, timeout=20) as reply:
-                return (0 if reply.status == 200 else 1), ""
-        except (urllib.error.URLError, ValueError):
+        if not call.url.startswith(("http://", "https://")):
             return 1, ""
+        code, status = http_get(call.url, 20)
+        return (0 if code == 0 and status == 200 else 1), ""
+
+    def tool_drvload(self, args, call):
+        """drvload inf_path [,inf_path [...]] (Microsoft, Drvload Command-Line Options): one or more paths of
+        existing .inf files; records each with the Class of its [Version] section."""
+        paths = [path.strip() for path in " ".join(args).split(",") if path.strip()]
+        if not paths or not all(path.lower().endswith(".inf") for path in paths):
+            self.events.append(("drvload", "bad", tuple(args)))
+            return 1, "DrvLoad: expected one or more .inf paths\r\n"
+        for path in paths:
+            host = self.prefix.unix_path(path)
+            if host is None:
+                self.events.append(("drvload", "missing", path))
+                return 2, "DrvLoad: Unable to load %s (Error 0x80070002)\r\n" % path
+            self.events.append(("drvload", path, inf_class_of(host)))
+        return 0, "DrvLoad: Successfully loaded %s.\r\n" % ", ".join(paths)
+
+    def tool_curl(self, args, call):
+        """curl.exe (Windows 10 1803+): options as curl(1) documents them; GETs the one URL for real."""
+        try:
+            options, url = curl_command(args)
+        except ValueError as err:
+            self.events.append(("curl", "bad", tuple(args)))
+            return 2, "curl: %s\r\ncurl: try 'curl --help' for more information\r\n" % err
+        self.events.append(("curl", url))
+        if options.get("output", "NUL").upper() != "NUL":
+            return 23, "curl: (23) only -o NUL is expected here\r\n"
+        code, status = http_get(url, float(options.get("max-time", "300")))
+        if code == 0 and status >= 400 and "fail" in options:
+            code = 22
+        if code and "show-error" in options:
+            return code, "curl: (%d) %s\r\n" % (code, CURL_ERRORS.get(code, "error"))
+        return code, ""
 
     # -- net use ----------------------------------------------------------------------------------------------
     def net_use(self, args):
@@ -197,6 +287,27 @@ class WinPE:
         return 0, NET_OK
 
 
+def inf_class_of(path):
+    """The Class= of an .inf file's [Version] section (UTF-16LE with BOM or 8-bit), lower case."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    text = data[2:].decode("utf-16-le") if data.startswith(b"\xff\xfe") else data.decode("latin-1")
+    version = re.search(r"^\s*\[version\](.*?)(^\s*\[|\Z)", text, re.I | re.M | re.S)
+    found = re.search(r"^\s*class\s*=\s*\"?([A-Za-z0-9_]+)", version.group(1), re.I | re.M) if version else None
+    return found.group(1).lower() if found else ""
+
+
+def _in_sources(exe):
+    return exe.replace("/", "\\").lower().rsplit("\\", 2)[-2:-1] == ["sources"]
+
+
+def reg_add(args):
+    """True when ARGS are `reg add` arguments as reg.exe documents them: add KEY /v NAME /t TYPE /d DATA /f."""
+    return (len(args) == 9 and args[0].lower() == "add" and args[1].upper().startswith(("HKLM\\", "HKCU\\"))
+            and [args[2].lower(), args[4].lower(), args[6].lower(), args[8].lower()] == ["/v", "/t", "/d", "/f"]
+            and args[5].upper() in REG_TYPES)
+
+
 def _is_drive(word):
     return len(word) == 2 and word[1] == ":" and word[0].upper() in "DEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -215,6 +326,60 @@ def fetch_share(host, port, share, user, password, dest):
         if status in out:
             return number
     return 59
+
+
+CURL_ERRORS = {7: "Failed to connect to the server", 22: "The requested URL returned error",
+               28: "Operation timed out", 3: "URL rejected: Bad hostname"}
+
+
+def curl_command(args):
+    """({long option: value}, url) as curl parses ARGS; ValueError for what curl would refuse."""
+    options, urls, words = {}, [], list(args)
+    while words:
+        word = words.pop(0)
+        if word.startswith("--"):
+            name = word[2:]
+            if name in CURL_SWITCHES.values():
+                options[name] = True
+            elif name in CURL_VALUED.values():
+                if not words:
+                    raise ValueError("option %s: requires parameter" % word)
+                options[name] = words.pop(0)
+            else:
+                raise ValueError("option %s: is unknown" % word)
+        elif word.startswith("-") and len(word) > 1:
+            letters = word[1:]
+            while letters:
+                letter, letters = letters[0], letters[1:]
+                if letter in CURL_SWITCHES:
+                    options[CURL_SWITCHES[letter]] = True
+                elif letter in CURL_VALUED:
+                    value = letters or (words.pop(0) if words else None)
+                    if value is None:
+                        raise ValueError("option -%s: requires parameter" % letter)
+                    options[CURL_VALUED[letter]], letters = value, ""
+                else:
+                    raise ValueError("option -%s: is unknown" % letter)
+        else:
+            urls.append(word)
+    if len(urls) != 1 or not urls[0].startswith(("http://", "https://")):
+        raise ValueError("(3) expected one http(s) URL, got %r" % urls)
+    if "max-time" in options and not re.fullmatch(r"[0-9]+(\.[0-9]+)?", options["max-time"]):
+        raise ValueError("option -m: expected a proper numerical parameter")
+    return options, urls[0]
+
+
+def http_get(url, timeout):
+    """(curl exit code, HTTP status) of a GET of URL."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:
+            return 0, reply.status
+    except urllib.error.HTTPError as err:
+        return 0, err.code
+    except (socket.timeout, TimeoutError):
+        return 28, 0
+    except (urllib.error.URLError, OSError):
+        return 7, 0
 
 
 def ipconfig_all(macs):
@@ -241,7 +406,8 @@ def ipconfig_all(macs):
 
 
 class CobblerHTTP(http.server.ThreadingHTTPServer):
-    """Loopback stand-in for Cobbler's /cblr/svc: 200 for nopxe of KNOWN systems, 404 else; records each GET."""
+    """Loopback stand-in for Cobbler's /cblr/svc: 200 for nopxe and the install-post trigger of KNOWN systems,
+    404 else; records each GET."""
     daemon_threads = True
 
     def __init__(self, known, events):
@@ -259,7 +425,8 @@ class CobblerHTTP(http.server.ThreadingHTTPServer):
 class _HTTPHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.server.events.append(("http GET", self.path))
-        ok = self.path in {"/cblr/svc/op/nopxe/system/%s" % name for name in self.server.known}
+        ok = self.path in {form % name for name in self.server.known
+                           for form in ("/cblr/svc/op/nopxe/system/%s", "/cblr/svc/op/trig/mode/post/system/%s")}
         body = b"True" if ok else b"not found"
         self.send_response(200 if ok else 404)
         self.send_header("Content-Length", str(len(body)))
