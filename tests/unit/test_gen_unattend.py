@@ -8,8 +8,8 @@ import pytest
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import unattend
 from cobbler_winpe.gen.model import WinDistro, WinProfile, WinSystem
-from unattend_reference import (DEPLOY, INTL, INTL_PE, JOIN, SETUP, SHELL, UNATTEND_NS, check_answer_file,
-                                setting)
+from unattend_reference import (DEPLOY, FIREWALL, INTL, INTL_PE, JOIN, SETUP, SHELL, TS, UNATTEND_NS, WCM_NS,
+                                check_answer_file, setting)
 
 NS = {"u": UNATTEND_NS}
 DISTRO = WinDistro("win11-x64", "x86_64", "11", "/m", meta={"winpe_timezone": "UTC", "winpe_locale": "en-US"})
@@ -27,6 +27,10 @@ METADATA_SETS = {
     "switches": {"winpe_win11_bypass": "yes", "winpe_bypass_nro": "true", "winpe_disable_dynamic_update": "1",
                  "winpe_product_key": "vk7jg-nphtm-c97jm-9mpgt-3v66t", "winpe_disk": "1",
                  "winpe_computer_name": "LAB-PC-7"},
+    "remote": {"winpe_rdp": "on", "winpe_firewall_off": "public"},
+    "users": {"winpe_user_1": "ops:Administrators;RemoteDesktopUsers", "winpe_user_1_password": "0ps<&>",
+              "winpe_user_2": "kiosk", "winpe_user_2_password": "k", "winpe_computer_name": "lab-{mac}",
+              "winpe_cm_command": "C:\\salt\\salt-call.bat --id {fqdn} state.apply & echo <done>"},
 }
 ALL_METADATA = {key: value for meta in METADATA_SETS.values() for key, value in meta.items()}
 METADATA_SETS["all"] = ALL_METADATA
@@ -173,7 +177,21 @@ def test_system_metadata_beats_profile_and_distro():
 @pytest.mark.parametrize("meta", [{"winpe_product_key": "<x>"}, {"winpe_locale": "en<US"},
                                   {"winpe_admin_password": "a\nb"}, {"winpe_first_logon_1": "a\x00"},
                                   {"winpe_domain": "corp", "winpe_domain_user": ""},
-                                  {"winpe_computer_name": "much-too-long-name"}, {"winpe_disk": "x"}])
+                                  {"winpe_computer_name": "much-too-long-name"}, {"winpe_disk": "x"},
+                                  {"winpe_domain": "corp", "winpe_domain_user": "u"},   # Password may not be empty
+                                  {"winpe_owner": "x" * 64}, {"winpe_organization": ""},   # FullName: 1-63
+                                  {"winpe_domain": "c", "winpe_domain_user": "u", "winpe_domain_password": "p",
+                                   "winpe_domain_ou": "PCs"},
+                                  {"winpe_rdp": "maybe"}, {"winpe_firewall_off": "dmz"}, {"winpe_win11_bypass": "si"},
+                                  {"winpe_user_1": "bad/name", "winpe_user_1_password": "p"},
+                                  {"winpe_user_1": "NONE", "winpe_user_1_password": "p"},
+                                  {"winpe_user_1": "a:Bad;Gr/oup", "winpe_user_1_password": "p"},
+                                  {"winpe_user_1": "nopassword"}, {"winpe_user_3_password": "orphan"},
+                                  {"winpe_user_1": "a", "winpe_user_1_password": "p", "winpe_user_2": "A",
+                                   "winpe_user_2_password": "p"},
+                                  {"winpe_computer_name": "{bogus}"}, {"winpe_computer_name": "lab_{mac}"},
+                                  {"winpe_computer_name": "12345"}, {"winpe_cm_command": "run {hostnme}"},
+                                  {"winpe_input_locale": "0407:XYZ"}])
 def test_bad_metadata_refused(meta):
     with pytest.raises(InputError):
         render_text(system_meta=meta)
@@ -219,3 +237,95 @@ def test_broken_override_is_an_input_error(tmp_path):
 def test_unknown_firmware_refused():
     with pytest.raises(InputError):
         unattend.render_unattend({}, "coreboot")
+
+
+def test_remote_desktop_on_off_and_unset():
+    text = render_text(system_meta={"winpe_rdp": "on"})
+    group = "FirewallGroups/FirewallGroup/"
+    assert_settings(text, {("specialize", TS, "fDenyTSConnections"): "false",
+                           ("specialize", FIREWALL, group + "Active"): "true",
+                           ("specialize", FIREWALL, group + "Group"): "@FirewallAPI.dll,-28752",
+                           ("specialize", FIREWALL, group + "Profile"): "all"})
+    entry = ET.fromstring(text).find(".//u:FirewallGroup", NS)
+    assert entry.get("{%s}keyValue" % WCM_NS) == "RemoteDesktop"
+    assert setting(text, "specialize", FIREWALL, "PublicProfile_EnableFirewall") == []   # profiles untouched
+    off = render_text(profile_meta={"winpe_rdp": "on"}, system_meta={"winpe_rdp": "off"})
+    assert one(off, "specialize", TS, "fDenyTSConnections") == "true"
+    assert setting(off, "specialize", FIREWALL, "FirewallGroups") == []
+    assert setting(render_text(), "specialize", TS, "fDenyTSConnections") == []
+
+
+@pytest.mark.parametrize("value, expected", [("public", ("true", "true", "false")),
+                                             ("domain, private", ("false", "false", "true")),
+                                             ("all", ("false", "false", "false")), ("none", ("true", "true", "true"))])
+def test_firewall_profiles(value, expected):
+    text = render_text(system_meta={"winpe_firewall_off": value})
+    found = tuple(one(text, "specialize", FIREWALL, p + "Profile_EnableFirewall") for p in ("Domain", "Private",
+                                                                                          "Public"))
+    assert found == expected
+    assert setting(render_text(), "specialize", FIREWALL, "DomainProfile_EnableFirewall") == []
+
+
+def test_extra_local_accounts():
+    text = render_text(system_meta=METADATA_SETS["users"])
+    local = "UserAccounts/LocalAccounts/LocalAccount/"
+    assert setting(text, "oobeSystem", SHELL, local + "Name") == ["ops", "kiosk"]
+    assert setting(text, "oobeSystem", SHELL, local + "Group") == ["Administrators;RemoteDesktopUsers", "Users"]
+    passwords = setting(text, "oobeSystem", SHELL, local + "Password/Value")
+    assert [base64.b64decode(p).decode("utf-16-le") for p in passwords] == ["0ps<&>Password", "kPassword"]
+    assert setting(text, "oobeSystem", SHELL, local + "Password/PlainText") == ["false", "false"]
+    assert one(text, "oobeSystem", SHELL, "OOBE/HideLocalAccountScreen") == "true"
+    assert setting(text, "oobeSystem", SHELL, "UserAccounts/AdministratorPassword") == []
+    assert "0ps" not in text
+
+
+@pytest.mark.parametrize("meta, hostname, expected", [
+    ({}, "a-very-long-hostname.example.com", "a-very-long-hos"),          # hostname: first label, cut to 15
+    ({}, "", "*"),                                                         # no hostname: Windows picks one
+    ({"winpe_computer_name": "lab-{mac}"}, "", "lab-525400ABCDE"),         # pattern cut to 15
+    ({"winpe_computer_name": "{name}-{profile}"}, "", "pc1-pro"),
+    ({"winpe_computer_name": "w{fqdn}"}, "db.example.com", "wdb-example-com"),   # dots become '-'
+    ({"winpe_computer_name": "LAB-PC-7"}, "ignored.example", "LAB-PC-7")])
+def test_computer_name_rules(meta, hostname, expected):
+    text = render_text(system_meta=meta, hostname=hostname)
+    assert one(text, "specialize", SHELL, "ComputerName") == expected
+
+
+def test_computer_name_pattern_in_a_profile_file_is_random():
+    text = render_text(profile_meta={"winpe_computer_name": "lab-{mac}"}, with_system=False)
+    assert one(text, "specialize", SHELL, "ComputerName") == "*"
+    fixed = render_text(profile_meta={"winpe_computer_name": "KIOSK"}, with_system=False)
+    assert one(fixed, "specialize", SHELL, "ComputerName") == "KIOSK"
+
+
+def test_configuration_management_hand_off_runs_last():
+    meta = dict(METADATA_SETS["users"], winpe_first_logon_1="first")
+    text = render_text(system_meta=meta, hostname="pc-01.example.com")
+    commands = setting(text, "oobeSystem", SHELL, "FirstLogonCommands/SynchronousCommand/CommandLine")
+    assert commands == ["first", "C:\\salt\\salt-call.bat --id pc-01.example.com state.apply & echo <done>"]
+    assert setting(text, "oobeSystem", SHELL, "FirstLogonCommands/SynchronousCommand/Order") == ["1", "2"]
+    puppet = "puppet agent -t --certname {computer_name}.{distro}"
+    text = render_text(system_meta={"winpe_cm_command": puppet, "winpe_computer_name": "lab-{mac}"})
+    assert one(text, "oobeSystem", SHELL, "FirstLogonCommands/SynchronousCommand/CommandLine") == \
+        "puppet agent -t --certname lab-525400ABCDE.win11-x64"
+
+
+def test_hand_off_in_a_profile_file_only_when_it_can_be_filled():
+    needs_system = render_text(profile_meta={"winpe_cm_command": "run {fqdn}"}, with_system=False)
+    assert setting(needs_system, "oobeSystem", SHELL, "FirstLogonCommands") == []
+    by_profile = render_text(profile_meta={"winpe_cm_command": "run {profile}"}, with_system=False)
+    assert one(by_profile, "oobeSystem", SHELL, "FirstLogonCommands/SynchronousCommand/CommandLine") == "run pro"
+
+
+def test_hand_off_refuses_a_value_unsafe_in_a_command_line():
+    with pytest.raises(InputError, match="unsafe in a command line"):
+        render_text(system_meta={"winpe_cm_command": "run {fqdn}"}, hostname="a&calc.example")
+
+
+def test_secrets_never_in_the_error_line():
+    for key in ("winpe_admin_password", "winpe_domain_password", "winpe_user_1_password", "winpe_product_key"):
+        meta = {"winpe_domain": "c", "winpe_domain_user": "u", "winpe_domain_password": "p", "winpe_user_1": "u",
+                "winpe_user_1_password": "p", key: "s3cr3t-" + "x" * 300}
+        with pytest.raises(InputError) as err:
+            render_text(system_meta=meta)
+        assert "s3cr3t" not in str(err.value) and key in str(err.value)

@@ -185,7 +185,7 @@ def _other_rows():
     rows += _rows(JOIN, SPECIALIZE, "microsoft-windows-unattendedjoin", {
         ident[:-1]: Node(), ident + "Credentials": Node(), ident + "Credentials/Domain": Text(255),
         ident + "Credentials/Username": Text(256), ident + "Credentials/Password": Text(1024),
-        ident + "JoinDomain": Text(255), ident + "MachineObjectOU": Text(1024, pattern=r"([A-Za-z]+=[^,]+)(,[A-Za-z]+=[^,]+)*")})
+        ident + "JoinDomain": Text(255), ident + "MachineObjectOU": Text(1024, pattern=r"[A-Za-z]+=.+")})
     rows += _rows(DEPLOY, ("auditUser", "specialize"), "microsoft-windows-deployment", {
         "RunSynchronous": Node(), command[:-1]: Item(), command + "Order": Int(1, 500),
         command + "Path": Text(259), command + "Description": Text(259),
