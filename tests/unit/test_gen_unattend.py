@@ -201,13 +201,19 @@ FREE_TEXT = {"winpe_owner": ("windowsPE", SETUP, "UserData/FullName"),
              "winpe_organization": ("specialize", SHELL, "RegisteredOrganization"),
              "winpe_first_logon_1": ("oobeSystem", SHELL, "FirstLogonCommands/SynchronousCommand/CommandLine"),
              "winpe_domain_user": ("specialize", JOIN, "Identification/Credentials/Username"),
-             "winpe_domain_password": ("specialize", JOIN, "Identification/Credentials/Password")}
+             "winpe_domain_password": ("specialize", JOIN, "Identification/Credentials/Password"),
+             "winpe_cm_command": ("oobeSystem", SHELL, "FirstLogonCommands/SynchronousCommand/CommandLine"),
+             "winpe_timezone": ("oobeSystem", SHELL, "TimeZone")}
 
 
 @pytest.mark.parametrize("key", sorted(FREE_TEXT))
 @pytest.mark.parametrize("value", HOSTILE, ids=repr)
 def test_hostile_values_stay_text(key, value):
     meta = dict(METADATA_SETS["domain"], **{key: value})
+    if key == "winpe_timezone":   # a time zone id is refused unless it is letters, digits and ( ) . + - _ space
+        with pytest.raises(InputError, match="winpe_timezone: value not of the expected form"):
+            render_text(system_meta=meta)
+        return
     text = render_text(system_meta=meta)   # well-formed and valid against the reference (checked in render_text)
     assert one(text, *FREE_TEXT[key]) == value
     assert ET.fromstring(text).find(".//Evil") is None and ET.fromstring(text).find(".//u:Evil", NS) is None
