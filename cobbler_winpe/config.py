@@ -7,6 +7,7 @@ import yaml
 
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.fsutil import create_once
+from cobbler_winpe.gen import answer_meta
 
 DEFAULT_PATH = "/etc/cobbler/winpe.yaml"
 ENV_PATH = "COBBLER_WINPE_CONFIG"
@@ -123,7 +124,8 @@ def smb_password(cfg):
 
 
 def describe():
-    """docs/configuration.md: every key, its default and its meaning (a test keeps the file in step)."""
+    """docs/configuration.md: every key, its default and its meaning, then the answer-file metadata keys (a test
+    keeps the file in step)."""
     rows = ["| key | default | meaning |", "|---|---|---|"]
     rows += ["| `%s` | `%s` | %s |" % (key, yaml.safe_dump(default, default_flow_style=True).strip().rstrip(".").strip(),
                                       text) for key, (default, text) in DEFAULTS.items()]
@@ -133,4 +135,5 @@ def describe():
             "one logged line naming the key. `COBBLER_WINPE_CONFIG` names another file.\n\n"
             + "\n".join(rows) + "\n\n"
             "The Samba password lives in its own file (`smb_password_file`, mode 0600), created on the first sync;\n"
-            "`cobbler-winpe smb-account` creates the matching Unix and Samba account. It is never logged.\n")
+            "`cobbler-winpe smb-account` creates the matching Unix and Samba account. It is never logged.\n"
+            + answer_meta.describe())

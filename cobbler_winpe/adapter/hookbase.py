@@ -3,7 +3,7 @@ import importlib
 import logging
 
 from cobbler_winpe import config as winpe_config
-from cobbler_winpe.errors import WinpeError
+from cobbler_winpe.errors import InputError, WinpeError
 
 TRIGGER_ROOT = "/var/lib/cobbler/triggers/"
 LOG = logging.getLogger("cobbler_winpe")
@@ -21,7 +21,12 @@ HANDLERS = {
     "delete/system/post": "staging:system_deleted",
     "install/post": "status:installed",
     "install/firstboot": "status:first_boot",
+    "add/distro/pre": "validate:distro_pre",
+    "add/profile/pre": "validate:profile_pre",
+    "add/system/pre": "validate:system_pre",
 }
+# categories whose handler may refuse Cobbler's operation: an InputError there aborts the save with its line
+REFUSING = ("add/distro/pre", "add/profile/pre", "add/system/pre")
 
 
 def handler_for(category):
@@ -31,16 +36,29 @@ def handler_for(category):
 
 
 def dispatch(category, api, args):
-    """Run the handler; a failure is logged as one line and never aborts Cobbler's own operation."""
+    """Run the handler; a failure is logged as one line and never aborts Cobbler's own operation, except a bad
+    value found by a pre-save check (REFUSING): Cobbler then refuses the save and shows the line to whoever
+    saved.  A broken winpe.yaml or a bug never refuses anything."""
+    refused = None
     try:
         cfg = winpe_config.load()
         if not cfg.enabled:
             return 0
-        handler_for(category)(api, list(args or ()), cfg)
+        handler = handler_for(category)
+        try:
+            handler(api, list(args or ()), cfg)
+        except InputError as err:
+            if category not in REFUSING:
+                raise
+            refused = err
     except WinpeError as err:
         LOG.error("cobbler-winpe %s: %s", category, err)
     except Exception:  # a bug here must not break Cobbler's sync of everything else
         LOG.exception("cobbler-winpe %s: internal error (Linux items are unaffected; please report)", category)
+    if refused is not None:
+        LOG.error("cobbler-winpe %s: refused: %s", category, refused)
+        from cobbler.cexceptions import CX   # the adapter is the one package that imports cobbler
+        raise CX("cobbler-winpe: %s" % refused)
     return 0
 
 

@@ -7,16 +7,18 @@ from Cheetah.Filters import Filter
 from Cheetah.Template import Template
 
 from cobbler_winpe.errors import InputError, ToolError
-from cobbler_winpe.gen import values
+from cobbler_winpe.gen import answer_meta, values
 from cobbler_winpe.gen.model import FIRMWARES, blend
 
 MAIN_TEMPLATE = "unattend.xml.tmpl"
 SNIPPET_SUFFIX = ".xml.tmpl"
 MAX_TEMPLATE = 1 << 20
-MAX_FIRST_LOGON = 50
 ARCH_NAMES = {"x86_64": "amd64", "amd64": "amd64", "x64": "amd64", "i386": "x86", "x86": "x86", "arm64": "arm64",
               "aarch64": "arm64"}
 INSTALL_PARTITION = {"bios": 2, "uefi": 3}
+# Remote Desktop's firewall rule group by its language-neutral resource id (networking-mpssvc-svc-firewallgroups-
+# firewallgroup-group: Microsoft's own example; the display name "Remote Desktop" is localised)
+RDP_FIREWALL_GROUP = "@FirewallAPI.dll,-28752"
 LABCONFIG_KEYS = ("BypassTPMCheck", "BypassSecureBootCheck", "BypassRAMCheck", "BypassStorageCheck",
                   "BypassCPUCheck")
 DEFAULT_TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -45,59 +47,28 @@ def encode_password(password, purpose="AdministratorPassword"):
     return base64.b64encode((password + purpose).encode("utf-16-le")).decode("ascii")
 
 
-def _pick(meta, key, default="", pattern=None, max_len=256):
-    value = values.text("metadata %s" % key, meta.get(key, default), max_len)
-    if value and pattern and not re.fullmatch(pattern, value):
-        # the value is never shown: keys such as winpe_product_key and the passwords are secrets, and this line
-        # goes to cobbler.log
-        raise InputError("metadata %s" % key, "value not of the expected form", "see docs/configuration.md")
-    return value
+def placeholder_fields(distro, profile, system):
+    """Values of the {placeholders} of winpe_computer_name and winpe_cm_command; None where unknown (a profile's
+    answer file has no system, so no system name, hostname or MAC)."""
+    hostname = system.hostname if system and system.hostname else None
+    mac = str(values.mac("system %s MAC" % system.name, system.macs[0])).replace("-", "") \
+        if system and system.macs else None
+    return {"name": system.name if system else None, "hostname": hostname.split(".")[0] if hostname else None,
+            "fqdn": hostname, "mac": mac, "profile": profile.name, "distro": distro.name}
 
 
-def computer_name(system, meta):
-    """The NetBIOS ComputerName: winpe_computer_name, else the first label of the hostname, else '*' (random)."""
-    name = meta.get("winpe_computer_name") or (system.hostname.split(".")[0] if system and system.hostname else "")
-    if not name:
-        return "*"
-    name = values.text("computer name", name, 64)
-    if len(name) > 15 or not re.fullmatch(r"[A-Za-z0-9\-]+", name) or name.isdigit():
-        raise InputError("computer name %r" % name, "Windows needs 1-15 letters, digits or '-', not all digits",
-                         "set a shorter hostname or metadata winpe_computer_name")
-    return name
-
-
-def first_logon_commands(meta):
-    """winpe_first_logon_1, _2, ... in numeric order (gaps allowed), or a list under winpe_first_logon."""
-    listed = meta.get("winpe_first_logon") or []
-    if isinstance(listed, str):
-        listed = [listed]
-    numbered = sorted((int(key.rsplit("_", 1)[1]), value) for key, value in meta.items()
-                      if re.fullmatch(r"winpe_first_logon_[0-9]{1,4}", key))
-    commands = [values.text("first logon command", cmd, 1024) for cmd in list(listed) + [v for _, v in numbered]]
-    if len(commands) > MAX_FIRST_LOGON:
-        raise InputError("winpe_first_logon", "more than %d commands" % MAX_FIRST_LOGON, "put them in a script")
-    return [cmd for cmd in commands if cmd.strip()]
-
-
-def _domain(meta):
-    domain = _pick(meta, "winpe_domain", "", r"[A-Za-z0-9][A-Za-z0-9.\-]*")
-    if not domain:
-        return {"domain": "", "domain_user": "", "domain_password": "", "domain_ou": ""}
-    user = _pick(meta, "winpe_domain_user")
-    if not user:
-        raise InputError("metadata winpe_domain_user", "missing while winpe_domain is set", "give the join account")
-    return {"domain": domain, "domain_user": user,
-            "domain_password": _pick(meta, "winpe_domain_password"),
-            "domain_ou": _pick(meta, "winpe_domain_ou", max_len=1024)}
+def computer_name(rule, system, fields):
+    """The NetBIOS ComputerName: winpe_computer_name (a name, or a pattern filled and cut to 15), else the first
+    label of the hostname (cut to 15), else '*' (Windows picks a random name)."""
+    if not rule:
+        rule = "{hostname}" if system and system.hostname else ""
+    return answer_meta.expand_name(rule, fields) if rule else "*"
 
 
 def unattend_context(distro, profile, system=None, config=None):
     """The search list of the answer-file templates, built from the model and blended metadata.
 
-    Metadata keys (system > profile > distro): winpe_locale, winpe_ui_language, winpe_input_locale,
-    winpe_timezone, winpe_product_key, winpe_admin_password, winpe_domain, winpe_domain_user,
-    winpe_domain_password, winpe_domain_ou, winpe_first_logon_N, winpe_win11_bypass, winpe_bypass_nro,
-    winpe_disable_dynamic_update, winpe_disk, winpe_owner, winpe_organization, winpe_computer_name.
+    Metadata keys (system > profile > distro) are those of answer_meta.KEYS (docs/configuration.md).
     """
     config = config or {}
     meta = blend(distro.meta, profile.meta, system.meta if system else None)
@@ -105,32 +76,32 @@ def unattend_context(distro, profile, system=None, config=None):
     if not arch:
         raise InputError("distro %s arch" % distro.name, "unknown architecture %r" % distro.arch,
                          "use x86_64, i386 or arm64")
-    locale_re = r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}"
-    locale = _pick(meta, "winpe_locale", config.get("locale", "en-US"), locale_re, 32)
-    password = _pick(meta, "winpe_admin_password", max_len=127)
-    context = {
+    settings = answer_meta.read(meta, config.get("locale", "en-US"), config.get("timezone", "UTC"))
+    fields = placeholder_fields(distro, profile, system)
+    fields["computer_name"] = name = computer_name(settings.pop("computer_name_rule"), system, fields)
+    first_logon = settings.pop("first_logon")
+    cm_command = answer_meta.expand_command(settings.pop("cm_command"), fields)
+    password = settings.pop("admin_password")
+    context = dict(settings, **{
         "distro_name": distro.name, "profile_name": profile.name, "system_name": system.name if system else "",
-
         "arch": arch, "image_index": int(profile.image_index), "edition": profile.edition,
-        "ui_language": _pick(meta, "winpe_ui_language", locale, locale_re, 32),
-        "input_locale": _pick(meta, "winpe_input_locale", locale, r"[A-Za-z0-9:;{}\-]+", 128),
-        "system_locale": locale, "user_locale": locale,
-        "timezone": _pick(meta, "winpe_timezone", config.get("timezone", "UTC"), r"[A-Za-z0-9 ().+\-_]+", 64),
-        "product_key": _pick(meta, "winpe_product_key", "", r"([A-Za-z0-9]{5}-){4}[A-Za-z0-9]{5}", 29).upper(),
-        "computer_name": computer_name(system, meta),
+        "computer_name": name,
         "admin_password": encode_password(password) if password else "",
         "autologon_password": encode_password(password, "Password") if password else "",
-        "first_logon": first_logon_commands(meta),
-        "win11_bypass": values.flag(meta.get("winpe_win11_bypass", False)),
+        "accounts": [(user, ";".join(groups), encode_password(secret, "Password"))
+                     for user, groups, secret in settings["accounts"]],
+        "first_logon": first_logon + ([cm_command] if cm_command else []),
         "labconfig_keys": list(LABCONFIG_KEYS),
-        "bypass_nro": values.flag(meta.get("winpe_bypass_nro", False)),
-        "disable_dynamic_update": values.flag(meta.get("winpe_disable_dynamic_update", False)),
-        "disk_id": int(_pick(meta, "winpe_disk", "0", r"[0-9]{1,2}", 2)),
-        "owner": _pick(meta, "winpe_owner", "Cobbler", max_len=128),
-        "organization": _pick(meta, "winpe_organization", "Cobbler", max_len=128),
+        "deny_rdp": "" if settings["rdp"] is None else not settings["rdp"],
+        "firewall_profiles": [(fw.capitalize() + "Profile_EnableFirewall", fw not in settings["firewall_off"])
+                              for fw in answer_meta.FIREWALL_PROFILES]
+        if settings["firewall_off"] is not None else [],
+        "rdp_group": RDP_FIREWALL_GROUP,
         "driver_paths": [],           # PnpCustomizationsWinPE DriverPaths (UNC folders); startnet.data_tree fills it
-    }
-    context.update(_domain(meta))
+    })
+    if len(context["first_logon"]) > answer_meta.MAX_COMMANDS:
+        raise InputError("metadata winpe_first_logon", "more than %d commands with winpe_cm_command"
+                         % answer_meta.MAX_COMMANDS, "put them in a script")
     return context
 
 

@@ -102,7 +102,8 @@ FREE_TEXT = ("winpe_owner", "winpe_organization", "winpe_first_logon_1", "winpe_
 
 def render_answer(meta, profile=PROFILE):
     if meta.get("winpe_domain_ou") or meta.get("winpe_domain_user") or meta.get("winpe_domain_password"):
-        meta = dict({"winpe_domain": "corp.example.com", "winpe_domain_user": "joiner"}, **meta)
+        meta = dict({"winpe_domain": "corp.example.com", "winpe_domain_user": "joiner", "winpe_domain_password": "pw"},
+                    **meta)
     system = WinSystem(name=SYSTEM.name, profile=profile.name, hostname=SYSTEM.hostname, macs=SYSTEM.macs,
                        meta=meta)
     context = unattend.unattend_context(DISTRO, profile, system)
@@ -120,12 +121,15 @@ def element_count(text):
 @pytest.mark.parametrize("key", FREE_TEXT)
 @pytest.mark.parametrize("value", HOSTILE, ids=repr)
 def test_unattend_metadata(key, value):
+    if key == "winpe_domain_ou":
+        value = "OU=" + value   # an LDAP DN is required; what follows the first '=' is free text
     text = outcome(lambda: render_answer({key: value}))
     if text is None:
         assert re.search(r"[\x00-\x1f\x7f-\x9f]", value), value   # only control characters may be refused here
         return
     root = ET.fromstring(text)   # well-formed, whatever the value
-    assert element_count(text) == element_count(render_answer({key: "benign"})), text
+    benign = "OU=benign" if key == "winpe_domain_ou" else "benign"
+    assert element_count(text) == element_count(render_answer({key: benign})), text
     if key == "winpe_admin_password":
         assert base64.b64encode((value + "AdministratorPassword").encode("utf-16-le")).decode() in texts(root)
     else:
