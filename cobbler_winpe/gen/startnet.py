@@ -63,6 +63,19 @@ def nopxe_url(server, system_name):
     return "%s/cblr/svc/op/nopxe/system/%s" % (base_url(server), values.url_segment("system name", system_name))
 
 
+def firstboot_url(server, system_name):
+    """Cobbler's install-firstboot trigger for SYSTEM_NAME (the 'first-boot' stage of `cobbler-winpe status`)."""
+    return "%s/cblr/svc/op/trig/mode/firstboot/system/%s" % (base_url(server),
+                                                            values.url_segment("system name", system_name))
+
+
+def firstboot_commands(system, server):
+    """The first-logon command that reports the first boot to Cobbler (curl.exe ships with Windows 10 1803+).
+    None for a name whose URL would hold '%', which cmd.exe would read as a variable."""
+    url = firstboot_url(server, system.name)
+    return [] if "%" in url else ['cmd.exe /c curl.exe -fsS -m 30 -o NUL "%s"' % url]
+
+
 def post_trigger_url(server, system_name):
     """Cobbler's install-post trigger for SYSTEM_NAME (runs /var/lib/cobbler/triggers/install/post/*)."""
     return "%s/cblr/svc/op/trig/mode/post/system/%s" % (base_url(server),
@@ -434,6 +447,8 @@ def data_tree(distros, profiles, systems, server, template_dirs, config=None):
             context["driver_paths"] = [drivers.share_path(share, driver_set)]
             if driver_set.other_infs:
                 own[drivers.SHARE_LIST] = drivers.share_list(driver_set)
+        if system:
+            context["first_logon"] = context["first_logon"] + firstboot_commands(system, server)
         own.update((answer_name(fw), unattend.render_unattend(context, fw, template_dirs)) for fw in FIRMWARES)
         if system:
             own["system.cmd"] = render_system_cmd(system, server)

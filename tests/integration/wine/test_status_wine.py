@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import urllib.request
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -20,6 +21,7 @@ PROFILE = "rep-x86_64-pro"
 DISTRO = "rep-x86_64"
 SYSTEMS = {"winbox": "52:54:00:aa:cc:01", "failbox": "52:54:00:aa:cc:02"}
 ANAMON = pathlib.Path("/var/log/cobbler/anamon")
+DATA = pathlib.Path("/var/lib/cobbler/winpe/smb")
 WINPE_STAGES = ("winpe-started", "network-up", "share-mapped", "setup-started", "winpe-done")
 
 
@@ -73,6 +75,19 @@ def report(wine, script, system, *args, why=""):
     return done.returncode
 
 
+def trigger_urls(bed, name):
+    """The install-post URL of the system's SetupComplete.cmd and the first-logon URL of its answer file."""
+    folder = DATA / "systems" / SYSTEMS[name].replace(":", "-").upper()
+    post = batch_value((folder / "SetupComplete.cmd").read_text(), "WINPE_URL")
+    ns = {"u": "urn:schemas-microsoft-com:unattend"}
+    commands = ET.parse(str(folder / "unattend-uefi.xml")).getroot().findall(".//u:SynchronousCommand", ns)
+    last = commands[-1].find("u:CommandLine", ns).text
+    firstboot = re.fullmatch(r'cmd\.exe /c curl\.exe -fsS -m 30 -o NUL "(http://[^"]+)"', last).group(1)
+    base = "http://127.0.0.1:%d/cblr/svc/op/trig/mode/" % bed.http_port
+    assert (post, firstboot) == (base + "post/system/" + name, base + "firstboot/system/" + name)
+    return post, firstboot
+
+
 def cli_status(bed, *args):
     done = subprocess.run([str(bed.venv / "bin" / "cobbler-winpe"), "status", "--json"] + list(args),
                           capture_output=True, text=True, timeout=60)
@@ -98,9 +113,8 @@ def test_every_stage_reaches_cobbler_and_status_shows_it(reporting_bed, wine, sc
     assert report(wine, script, "", "network-up") == 0
     assert not (ANAMON / "winbox").exists()
     for stage in WINPE_STAGES[2:]:
-        assert report(wine, script, "winbox", stage) == 0, (stage, bed.log_text()[-3000:])
-    for mode in ("post", "firstboot"):     # SetupComplete.cmd and the first logon call these
-        url = "http://127.0.0.1:%d/cblr/svc/op/trig/mode/%s/system/winbox" % (bed.http_port, mode)
+        assert report(wine, script, "winbox", stage) == 0, stage
+    for url in trigger_urls(bed, "winbox"):      # what SetupComplete.cmd and the first logon call
         with urllib.request.urlopen(url, timeout=60) as reply:
             assert reply.status == 200
     every = cli_status(bed, "--system", "winbox")["reports"]
