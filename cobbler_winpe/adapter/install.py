@@ -44,7 +44,8 @@ def cobbler_settings(path="/etc/cobbler/settings.yaml"):
             data = yaml.safe_load(handle) or {}
     except FileNotFoundError:
         data = {}
-    return {"template_dir": data.get("boot_loader_conf_template_dir", "/etc/cobbler/boot_loader_conf"),
+    return {"server": data.get("server", "127.0.0.1"), "http_port": int(data.get("http_port", 80)),
+            "template_dir": data.get("boot_loader_conf_template_dir", "/etc/cobbler/boot_loader_conf"),
             "snippet_dir": data.get("autoinstall_snippets_dir", "/var/lib/cobbler/snippets"),
             "signatures": data.get("signature_path", "/var/lib/cobbler/distro_signatures.json")}
 
@@ -88,14 +89,41 @@ def install_modules(module_dir):
     return target
 
 
+SCRIPTS_DIR = "/var/lib/cobbler/scripts"   # Cobbler 3.3 renders /cblr/svc/op/script templates from here (fixed)
+SCRIPTS = "scripts"                         # snippets/scripts/: templates for that service, not snippets
+
+
 def install_snippets(snippet_dir):
     source = resources.data_dir("snippets")
     for folder, _dirs, files in os.walk(source):
         rel = os.path.relpath(folder, source)
+        if rel.split(os.sep)[0] == SCRIPTS:
+            continue
         for name in files:
             with open(os.path.join(folder, name), "rb") as handle:
                 write_atomic(os.path.normpath(os.path.join(snippet_dir, rel, name)), handle.read())
     return os.path.join(snippet_dir, SNIPPET_FOLDER)
+
+
+def script_names():
+    return sorted(os.listdir(os.path.join(resources.data_dir("snippets"), SCRIPTS)))
+
+
+def install_scripts(scripts_dir=SCRIPTS_DIR):
+    """Cobbler's script templates (winpe_reinstall.cmd): /cblr/svc/op/script/system/NAME?script=... renders them."""
+    source = os.path.join(resources.data_dir("snippets"), SCRIPTS)
+    for name in script_names():
+        with open(os.path.join(source, name), "rb") as handle:
+            write_atomic(os.path.join(scripts_dir, name), handle.read())
+    return ", ".join(os.path.join(scripts_dir, name) for name in script_names())
+
+
+def remove_scripts(scripts_dir=SCRIPTS_DIR):
+    for name in script_names():
+        try:
+            os.unlink(os.path.join(scripts_dir, name))
+        except FileNotFoundError:
+            pass
 
 
 def with_block(text, fmt):
@@ -177,7 +205,8 @@ def install(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/se
             ("signatures", "windows " + (", ".join(add_signatures(settings["signatures"])) or "unchanged")),
             ("dhcp templates", ", ".join(dhcp_templates.edit_dhcp_templates(
                 os.path.dirname(settings_path), winpe_config.load().dhcp_snippets_dir)) or "unchanged"),
-            ("grub.0 modules", install_grub_settings(settings_path))]
+            ("grub.0 modules", install_grub_settings(settings_path)),
+            ("scripts", install_scripts())]
 
 
 def remove(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/settings.yaml"):
@@ -188,6 +217,7 @@ def remove(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/set
     shutil.rmtree(target, ignore_errors=True)
     shutil.rmtree(os.path.join(settings["snippet_dir"], SNIPPET_FOLDER), ignore_errors=True)
     edit_templates(settings["template_dir"], without_block)
+    remove_scripts()
     dhcp_templates.edit_dhcp_templates(os.path.dirname(settings_path), "", install=False)
     try:
         os.unlink(settings_d(settings_path, GRUB_SETTINGS))

@@ -16,6 +16,7 @@ SUBCOMMAND_MODULES = (
     "inspect",
     "verify",
     "status",
+    "reinstall",
 )
 
 

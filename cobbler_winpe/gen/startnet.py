@@ -76,6 +76,25 @@ def firstboot_commands(system, server):
     return [] if "%" in url else ['cmd.exe /c curl.exe -fsS -m 30 -o NUL "%s"' % url]
 
 
+REINSTALL_SCRIPT = "winpe_reinstall.cmd"   # snippets/scripts/, rendered per system by Cobbler's script service
+
+
+def reinstall_url(server, system_name):
+    """Cobbler's script service rendering the reinstall script for SYSTEM_NAME.  The '/' before '?' matters:
+    Cobbler 3.3's services.py splits REQUEST_URI, query string included, so it would end the system's name."""
+    return "%s/cblr/svc/op/script/system/%s/?script=%s" % (
+        base_url(server), values.url_segment("system name", system_name), REINSTALL_SCRIPT)
+
+
+def reinstall_command(server, system_name):
+    """The one line an admin runs in an elevated cmd on the installed Windows to netboot it once."""
+    local = "%%TEMP%%\\%s" % REINSTALL_SCRIPT
+    if "%" in values.url_segment("system name", system_name):
+        raise InputError("system name %r" % system_name, "needs percent-encoding in a URL, which cmd.exe would "
+                         "read as variables", "rename the system (letters, digits, - _ .)")
+    return 'curl.exe -fsS -o "%s" "%s" && "%s"' % (local, reinstall_url(server, system_name), local)
+
+
 def post_trigger_url(server, system_name):
     """Cobbler's install-post trigger for SYSTEM_NAME (runs /var/lib/cobbler/triggers/install/post/*)."""
     return "%s/cblr/svc/op/trig/mode/post/system/%s" % (base_url(server),

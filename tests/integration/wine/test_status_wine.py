@@ -15,6 +15,7 @@ from cobbler_winpe.gen import status
 from testbed import run_ok
 
 import winebed
+import winpe_tools
 
 pytestmark = pytest.mark.integration
 PROFILE = "rep-x86_64-pro"
@@ -146,3 +147,69 @@ def test_a_stage_cobbler_does_not_know_is_refused(reporting_bed, wine, script):
     assert report(wine, script, "nosuchbox", "setup-started") == 1      # no such system in Cobbler
     assert report(wine, script, "winbox", "no-such-stage") == 2
     assert not (ANAMON / "nosuchbox").exists()
+
+
+# -- reinstall: the one-liner `cobbler-winpe reinstall` prints, run by Wine's cmd against Cobbler's script service --
+GUIDS = ["{6f1a2b3c-0000-11ef-8000-5254000000%02d}" % n for n in range(4)]
+
+
+@pytest.fixture(scope="module")
+def tools(wine):
+    """curl, bcdedit and shutdown stand-ins in C:\\tools, answered by one checker per run."""
+    folder = os.path.join(wine.drive("C:"), "tools")
+    os.makedirs(folder, exist_ok=True)
+    tool = winebed.build_tool(os.path.join(folder, "tool.exe"))
+    for name in ("curl", "bcdedit", "shutdown"):
+        shutil.copyfile(tool, os.path.join(folder, name + ".exe"))
+    return "C:\\tools"
+
+
+def reinstall(bed, wine, tools, system, firmware="uefi", entries=None):
+    """Runs the printed one-liner in Wine's cmd; returns (exit code, cmd output, the stand-ins' events)."""
+    done = subprocess.run([str(bed.venv / "bin" / "cobbler-winpe"), "reinstall", "--system", system],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.strip()
+    with open(os.path.join(wine.drive("C:"), "oneliner.cmd"), "w", newline="") as handle:
+        handle.write("@echo off\r\n%s\r\n" % line)
+    winpe = winpe_tools.WinPE(wine, wine.root, {}, firmware=firmware)
+    if entries:
+        winpe.firmware_entries = entries
+    checker = winebed.Checker(winpe.answer)
+    try:
+        proc = wine.run(["cmd", "/c", "C:\\oneliner.cmd"], timeout=120,
+                        extra_env={winebed.PORT_ENV: str(checker.port), "WINEPATH": tools})
+    finally:
+        checker.close()
+    assert not checker.errors, checker.errors
+    return proc.returncode, proc.stdout.decode("cp437"), winpe.events
+
+
+def test_reinstall_makes_the_network_entry_naming_this_mac_the_next_boot(reporting_bed, wine, tools):
+    url = "http://127.0.0.1:%d/cblr/svc/op/script/system/winbox/?script=winpe_reinstall.cmd" % reporting_bed.http_port
+    entries = [(GUIDS[0], "Windows Boot Manager"), (GUIDS[1], "UEFI PXEv4 (MAC:525400123456)"),
+               (GUIDS[2], "EFI Network 0 for IPv4 (52-54-00-AA-CC-01)"), (GUIDS[3], "UEFI QEMU DVD-ROM")]
+    code, out, events = reinstall(reporting_bed, wine, tools, "winbox", entries=entries)
+    assert code == 0, (out, events)
+    assert events == [("curl", url), ("bcdedit", "/enum", "firmware"), ("bcdedit", "bootsequence", GUIDS[2]),
+                      ("shutdown", "/r", "0")]
+    # no entry names the MAC: the first IPv4 network entry
+    code, out, events = reinstall(reporting_bed, wine, tools, "winbox", entries=entries[:2] + entries[3:])
+    assert code == 0 and ("bcdedit", "bootsequence", GUIDS[1]) in events, (out, events)
+
+
+def test_reinstall_on_bios_says_so_and_does_not_restart(reporting_bed, wine, tools):
+    code, out, events = reinstall(reporting_bed, wine, tools, "winbox", firmware="bios")
+    assert code == 2
+    assert out.strip().splitlines()[-1].startswith("cobbler-winpe: no IPv4 network boot entry")
+    assert [e[0] for e in events] == ["curl", "bcdedit"]
+
+
+def test_reinstall_refuses_while_netboot_is_off(reporting_bed, wine, tools):
+    bed = reporting_bed
+    run_ok(bed, "system", "edit", "--name", "failbox", "--netboot-enabled", "false")
+    code, out, events = reinstall(bed, wine, tools, "failbox")
+    assert code == 1
+    assert out.strip() == ("cobbler-winpe: netboot is off for failbox in Cobbler; first run: cobbler system edit "
+                           "--name failbox --netboot-enabled true")
+    assert [e[0] for e in events] == ["curl"]

@@ -16,7 +16,8 @@ WINESERVER = "/usr/lib/wine/wineserver"
 MINGW = "x86_64-w64-mingw32-gcc"
 PORT_ENV = "CWPE_CHECK_PORT"
 # WinPE's System32 holds every tool the scripts call; the stand-ins sit there too (X: is that folder's drive).
-TOOLS = ("net", "wpeinit", "wpeutil", "reg", "ipconfig", "ping", "drvload", "curl", "getmac", "wmic")
+TOOLS = ("net", "wpeinit", "wpeutil", "reg", "ipconfig", "ping", "drvload", "curl", "getmac", "wmic", "bcdedit",
+         "shutdown")
 
 
 def missing_programs():

@@ -62,6 +62,7 @@ class WinPE:
         self.network_up = self.boot_info = False
         self.mapped = {}
         self.setup_answer = self.setup_image = None
+        self.firmware_entries = FIRMWARE_ENTRIES   # what the UEFI firmware boot manager lists (bcdedit /enum)
 
     def answer(self, call):
         self.calls.append(call)
@@ -215,14 +216,59 @@ class WinPE:
             self.events.append(("curl", "bad", tuple(args)))
             return 2, "curl: %s\r\ncurl: try 'curl --help' for more information\r\n" % err
         self.events.append(("curl", url))
-        if options.get("output", "NUL").upper() != "NUL":
-            return 23, "curl: (23) only -o NUL is expected here\r\n"
-        code, status = http_get(url, float(options.get("max-time", "300")))
+        output = options.get("output", "NUL")
+        target = None if output.upper() == "NUL" else self.output_path(output)
+        if output.upper() != "NUL" and target is None:
+            return 23, "curl: (23) Failure writing output to destination\r\n"
+        code, status = http_get(url, float(options.get("max-time", "300")), target)
         if code == 0 and status >= 400 and "fail" in options:
             code = 22
         if code and "show-error" in options:
             return code, "curl: (%d) %s\r\n" % (code, CURL_ERRORS.get(code, "error"))
         return code, ""
+
+    def output_path(self, windows_path):
+        """The host path a tool writing WINDOWS_PATH creates (its folder must exist), or None."""
+        folder, _, name = windows_path.rpartition("\\")
+        parent = self.prefix.unix_path(folder + "\\") if folder else None
+        return os.path.join(parent, name) if parent and name else None
+
+    def tool_bcdedit(self, args, call):
+        """bcdedit.exe: `/enum firmware` lists the firmware boot manager's entries (UEFI only); `/set {fwbootmgr}
+        bootsequence {id}` takes one of their identifiers (bcdedit /? bootsequence)."""
+        words = [arg.lower() for arg in args]
+        if words == ["/enum", "firmware"]:
+            self.events.append(("bcdedit", "/enum", "firmware"))
+            if self.firmware != "uefi":
+                return 1, BCDEDIT_NO_FIRMWARE
+            return 0, bcdedit_firmware(self.firmware_entries)
+        if len(words) == 4 and words[:3] == ["/set", "{fwbootmgr}", "bootsequence"]:
+            known = {entry_id.lower() for entry_id, _ in self.firmware_entries}
+            if self.firmware != "uefi" or words[3] not in known:
+                self.events.append(("bcdedit", "bad id", args[3]))
+                return 1, "The element data type specified is not recognized, or does not apply to the specified entry.\r\n"
+            self.events.append(("bcdedit", "bootsequence", args[3]))
+            return 0, "The operation completed successfully.\r\n"
+        self.events.append(("bcdedit", "bad", tuple(args)))
+        return 1, "The parameter is incorrect.\r\n"
+
+    def tool_shutdown(self, args, call):
+        """shutdown.exe: /r, /t 0-315360000, /d [p|u:]xx:yy, /c "comment" of at most 512 characters."""
+        opts, words = {}, list(args)
+        while words:
+            word = words.pop(0).lower()
+            if word in ("/r", "/s", "/f"):
+                opts[word] = True
+            elif word in ("/t", "/d", "/c") and words:
+                opts[word] = words.pop(0)
+            else:
+                self.events.append(("shutdown", "bad", tuple(args)))
+                return 1, "shutdown: invalid option %s\r\n" % word
+        good = ("/r" in opts and re.fullmatch(r"\d{1,9}", opts.get("/t", "30"))
+                and re.fullmatch(r"([pu]:)?\d{1,3}:\d{1,5}", opts.get("/d", "p:0:0"), re.I)
+                and len(opts.get("/c", "")) <= 512)
+        self.events.append(("shutdown", "/r" if good else "bad", opts.get("/t")))
+        return (0, "") if good else (87, "The parameter is incorrect.(87)\r\n")
 
     # -- net use ----------------------------------------------------------------------------------------------
     def net_use(self, args):
@@ -369,10 +415,14 @@ def curl_command(args):
     return options, urls[0]
 
 
-def http_get(url, timeout):
-    """(curl exit code, HTTP status) of a GET of URL."""
+def http_get(url, timeout, target=None):
+    """(curl exit code, HTTP status) of a GET of URL; the body goes to the host file TARGET when one is given."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as reply:
+            body = reply.read()
+            if target:
+                with open(target, "wb") as handle:
+                    handle.write(body)
             return 0, reply.status
     except urllib.error.HTTPError as err:
         return 0, err.code
@@ -380,6 +430,26 @@ def http_get(url, timeout):
         return 28, 0
     except (urllib.error.URLError, OSError):
         return 7, 0
+
+
+BCDEDIT_NO_FIRMWARE = ("The boot configuration data store could not be opened.\r\n"
+                       "The request is not supported.\r\n")
+FIRMWARE_ENTRIES = (("{a1b2c3d4-0001-11ef-8000-525400123456}", "Windows Boot Manager"),
+                    ("{a1b2c3d4-0002-11ef-8000-525400123456}", "UEFI QEMU HARDDISK QM00001"),
+                    ("{a1b2c3d4-0003-11ef-8000-525400123456}", "UEFI PXEv4 (MAC:525400123456)"),
+                    ("{a1b2c3d4-0004-11ef-8000-525400123456}", "EFI Network 0 for IPv4 (52-54-00-12-34-56)"))
+
+
+def bcdedit_firmware(entries):
+    """`bcdedit /enum firmware` as Windows 11 en-US prints it for ENTRIES [(identifier, description)]."""
+    lines = ["", "Firmware Boot Manager", "---------------------", "identifier              {fwbootmgr}"]
+    lines += ["displayorder            %s" % (entries[0][0] if i == 0 else "") + ("" if i == 0 else
+              " " * 24 + entries[i][0]) for i in range(len(entries))]
+    lines += ["timeout                 0", ""]
+    for entry_id, description in entries:
+        lines += ["Firmware Application (101fffff)", "-------------------------------",
+                  "identifier              %s" % entry_id, "description             %s" % description, ""]
+    return "\r\n".join(lines) + "\r\n"
 
 
 def ipconfig_all(macs):
