@@ -15,7 +15,8 @@ ISC_OPTION = """{begin}: option 252 (the Windows boot manager's BCD path) for co
 option cobbler-winpe-bcd code 252 = text;
 {end}
 """
-ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets its distro's loader and option 252
+ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets its loader and option 252 (its boot manager and BCD
+        # are staged under the system's name by gen/staging.py system_bcd_plan: layout.system_nbp_file)
         #if $iface.get('mgmt_parameters', {{}}).get('winpe') and $iface.get('netboot_enabled') and not $iface.get('enable_ipxe') and not $iface.get('filename') and $iface.get('distro')
         #set $winpe_bcd = '\\\\images\\\\' + $iface.distro.name + '\\\\bcd\\\\sys\\\\' + $iface.owner
         if substring (option vendor-class-identifier, 0, 9) = "PXEClient" and not exists user-class {{
@@ -24,7 +25,7 @@ ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets it
                 filename "images/$iface.distro.name/pxeboot.n12";
                 option cobbler-winpe-bcd "$winpe_bcd";
             }} else {{
-                filename "images/$iface.distro.name/bootmgfw.efi";
+                filename "images/$iface.distro.name/sys/$iface.owner/bootmgfw.efi";
                 option cobbler-winpe-bcd "${{winpe_bcd}}.uefi";
             }}
         }}

@@ -27,6 +27,18 @@ def system_bcd_file(distro_name, system_name, firmware):
     return posixpath.join(distro_dir(distro_name), "bcd", "sys", system_name + suffix)
 
 
+def system_boot_dir(distro_name, system_name):
+    """A system's UEFI boot manager folder: the manager its winpe_boot_manager chose, under the name it runs as,
+    with that manager's MUI files and boot.stl (hard links): images/<distro>/sys/<system>."""
+    return posixpath.join(distro_dir(distro_name), "sys", system_name)
+
+
+def system_nbp_file(distro_name, system_name):
+    """The UEFI boot manager DHCP hands a system (Cobbler's template builds it from the system and distro names
+    alone): images/<distro>/sys/<system>/bootmgfw.efi."""
+    return posixpath.join(system_boot_dir(distro_name, system_name), NBP["uefi"])
+
+
 def windows_path(relpath):
     r"""A tftproot-relative path as the Windows boot manager asks for it: \images\win10\boot.wim."""
     return "\\" + relpath.strip("/").replace("/", "\\")
@@ -46,9 +58,10 @@ def nbp_file(distro_name, firmware):
     return distro_file(distro_name, NBP[firmware])
 
 
-def ipxe_script_file(distro_name, owner_name):
-    """The iPXE script of a profile or system (OWNER) of a distro, relative to tftproot and webdir."""
-    return posixpath.join(distro_dir(distro_name), "ipxe", owner_name + ".ipxe")
+def ipxe_script_file(distro_name, owner_name, system=False):
+    """The iPXE script of a profile (images/<distro>/ipxe/<profile>.ipxe) or with SYSTEM of a system
+    (images/<distro>/ipxe/sys/<system>.ipxe) of a distro, relative to tftproot and webdir."""
+    return posixpath.join(distro_dir(distro_name), "ipxe", *(["sys"] if system else []), owner_name + ".ipxe")
 
 
 def wimboot_bcd_file(distro_name):

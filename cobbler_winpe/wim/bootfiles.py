@@ -116,6 +116,24 @@ def folder_in_place(dirs: Iterable[str]) -> Optional[str]:
     return next((d for d in sorted(dirs) if d.strip("/").lower() in exact), None)
 
 
+RUN_NAME = "bootmgfw.efi"   # the name a UEFI boot manager runs under (2023 media rename bootmgfw_EX.efi to it)
+
+
+def manager_files(staged: Iterable[str], manager: str) -> Dict[str, str]:
+    """{name in a boot manager folder: staged name} of MANAGER run as RUN_NAME: the manager, its MUI files as
+    <locale>/RUN_NAME.mui (the manager reads the MUI named after its own file) and boot.stl, among STAGED."""
+    staged = set(staged)
+    own = MANAGER_FILE[manager]
+    files = {RUN_NAME: own} if own in staged else {}
+    for name in sorted(staged):
+        folder, _, base = name.rpartition("/")
+        if folder and "/" not in folder and base == own + ".mui":
+            files[folder + "/" + RUN_NAME + ".mui"] = name
+    if STL in staged:
+        files[STL] = STL
+    return files
+
+
 def manager_of(staged: Dict[str, str], choice: str) -> str:
     """The boot manager (2011 or 2023) to use: CHOICE ("auto", "2011", "2023"); auto = 2023 when staged.
 

@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from cobbler_winpe.adapter import dhcp_templates, install
+from cobbler_winpe.gen import layout
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +63,9 @@ def test_rendered_template_passes_dhcpd_and_serves_windows_systems(tmp_path):
     assert check.returncode == 0, check.stderr + text
     win = host_block(text, "winbox")
     assert 'filename "images/win10-x86_64/pxeboot.n12";' in win
+    # UEFI: the boot manager gen/staging.py chose for the system (its winpe_boot_manager), staged under its name
+    assert 'filename "%s";' % layout.system_nbp_file("win10-x86_64", "winbox") in win
+    assert win.count("bootmgfw") == 1    # the distro-wide bootmgfw.efi (always 2011) no more
     assert 'option cobbler-winpe-bcd "\\\\images\\\\win10-x86_64\\\\bcd\\\\sys\\\\winbox";' in win
     assert 'option cobbler-winpe-bcd "\\\\images\\\\win10-x86_64\\\\bcd\\\\sys\\\\winbox.uefi";' in win
     assert "cobbler-winpe-bcd" not in host_block(text, "ipxebox")     # iPXE systems: Cobbler's own branch
