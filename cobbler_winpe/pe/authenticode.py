@@ -255,15 +255,17 @@ def read_signature(data, where):
     return Signature("signed", tuple(signers), subsystem=kind)
 
 
-def read_signature_file(path):
-    """read_signature of a host file; a missing or oversized file is a Signature with state missing/damaged."""
+def read_signature_file(path, where=None):
+    """read_signature of a host file (named WHERE in messages, default its path); a missing or oversized file is a
+    Signature with state missing/damaged."""
+    where = where or path
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_PE + 1)
     except FileNotFoundError:
-        return Signature("missing", problem="%s missing" % path)
+        return Signature("missing", problem="%s missing" % where)
     except OSError as err:
-        return Signature("damaged", problem="%s: cannot read (%s)" % (path, err.strerror))
+        return Signature("damaged", problem="%s: cannot read (%s)" % (where, err.strerror))
     if len(data) > MAX_PE:
-        return Signature("damaged", problem="%s: larger than %d MiB, not a boot loader" % (path, MAX_PE >> 20))
-    return read_signature(data, path)
+        return Signature("damaged", problem="%s: larger than %d MiB, not a boot loader" % (where, MAX_PE >> 20))
+    return read_signature(data, where)

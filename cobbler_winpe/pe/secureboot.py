@@ -103,20 +103,24 @@ class Report:
                            for name, v in self.chains]}
 
 
-def _loader(name, path):
-    return Loader(name, path, read_signature_file(path))
+def _loader(name, path, where=None):
+    return Loader(name, where or path, read_signature_file(path, where))
 
 
-def report(staged: Dict[str, str], ipxe_path: str, wimboot_path: str) -> Report:
-    """The Report for STAGED ({staged name: host path} of one distro) and the plugin's iPXE and wimboot files."""
-    managers = [_loader(bootfiles.MANAGER_FILE[m], staged[bootfiles.MANAGER_FILE[m]])
-                for m in bootfiles.MANAGERS if bootfiles.MANAGER_FILE[m] in staged]
-    bios = [Loader(name, staged[name], None) for name in BIOS_NAMES if name in staged]
-    extra = {IPXE: Loader(os.path.basename(ipxe_path), ipxe_path, read_signature_file(ipxe_path)),
-             WIMBOOT: Loader(os.path.basename(wimboot_path), wimboot_path, read_signature_file(wimboot_path))}
+def report(staged: Dict[str, str], ipxe_path: str, wimboot_path: str, shown: Optional[Dict[str, str]] = None) -> Report:
+    """The Report for STAGED ({staged name: host path} of one distro) and the plugin's iPXE and wimboot files.
+
+    SHOWN ({staged name: text}) names where a file came from when its host path is a temporary one."""
+    shown = shown or {}
+    names = [bootfiles.MANAGER_FILE[m] for m in bootfiles.MANAGERS if bootfiles.MANAGER_FILE[m] in staged]
+    managers = [_loader(name, staged[name], shown.get(name)) for name in names]
+    bios = [Loader(name, shown.get(name, staged[name]), None) for name in BIOS_NAMES if name in staged]
+    extra = {IPXE: _loader(os.path.basename(ipxe_path), ipxe_path),
+             WIMBOOT: _loader(os.path.basename(wimboot_path), wimboot_path)}
     chains = []
     for manager in managers:
         roles = dict(extra, manager=manager)
         for name, members in CHAINS:
             chains.append((name.format(manager=manager.name), chain_verdict([roles[r] for r in members])))
-    return Report(managers + bios + list(extra.values()), staged.get(bootfiles.STL), chains)
+    stl = shown.get(bootfiles.STL, staged.get(bootfiles.STL))
+    return Report(managers + bios + list(extra.values()), stl, chains)
