@@ -116,6 +116,20 @@ def folder_in_place(dirs: Iterable[str]) -> Optional[str]:
     return next((d for d in sorted(dirs) if d.strip("/").lower() in exact), None)
 
 
+# Files a UEFI boot manager may ask for that no boot image must provide: (request, why), "{folder}" being the
+# manager's own folder.  A site's absence of any of them is normal; verify reports them as "absent, optional".
+# SiPolicy.p7b / CIPolicies\Active\{GUID}.cip: Windows Defender Application Control (Device Guard) policies
+# (learn.microsoft.com "Deploy WDAC policies ... UEFI"); SkuSiPolicy.p7b: the boot manager revocation policy of
+# KB5025885; boot.stl: the 24H2+ manager's trust list under Secure Boot (wimboot 2.9.0 changelog).
+PROBED = (
+    ("{folder}\\" + STL, "read by 24H2+ boot managers under Secure Boot (0xc000000f without it there)"),
+    ("\\EFI\\Microsoft\\Boot\\" + STL, "the ESP location of boot.stl"),
+    ("\\EFI\\Microsoft\\Boot\\SiPolicy.p7b", "a single WDAC/Device Guard policy, only where a site deploys one"),
+    ("\\EFI\\Microsoft\\Boot\\SkuSiPolicy.p7b", "the KB5025885 boot manager revocation policy, where installed"),
+    ("\\EFI\\Microsoft\\Boot\\CIPolicies\\Active\\", "multiple WDAC policies ({GUID}.cip): named by policy "
+                                                         "GUID, so not probed"),
+)
+
 RUN_NAME = "bootmgfw.efi"   # the name a UEFI boot manager runs under (2023 media rename bootmgfw_EX.efi to it)
 
 
