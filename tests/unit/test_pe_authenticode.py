@@ -117,3 +117,14 @@ def test_signed_ipxe_under_its_own_ca_needs_a_shim(signers, tmp_path):
     assert chains["iPXE -> bootmgfw.efi"].rank == secureboot.SHIM
     assert "iPXE Secure Boot CA" in chains["iPXE -> bootmgfw.efi"].text
     assert chains["firmware PXE -> bootmgfw.efi (DHCP option 252)"].ok
+
+
+def test_the_secure_boot_doc_names_every_chain():
+    """docs/secure-boot.md has a row for each chain pe/secureboot.py offers (as the report names it)."""
+    import os
+    doc = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "secure-boot.md")
+    with open(doc, encoding="utf-8") as handle:
+        rows = [line for line in handle if line.startswith("| `")]
+    named = {line.split("`")[1] for line in rows}
+    missing = [name for name, _roles in secureboot.CHAINS if name.format(manager="<manager>") not in named]
+    assert not missing, "docs/secure-boot.md lacks a row for %s" % missing
