@@ -15,14 +15,24 @@ def media_report(media, distro, cfg, tmpdir=None):
         staged = {name: os.path.join(work, path) for path, name in files.staged.items()}
         shown = {name: "%s image %d: %s" % (distro.boot_wim.path, distro.boot_wim.boot_index, path)
                  for path, name in files.staged.items()}
-        return secureboot.report(staged, cfg.ipxe_efi, cfg.wimboot, shown)
+        return secureboot.report(staged, cfg.ipxe_efi, cfg.wimboot, shown, signed_chain(cfg))
 
 
 def staged_report(tftproot, rel_dir, cfg):
     """The Report of one staged distro folder (images/<distro>): the files a client is handed from the trees."""
     root = os.path.join(tftproot, rel_dir)
     staged = {rel: os.path.join(root, path) for rel, path in staging.index_tree(root).items()}
-    return secureboot.report(staged, os.path.join(tftproot, layout.IPXE_EFI), cfg.wimboot)
+    return secureboot.report(staged, os.path.join(tftproot, layout.IPXE_EFI), cfg.wimboot,
+                             signed=signed_chain(cfg, tftproot))
+
+
+def signed_chain(cfg, tftproot=None):
+    """The admin's shim, signed iPXE and signed wimboot (config secure_boot_*); with TFTPROOT the shim and iPXE
+    as staged there (what clients get)."""
+    def staged(key, rel):
+        return os.path.join(tftproot, rel) if tftproot and cfg[key] else cfg[key]
+    return secureboot.SignedChain(staged("secure_boot_shim", layout.IPXE_SHIM),
+                                  staged("secure_boot_ipxe", layout.IPXE_SIGNED), cfg.secure_boot_wimboot)
 
 
 def staged_reports(tftproot, cfg):

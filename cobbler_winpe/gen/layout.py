@@ -50,6 +50,9 @@ WIMBOOT = "misc/winpe/wimboot"        # the admin's wimboot, relative to webdir 
 IPXE_EFI = "winpe/ipxe/snponly.efi"   # Debian's iPXE for UEFI clients, relative to tftproot
 IPXE_BIOS = "winpe/ipxe/undionly.kpxe"  # Debian's iPXE for BIOS clients, relative to tftproot
 IPXE_LKRN = "winpe/ipxe/ipxe.lkrn"    # Debian's iPXE as a Linux kernel: BIOS GRUB (grub.0) starts it with linux16
+IPXE_SHIM = "winpe/ipxe/sb/ipxe-shimx64.efi"   # the admin's signed iPXE shim (config secure_boot_shim), tftproot
+IPXE_SIGNED = "winpe/ipxe/sb/ipxe.efi"        # what that shim starts: its own name without "-shimx64" (ipxe/shim)
+WIMBOOT_SIGNED = "misc/winpe/sb/wimboot"      # the admin's signed wimboot (config secure_boot_wimboot), webdir
 NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}   # the first Windows loader per firmware
 
 

@@ -144,11 +144,17 @@ def wimboot_files(distro, owner_name, inject=(), boot=()):
     return files
 
 
-def ipxe_wimboot_lines(server, distro, owner_name, inject=(), boot=()):
-    """iPXE commands that boot WinPE through wimboot over HTTP: kernel wimboot, one initrd -n per file, boot."""
-    lines = ["kernel %s" % http_url(server, layout.WIMBOOT)]
+def ipxe_wimboot_lines(server, distro, owner_name, inject=(), boot=(), signed_wimboot=False, shim=False):
+    """iPXE commands that boot WinPE through wimboot over HTTP: kernel wimboot, one initrd -n per file, boot.
+
+    SIGNED_WIMBOOT: the admin's signed wimboot (layout.WIMBOOT_SIGNED) instead; SHIM: `shim` names the admin's
+    iPXE shim, so that a signed iPXE under Secure Boot starts wimboot through it (ipxe.org/cmd/shim: skipped on
+    BIOS and with Secure Boot off)."""
+    lines = ["kernel %s" % http_url(server, layout.WIMBOOT_SIGNED if signed_wimboot else layout.WIMBOOT)]
     for name, relpath in wimboot_files(distro, owner_name, inject, boot):
         lines.append("initrd -n %s %s" % (name, http_url(server, relpath)))
+    if shim:
+        lines.append("shim tftp://${next-server}/%s" % layout.IPXE_SHIM)
     return lines + ["boot"]
 
 

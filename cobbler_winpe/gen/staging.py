@@ -100,31 +100,34 @@ def inject_plan(distro_name, profile_name, files):
             for name, text in files.items()}
 
 
-def ipxe_lines(server, distro, profile, boot_method, inject, staged, system=None):
+def ipxe_lines(server, distro, profile, settings, inject, staged, system=None):
     """The iPXE commands of a profile's script, or with SYSTEM of a system's: option 252 + the distro's own loader
-    ("wds", the system's BCD), or wimboot over HTTP ("wimboot"); UEFI clients get the owner's boot manager."""
+    ("wds", the system's BCD), or wimboot over HTTP ("wimboot": the admin's signed wimboot and shim when SETTINGS
+    name them); UEFI clients get the owner's boot manager."""
     manager = boot_manager(staged, system, profile, distro)
-    if boot_method == "wimboot":
-        return menus.ipxe_wimboot_lines(server, distro, profile.name, inject, boot=wimboot_boot_files(staged, manager))
+    if settings.get("boot_method", "wds") == "wimboot":
+        return menus.ipxe_wimboot_lines(server, distro, profile.name, inject, boot=wimboot_boot_files(staged, manager),
+                                        signed_wimboot=bool(settings.get("secure_boot_wimboot")),
+                                        shim=bool(settings.get("secure_boot_shim")))
     if system is None:
         return menus.ipxe_chain_lines(distro, profile, uefi_nbp=uefi_nbp(distro.name, manager))
     return menus.ipxe_chain_lines(distro, profile, uefi_nbp=layout.system_nbp_file(distro.name, system.name),
                                   system=system)
 
 
-def ipxe_plan(distro, profiles, server, boot_method, inject=(), staged=(), systems=()):
+def ipxe_plan(distro, profiles, server, settings, inject=(), staged=(), systems=()):
     """One iPXE script per profile (images/<distro>/ipxe/<profile>.ipxe), which Cobbler's iPXE menu chains, and
     one per netboot-enabled system of SYSTEMS (ipxe/sys/<system>.ipxe), which Cobbler's per-system script chains:
     so a system's winpe_boot_manager holds on the iPXE and wimboot paths as it does in DHCP."""
     plan = {}
     for profile in profiles:
-        lines = ipxe_lines(server, distro, profile, boot_method, inject, staged)
+        lines = ipxe_lines(server, distro, profile, settings, inject, staged)
         plan[layout.ipxe_script_file(distro.name, profile.name)] = Source(data=menus.ipxe_script(lines).encode())
     by_name = {p.name: p for p in profiles}
     for system in systems:
         profile = by_name.get(system.profile)
         if profile is not None and system.netboot_enabled and firmwares_of(staged):
-            lines = ipxe_lines(server, distro, profile, boot_method, inject, staged, system)
+            lines = ipxe_lines(server, distro, profile, settings, inject, staged, system)
             plan[layout.ipxe_script_file(distro.name, system.name, system=True)] = \
                 Source(data=menus.ipxe_script(lines).encode())
     return plan
@@ -322,7 +325,7 @@ def distro_plan(distro, profiles, cache_root, boot_sdi, boot_wim, settings, serv
     plan.update(system_bcd_plan(distro, systems, plan, profiles, settings, staged))
     plan.update(wimboot_bcd_plan(distro))
     names = sorted({name for files in inject.values() for name in files})
-    plan.update(ipxe_plan(distro, profiles, server, settings.get("boot_method", "wds"), names, staged, systems))
+    plan.update(ipxe_plan(distro, profiles, server, settings, names, staged, systems))
     for profile_name, files in inject.items():
         plan.update(inject_plan(distro.name, profile_name, files))
     plan.update(marker_plan(distro.name))

@@ -430,6 +430,11 @@ class Walker:
             self.links[-1].fix = "put wimboot (github.com/ipxe/wimboot) at the `wimboot` path of " \
                                  "/etc/cobbler/winpe.yaml and run `cobbler sync`"
             return False
+        for shim in (a for a in run.actions if a.verb == "shim"):
+            if self.fetch_url("shim", shim.url, base, limit=PEEK) is None:
+                self.links[-1].fix = "put iPXE's signed shim at the `secure_boot_shim` path of " \
+                                     "/etc/cobbler/winpe.yaml and run `cobbler sync`"
+                return False
         names = {}
         for action in initrds:
             name = action.name or posixpath.basename(urllib.parse.urlsplit(action.url).path)

@@ -107,3 +107,40 @@ def test_check_reports_each_staged_distro(tmp_path, signed, capsys):
     main(argv)
     text = capsys.readouterr().out
     assert "secure boot, distro win11:" in text and "boot.stl" in text and "absent" in text
+
+
+def test_the_admins_shim_chain_is_staged_and_judged_by_check(tmp_path, capsys):
+    """secure_boot_shim / _ipxe / _wimboot: write_loaders stages them where the shim finds its iPXE (ipxe.efi beside
+    ipxe-shimx64.efi), and check judges the shim chains from the staged copies: they pass."""
+    import pe_fixtures
+    from cobbler_winpe import config
+    from cobbler_winpe.adapter import winpe
+    from cobbler_winpe.gen import layout, model
+    require_signing_tools()
+    signers = Signers(tmp_path / "ca")
+    (tmp_path / "ca").mkdir()
+    plain = write_pe(tmp_path / "plain.efi")
+    shim = write_pe(tmp_path / "shim-plain.efi", pe_fixtures.shim_pe(signers.der("iPXE Secure Boot CA")))
+    files = {"secure_boot_shim": signers.sign(shim, str(tmp_path / "my-shim.efi"), "Microsoft Windows UEFI Driver "
+                                              "Publisher", THIRD_PARTY_2011),
+             "secure_boot_ipxe": signers.sign(plain, str(tmp_path / "snponly-signed.efi"), "iPXE", "iPXE Secure Boot CA"),
+             "secure_boot_wimboot": signers.sign(plain, str(tmp_path / "wimboot-signed"), "iPXE", "iPXE Secure Boot CA")}
+    root, web = tmp_path / "tftp", tmp_path / "www"
+    cfg = config.validate(dict(files, ipxe_efi=plain, wimboot=plain, ipxe_bios=str(tmp_path / "none.kpxe")))
+    winpe.write_loaders(model.Server("127.0.0.1", tftproot=str(root), webdir=str(web)), cfg)
+    assert open(root / layout.IPXE_SHIM, "rb").read() == open(files["secure_boot_shim"], "rb").read()
+    assert open(root / layout.IPXE_SIGNED, "rb").read() == open(files["secure_boot_ipxe"], "rb").read()
+    assert open(web / layout.WIMBOOT_SIGNED, "rb").read() == open(files["secure_boot_wimboot"], "rb").read()
+
+    distro = root / "images" / "win11"
+    distro.mkdir(parents=True)
+    (distro / ".cobbler-winpe").write_text("staged by cobbler-winpe\n")
+    manager = signers.sign(plain, str(tmp_path / "m.efi"), "Microsoft Windows", PCA_2011)
+    (distro / "bootmgfw.efi").write_bytes(open(manager, "rb").read())
+    conf = tmp_path / "winpe.yaml"
+    conf.write_text("".join("%s: %s\n" % item for item in dict(files, ipxe_efi=plain, wimboot=plain).items()))
+    main(["check", "--json", "--config", str(conf), "--tftproot", str(root), "--module-dir", str(tmp_path)])
+    chains = by_name(json.loads(capsys.readouterr().out)["secure_boot"]["win11"]["chains"], "chain")
+    assert chains["shim -> signed iPXE -> bootmgfw.efi"]["passes"] is True
+    assert chains["shim -> signed iPXE -> shim -> signed wimboot -> bootmgfw.efi (boot_method: wimboot)"]["passes"]
+    assert chains["iPXE -> bootmgfw.efi"]["passes"] is False

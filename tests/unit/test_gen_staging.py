@@ -29,10 +29,10 @@ def cache(tmp_path):
     return root
 
 
-def plan_for(cache, profiles=PROFILES, method="wds", distro=DISTRO, systems=()):
+def plan_for(cache, profiles=PROFILES, method="wds", distro=DISTRO, systems=(), **settings):
     inject = {p.name: {"startnet.cmd": "echo %s\r\n" % p.name} for p in profiles}
     return staging.distro_plan(distro, profiles, str(cache), str(cache / "boot.sdi"),
-                               str(cache.parent / "boot.wim"), {"boot_method": method, "tftp_blocksize": 1456},
+                               str(cache.parent / "boot.wim"), dict(settings, boot_method=method, tftp_blocksize=1456),
                                SERVER, inject, systems)
 
 
@@ -215,3 +215,17 @@ def test_a_plan_with_a_file_where_a_folder_is_is_refused():
     with pytest.raises(MediaError, match="images/w/boot.wim: is both a staged file and a folder"):
         staging.check_plan({"images/w/boot.wim": staging.Source(data=b""),
                             "images/w/boot.wim/x.mui": staging.Source(data=b"")})
+
+
+@pytest.mark.parametrize("platform", ["efi", "pcbios"])
+def test_the_admins_signed_wimboot_and_shim_enter_the_wimboot_scripts(cache, platform):
+    """secure_boot_wimboot / secure_boot_shim set: iPXE boots the signed wimboot and hands it to the shim (iPXE
+    skips the shim itself on BIOS); unset, the scripts keep the plain wimboot and no shim line."""
+    plan = plan_for(cache, method="wimboot", secure_boot_wimboot="/srv/signed/wimboot",
+                    secure_boot_shim="/srv/signed/ipxe-shimx64.efi")
+    run = chained(plan, "win10-x64-pro", platform)
+    fetched = [(a.verb, a.url) for a in run.actions]
+    assert fetched[0] == ("kernel", "http://192.0.2.5:8080/cobbler/" + layout.WIMBOOT_SIGNED)
+    assert fetched[-1] == ("shim", "tftp://192.0.2.5/" + layout.IPXE_SHIM) and run.ended == "boot"
+    plain = chained(plan_for(cache, method="wimboot"), "win10-x64-pro", platform)
+    assert plain.actions[0].url.endswith("/" + layout.WIMBOOT) and "shim" not in {a.verb for a in plain.actions}
