@@ -116,7 +116,8 @@ def write_service_files(distros, profiles, systems, server, cfg):
     write_atomic(cfg.tftpd_rules, remap.render_tftpd_remap(distros))
     hosts = dhcp.windows_hosts(systems, profiles, distros)
     write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dhcpd-winpe.conf"), dhcp.render_isc_dhcpd(hosts, server))
-    write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dnsmasq-winpe.conf"), dhcp.render_dnsmasq(hosts, server))
+    write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dnsmasq-winpe.conf"),
+                 dhcp.render_dnsmasq(hosts, server, uefi_menu=cfg.uefi_menu))
 
 
 def write_loaders(server, cfg):

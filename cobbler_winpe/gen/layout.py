@@ -53,7 +53,19 @@ IPXE_LKRN = "winpe/ipxe/ipxe.lkrn"    # Debian's iPXE as a Linux kernel: BIOS GR
 IPXE_SHIM = "winpe/ipxe/sb/ipxe-shimx64.efi"   # the admin's signed iPXE shim (config secure_boot_shim), tftproot
 IPXE_SIGNED = "winpe/ipxe/sb/ipxe.efi"        # what that shim starts: its own name without "-shimx64" (ipxe/shim)
 WIMBOOT_SIGNED = "misc/winpe/sb/wimboot"      # the admin's signed wimboot (config secure_boot_wimboot), webdir
-NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}   # the first Windows loader per firmware
+NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}
+MENU_DIR = "winpe/menu"               # the UEFI boot-manager menu for unknown machines (config uefi_menu), tftproot
+MENU_ARCHES = {"x86_64": "x64", "arm64": "arm64"}   # Cobbler arch -> its menu folder (one boot manager each)
+
+
+def menu_nbp(arch):
+    """The boot manager unknown UEFI clients of Cobbler arch ARCH get: winpe/menu/<x64|arm64>/bootmgfw.efi."""
+    return posixpath.join(MENU_DIR, MENU_ARCHES[arch], NBP["uefi"])
+
+
+def menu_bcd(arch):
+    """That menu's BCD (option 252 names it): winpe/menu/<x64|arm64>/BCD."""
+    return posixpath.join(MENU_DIR, MENU_ARCHES[arch], "BCD")   # the first Windows loader per firmware
 
 
 def nbp_file(distro_name, firmware):

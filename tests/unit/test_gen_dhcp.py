@@ -72,3 +72,13 @@ def test_shared_mac_gives_one_block_naming_the_other():
     for render in (dhcp.render_isc_dhcpd, dhcp.render_dnsmasq):
         text = render(hosts, Server("10.0.0.1"))
         assert text.count("52:54:00:00:00:01") == 1 and "system b shares this MAC; system a is served" in text
+
+
+def test_dnsmasq_uefi_menu_only_for_unknown_uefi_pxe_clients():
+    hosts = _hosts(WinSystem("a", "pro", macs=("52:54:00:ab:cd:ef",)))
+    assert "winpe/menu" not in dhcp.render_dnsmasq(hosts, Server("10.0.0.1"))
+    lines = dhcp.render_dnsmasq(hosts, Server("10.0.0.1"), uefi_menu=True).splitlines()
+    boots = [line for line in lines if "winpe/menu" in line and line.startswith("dhcp-boot=")]
+    assert boots == ["dhcp-boot=tag:!known,tag:!cwpe-ipxe,tag:cwpe-efi64,winpe/menu/x64/bootmgfw.efi,,10.0.0.1",
+                     "dhcp-boot=tag:!known,tag:!cwpe-ipxe,tag:cwpe-arm64,winpe/menu/arm64/bootmgfw.efi,,10.0.0.1"]
+    assert 'dhcp-option-force=tag:!known,tag:!cwpe-ipxe,tag:cwpe-efi64,tag:cwpe-pxe,252,"\\\\winpe\\\\menu\\\\x64\\\\BCD"' in lines
