@@ -20,6 +20,14 @@ DEFAULTS = {
     "ipxe_efi": ("/usr/lib/ipxe/snponly.efi",
                  "iPXE for UEFI clients, staged as winpe/ipxe/snponly.efi (DHCP sends them there)"),
     "ipxe_bios": ("/usr/lib/ipxe/undionly.kpxe", "iPXE BIOS binary (for DHCP snippets sending BIOS clients to iPXE)"),
+    "secure_boot_shim": ("", "iPXE's Microsoft-signed shim (ipxe-shimx64.efi, github.com/ipxe/shim), staged as "
+                                 "winpe/ipxe/sb/ipxe-shimx64.efi; '' = none (docs/secure-boot.md)"),
+    "secure_boot_ipxe": ("", "iPXE signed with the key that shim trusts (ipxe.efi or snponly.efi of iPXE's signed "
+                             "release), staged as winpe/ipxe/sb/ipxe.efi, the name the shim starts"),
+    "secure_boot_wimboot": ("", "a signed wimboot; with it iPXE entries boot it (through the shim when one is set)"),
+    "uefi_menu": (False, "unknown UEFI machines get the Windows boot manager's own menu of every Windows profile "
+                         "(winpe/menu/<arch>/BCD) instead of GRUB; run install-hooks after changing it"),
+    "uefi_menu_timeout": (30, "seconds that menu waits before booting its first entry"),
     "boot_method": ("wds", "iPXE entries: 'wds' chains bootmgr with option 252, 'wimboot' uses wimboot over HTTP"),
     "bcd_timeout": (0, "seconds the Windows boot manager shows its own menu (0: boot at once)"),
     "tftp_blocksize": (1456, "ramdisktftpblocksize written to each BCD (WDS default 1456; 0 leaves it out)"),
@@ -75,7 +83,7 @@ def validate(data, where="configuration"):
         merged[key] = value
     if merged["boot_method"] not in ("wds", "wimboot"):
         raise InputError(where + ": boot_method", "must be 'wds' or 'wimboot', not %r" % merged["boot_method"])
-    for key in ("tftp_blocksize", "tftp_windowsize", "bcd_timeout"):
+    for key in ("tftp_blocksize", "tftp_windowsize", "bcd_timeout", "uefi_menu_timeout"):
         if merged[key] < 0 or merged[key] > 65464:
             raise InputError(where + ": " + key, "out of range: %d" % merged[key], "use 0 to 65464")
     return merged

@@ -5,7 +5,7 @@ import re
 from cobbler_winpe.adapter.blocks import BEGIN, END, without_block
 from cobbler_winpe.errors import ToolError
 from cobbler_winpe.fsutil import write_atomic
-from cobbler_winpe.gen.dhcp import ARCH_BIOS, ISC_FORCE_252, isc_arch
+from cobbler_winpe.gen.dhcp import ARCH_BIOS, ISC_FORCE_252, isc_arch, isc_menu_statements
 
 
 # Cobbler's DHCP templates, beside settings.yaml (Cobbler 3.3's isc and dnsmasq managers read /etc/cobbler/...).
@@ -15,7 +15,8 @@ ISC_OPTION = """{begin}: option 252 (the Windows boot manager's BCD path) for co
 option cobbler-winpe-bcd code 252 = text;
 {end}
 """
-ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets its distro's loader and option 252
+ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets its loader and option 252 (its boot manager and BCD
+        # are staged under the system's name by gen/staging.py system_bcd_plan: layout.system_nbp_file)
         #if $iface.get('mgmt_parameters', {{}}).get('winpe') and $iface.get('netboot_enabled') and not $iface.get('enable_ipxe') and not $iface.get('filename') and $iface.get('distro')
         #set $winpe_bcd = '\\\\images\\\\' + $iface.distro.name + '\\\\bcd\\\\sys\\\\' + $iface.owner
         if substring (option vendor-class-identifier, 0, 9) = "PXEClient" and not exists user-class {{
@@ -24,7 +25,7 @@ ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets it
                 filename "images/$iface.distro.name/pxeboot.n12";
                 option cobbler-winpe-bcd "$winpe_bcd";
             }} else {{
-                filename "images/$iface.distro.name/bootmgfw.efi";
+                filename "images/$iface.distro.name/sys/$iface.owner/bootmgfw.efi";
                 option cobbler-winpe-bcd "${{winpe_bcd}}.uefi";
             }}
         }}
@@ -32,6 +33,11 @@ ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets it
         {end}
 """
 ISC_HOST_LINE = re.compile(r"^[ \t]*host \$iface\.name \{[ \t]*\n", re.M)
+ISC_PXE_CLASS = re.compile(r'class\s+"pxeclients"\s*\{')
+ISC_MENU = """{begin}: unknown UEFI clients get the Windows boot manager menu (uefi_menu; last, so it replaces GRUB)
+{body}
+{end}
+"""
 DNSMASQ_LINE = """{begin}: boot files and option 252 for Windows systems (tags only; Cobbler keeps its dhcp-host lines)
 conf-file={path}
 {end}
@@ -39,10 +45,34 @@ conf-file={path}
 
 
 
-def with_isc_blocks(text):
+def class_end(text, found):
+    """The offset of the line holding the brace that closes the block opened at FOUND's end."""
+    depth = 1
+    for index in range(found.end(), len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text.rindex("\n", 0, index) + 1
+    raise ToolError("dhcp.template", 'class "pxeclients" is not closed', "restore Cobbler's dhcp.template")
+
+
+def with_menu_block(text):
+    """TEXT with the boot-manager menu statements last in Cobbler's `class "pxeclients"` (gen/dhcp.py)."""
+    found = ISC_PXE_CLASS.search(text)
+    if not found:
+        raise ToolError("dhcp.template", 'no `class "pxeclients" {` for unknown PXE clients',
+                        "set uefi_menu: false, or add the class back to dhcp.template")
+    at = class_end(text, found)
+    body = "\n".join(" " * 10 + line for line in isc_menu_statements())
+    return text[:at] + ISC_MENU.format(begin=" " * 10 + BEGIN, body=body, end=" " * 10 + END) + text[at:]
+
+
+def with_isc_blocks(text, uefi_menu=False):
     """Cobbler's dhcp.template with the option definition on top and the Windows statements first in each host
-    block (they step aside for systems with enable_ipxe or their own filename, which Cobbler handles)."""
+    block (they step aside for systems with enable_ipxe or their own filename, which Cobbler handles); with
+    UEFI_MENU the menu for unknown UEFI clients last in the pxeclients class."""
     text = without_block(text)
+    if uefi_menu:
+        text = with_menu_block(text)
     found = ISC_HOST_LINE.search(text)
     if not found:
         raise ToolError("dhcp.template", "no `host $iface.name {` line to extend",
@@ -57,10 +87,10 @@ def with_dnsmasq_line(text, snippet):
     return without_block(text).rstrip("\n") + "\n" + DNSMASQ_LINE.format(begin=BEGIN, end=END, path=snippet)
 
 
-def edit_dhcp_templates(etc_dir, snippets_dir, install=True):
+def edit_dhcp_templates(etc_dir, snippets_dir, install=True, uefi_menu=False):
     """Add (or with INSTALL false remove) the plugin's blocks in Cobbler's DHCP templates that exist in ETC_DIR."""
     changed = []
-    edits = ((DHCP_TEMPLATE, with_isc_blocks),
+    edits = ((DHCP_TEMPLATE, lambda t: with_isc_blocks(t, uefi_menu)),
              (DNSMASQ_TEMPLATE, lambda t: with_dnsmasq_line(t, os.path.join(snippets_dir, "dnsmasq-winpe.conf"))))
     for name, edit in edits:
         path = os.path.join(etc_dir, name)

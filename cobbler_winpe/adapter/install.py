@@ -199,12 +199,13 @@ def install(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/se
     """Install everything; returns a list of (what, where) lines for the user."""
     settings = cobbler_settings(settings_path)
     module_dir = module_dir or find_module_dir(cobbler_python)
+    cfg = winpe_config.load()
     return [("hook modules", install_modules(module_dir)),
             ("snippets", install_snippets(settings["snippet_dir"])),
             ("menu templates", ", ".join(edit_templates(settings["template_dir"], with_block)) or "unchanged"),
             ("signatures", "windows " + (", ".join(add_signatures(settings["signatures"])) or "unchanged")),
             ("dhcp templates", ", ".join(dhcp_templates.edit_dhcp_templates(
-                os.path.dirname(settings_path), winpe_config.load().dhcp_snippets_dir)) or "unchanged"),
+                os.path.dirname(settings_path), cfg.dhcp_snippets_dir, uefi_menu=cfg.uefi_menu)) or "unchanged"),
             ("grub.0 modules", install_grub_settings(settings_path)),
             ("scripts", install_scripts())]
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from cobbler_winpe import config as winpe_config
 from cobbler_winpe.adapter import items, winpe
 from cobbler_winpe.errors import MediaError, WinpeError
-from cobbler_winpe.gen import layout, staging, startnet
+from cobbler_winpe.gen import layout, staging, startnet, uefimenu
 
 LOG = logging.getLogger("cobbler_winpe")
 IMPORTING = ".importing"   # in a distro's cache folder while `cobbler import` fills and registers it
@@ -83,10 +83,23 @@ def stage(api, cfg):
             scope = [d for d in staging.owned_dirs(root) if d not in broken]
             changed, removed = staging.apply_plan(root, plan, scope, blobs)
             LOG.info("cobbler-winpe: %s: %d files changed, %d removed", root, len(changed), len(removed))
+        stage_menu(distros, profiles, plan, server, cfg, blobs)
         staging.prune_blobs(blobs)
         winpe.write_service_files(distros, profiles, systems, server, cfg)
         winpe.write_loaders(server, cfg)
         prune_cache(cfg, {d.name for d in distros})
+
+
+def stage_menu(distros, profiles, plan, server, cfg, blobs=None):
+    """The UEFI boot-manager menu (gen/uefimenu.py) into the TFTP tree when uefi_menu is on; its folder goes when
+    it is off.  A menu that cannot be built is logged and the old one kept."""
+    try:
+        menu = uefimenu.menu_plan(distros, profiles, plan, cfg)
+    except WinpeError as err:
+        LOG.error("cobbler-winpe: UEFI menu not updated: %s", err)
+        return
+    scope = [layout.MENU_DIR] if os.path.isdir(os.path.join(server.tftproot, layout.MENU_DIR)) else []
+    staging.apply_plan(server.tftproot, menu, scope, blobs)
 
 
 def new_cache(cfg, distro_name):

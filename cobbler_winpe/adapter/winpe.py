@@ -125,15 +125,20 @@ def write_service_files(distros, profiles, systems, server, cfg):
     write_atomic(cfg.tftpd_rules, remap.render_tftpd_remap(distros))
     hosts = dhcp.windows_hosts(systems, profiles, distros)
     write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dhcpd-winpe.conf"), dhcp.render_isc_dhcpd(hosts, server))
-    write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dnsmasq-winpe.conf"), dhcp.render_dnsmasq(hosts, server))
+    write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dnsmasq-winpe.conf"),
+                 dhcp.render_dnsmasq(hosts, server, uefi_menu=cfg.uefi_menu))
 
 
 def write_loaders(server, cfg):
-    """Debian's iPXE binaries into the TFTP tree (UEFI clients of Windows systems start there) and the admin's
-    wimboot into the web tree; a missing one is left to `cobbler-winpe check` to report."""
+    """Debian's iPXE binaries into the TFTP tree (UEFI clients of Windows systems start there), the admin's
+    wimboot into the web tree, and the admin's Secure Boot shim, signed iPXE and signed wimboot when configured
+    (docs/secure-boot.md); a missing one is left to `cobbler-winpe check` to report."""
     lkrn = os.path.join(os.path.dirname(cfg.ipxe_bios), "ipxe.lkrn")   # Debian's ipxe package ships both
     wanted = ((server.tftproot, layout.IPXE_EFI, cfg.ipxe_efi), (server.tftproot, layout.IPXE_BIOS, cfg.ipxe_bios),
-              (server.tftproot, layout.IPXE_LKRN, lkrn), (server.webdir, layout.WIMBOOT, cfg.wimboot))
+              (server.tftproot, layout.IPXE_LKRN, lkrn), (server.webdir, layout.WIMBOOT, cfg.wimboot),
+              (server.tftproot, layout.IPXE_SHIM, cfg.secure_boot_shim),
+              (server.tftproot, layout.IPXE_SIGNED, cfg.secure_boot_ipxe),
+              (server.webdir, layout.WIMBOOT_SIGNED, cfg.secure_boot_wimboot))
     for root, rel, source in wanted:
         if os.path.isfile(source):
             os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)

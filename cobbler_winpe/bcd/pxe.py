@@ -1,5 +1,7 @@
 """Build PXE ramdisk BCD stores (BIOS winload.exe / UEFI winload.efi): boot manager, loaders, ramdisk options."""
 import uuid
+from dataclasses import dataclass
+from typing import Optional
 
 from cobbler_winpe.bcd.device import boot_device, ramdisk_device
 from cobbler_winpe.bcd.elements import (
@@ -43,9 +45,10 @@ def loader_guid(index, title, wim_path):
     return "{%s}" % uuid.uuid5(LOADER_NAMESPACE, "%d\0%s\0%s" % (index, title, wim_path.lower()))
 
 
-def ramdisk_options(sdi_path, blocksize=None, windowsize=None, varwindow=False):
-    """{ramdiskoptions}: SDI on the boot device, plus the TFTP tuning elements when asked."""
-    options = BcdObject(RAMDISKOPTIONS, TYPE_DEVICE_OPTIONS)
+def ramdisk_options(sdi_path, blocksize=None, windowsize=None, varwindow=False, guid=RAMDISKOPTIONS):
+    """{ramdiskoptions} (or another device options object GUID): SDI on the boot device, plus the TFTP tuning
+    elements when asked."""
+    options = BcdObject(guid, TYPE_DEVICE_OPTIONS)
     options.set(DESCRIPTION, "Ramdisk Options").set(SDIDEVICE, boot_device())
     options.set(SDIPATH, client_path(sdi_path, "SDI path"))
     if blocksize is not None:
@@ -57,9 +60,9 @@ def ramdisk_options(sdi_path, blocksize=None, windowsize=None, varwindow=False):
     return options
 
 
-def os_loader(guid, title, wim_path, loader, locale=None, loadoptions=None):
-    """A Windows PE loader entry booting ``wim_path`` as a RAM disk."""
-    device = ramdisk_device(client_path(wim_path, "WIM path for %r" % title))
+def os_loader(guid, title, wim_path, loader, locale=None, loadoptions=None, options=RAMDISKOPTIONS):
+    """A Windows PE loader entry booting ``wim_path`` as a RAM disk (its SDI named by the OPTIONS object)."""
+    device = ramdisk_device(client_path(wim_path, "WIM path for %r" % title), options)
     entry = BcdObject(guid, TYPE_OSLOADER)
     entry.set(DESCRIPTION, _title(title)).set(DEVICE, device).set(OSDEVICE, device)
     entry.set(PATH, loader).set(SYSTEMROOT, "\\windows").set(DETECTHAL, True).set(WINPE, True)
@@ -116,3 +119,38 @@ def build_pxe_store(firmware, sdi_path, entries, loader=None, default=0, timeout
     store = pxe_store(firmware, sdi_path, entries, loader, default, timeout, tftp_blocksize, tftp_windowsize,
                       tftp_varwindow, fontpath, locale, loadoptions)
     return store.record(timestamp)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One entry of a boot menu across distros: its title, WIM, SDI and winload (client paths), load options."""
+    title: str
+    wim: str
+    sdi: str
+    loader: str
+    loadoptions: Optional[str] = None
+
+
+def _options_guid(index, sdi_path):
+    """{ramdiskoptions} for the first SDI, a stable GUID of its own for each further one."""
+    return RAMDISKOPTIONS if index == 0 else "{%s}" % uuid.uuid5(LOADER_NAMESPACE, "sdi\0" + sdi_path.lower())
+
+
+def build_menu_store(entries, timeout=30, fontpath=None, tftp_blocksize=None, tftp_windowsize=None,
+                     tftp_varwindow=False, timestamp=None):
+    """Hive bytes of a boot-manager menu: one osloader per MenuEntry (its own WIM, loader and load options),
+    in order in {bootmgr} displayorder, the first the default; one device options object per distinct SDI."""
+    entries = list(entries)
+    if not 1 <= len(entries) <= MAX_ENTRIES:
+        raise InputError("BCD menu entries", "%d given" % len(entries), "offer 1 to %d profiles" % MAX_ENTRIES)
+    _number(timeout, "timeout", 0, 86400)
+    sdis = list(dict.fromkeys(client_path(entry.sdi, "SDI path") for entry in entries))
+    options = {sdi: _options_guid(index, sdi) for index, sdi in enumerate(sdis)}
+    loaders = [os_loader(loader_guid(index, entry.title, entry.wim), entry.title, entry.wim,
+                         client_path(entry.loader, "loader path"), loadoptions=entry.loadoptions,
+                         options=options[client_path(entry.sdi, "SDI path")])
+               for index, entry in enumerate(entries)]
+    order = [entry.guid for entry in loaders]
+    objects = [boot_manager(order, 0, timeout, fontpath)] + loaders + \
+        [ramdisk_options(sdi, tftp_blocksize, tftp_windowsize, tftp_varwindow, guid) for sdi, guid in options.items()]
+    return Store(objects=objects).record(timestamp)

@@ -1,8 +1,10 @@
 """`cobbler-winpe check`: lists what the host lacks for each enabled boot path, with the fix for each."""
+import json
 import os
 
 from cobbler_winpe import checks, config, seccheck, troubleshooting
 from cobbler_winpe.adapter import install
+from cobbler_winpe.cli import sbreport
 from cobbler_winpe.errors import WinpeError
 
 
@@ -22,6 +24,10 @@ def run(args):
     failed = 0
     rows = [hooks_check(args.module_dir)] + checks.all_checks(cfg, args.tftproot) + \
         seccheck.security_rows(cfg, args.tftproot)
+    reports = sbreport.staged_reports(args.tftproot, cfg)
+    if getattr(args, "json", False):
+        print(json.dumps(json_report(rows, reports), indent=2))
+        return 1 if any(c.needed and not c.ok for c in rows) else 0
     for check in rows:
         state = "ok" if check.ok else ("MISSING" if check.needed else "optional")
         print("%-8s %-32s %s" % (state, check.name, check.detail))
@@ -29,7 +35,16 @@ def run(args):
             see = troubleshooting.see(troubleshooting.check_row(check.name))
             print("%-8s %-32s fix: %s%s" % ("", "", check.fix, see))
             failed += check.needed
+    for name, report in reports:     # information: whether a site needs Secure Boot is its own choice
+        print("\n".join(sbreport.text_lines("secure boot, distro %s:" % name, report)))
     return 1 if failed else 0
+
+
+def json_report(rows, reports):
+    """check --json: every row and each staged distro's Secure Boot report."""
+    return {"checks": [{"name": c.name, "ok": c.ok, "needed": c.needed, "detail": c.detail,
+                        "fix": None if c.ok else c.fix} for c in rows],
+            "secure_boot": {name: sbreport.to_json(report) for name, report in reports}}
 
 
 def register(subparsers):
@@ -37,4 +52,6 @@ def register(subparsers):
     parser.add_argument("--config", help="plugin configuration file (default /etc/cobbler/winpe.yaml)")
     parser.add_argument("--tftproot", default="/srv/tftpboot", help="Cobbler's TFTP root")
     parser.add_argument("--module-dir", help="Cobbler's cobbler/modules folder (found automatically)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the checks and each staged distro's Secure Boot report as JSON")
     parser.set_defaults(func=run)

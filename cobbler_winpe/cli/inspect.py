@@ -1,7 +1,9 @@
-"""`cobbler-winpe inspect PATH [--json]`: say what Windows media a path holds, as a table or as JSON."""
+"""`cobbler-winpe inspect PATH [--json] [--secure-boot]`: say what Windows media a path holds, as a table or as JSON."""
 import json
 import sys
 
+from cobbler_winpe import config
+from cobbler_winpe.cli import sbreport
 from cobbler_winpe.media.detect import detect
 from cobbler_winpe.media.source import open_media
 
@@ -12,6 +14,10 @@ def register(subparsers):
                                                "without mounting it and list its distros and editions.")
     parser.add_argument("path", metavar="PATH", help="a Windows ISO file or a directory holding its files")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--secure-boot", action="store_true",
+                        help="also extract each distro's boot files and report who signed each loader, boot.stl "
+                             "and which UEFI chains pass Secure Boot (docs/secure-boot.md)")
+    parser.add_argument("--config", help="plugin configuration (its ipxe_efi and wimboot enter the chains)")
     parser.set_defaults(func=run)
 
 
@@ -19,12 +25,22 @@ def run(args, out=None):
     out = out or sys.stdout
     with open_media(args.path) as media:
         info = detect(media)
+        reports = secure_boot_reports(media, info, args) if getattr(args, "secure_boot", False) else None
     if args.json:
-        json.dump(info.to_json(), out, indent=2)
+        data = info.to_json()
+        for distro, report in zip(data["distros"], reports or ()):
+            distro["secure_boot"] = sbreport.to_json(report)
+        json.dump(data, out, indent=2)
         out.write("\n")
     else:
-        out.write(format_table(info))
+        out.write(format_table(info, reports))
     return 0
+
+
+def secure_boot_reports(media, info, args):
+    """One Secure Boot report (or error line) per detected distro, in info.distros' order."""
+    cfg = config.load(getattr(args, "config", None))
+    return [sbreport.guarded_media_report(media, distro, cfg) for distro in info.distros]
 
 
 def _table(rows):
@@ -36,10 +52,10 @@ def _dash(value):
     return "-" if value in (None, "") else value
 
 
-def format_table(info):
-    """The human-readable report of a MediaInfo."""
+def format_table(info, reports=None):
+    """The human-readable report of a MediaInfo (and with REPORTS each distro's Secure Boot report)."""
     lines = ["%s: %s, label %s" % (info.source, info.kind, _dash(info.label))]
-    for distro in info.distros:
+    for number, distro in enumerate(info.distros):
         boot = distro.boot_image
         lines += ["", "distro root %s: Windows %s, %s, build %s"
                   % (distro.root or "/", distro.os_version or "(unknown)", _dash(distro.arch), _dash(distro.build)),
@@ -51,4 +67,6 @@ def format_table(info):
                   _dash(i.build), ",".join(i.languages) or "-") for i in distro.install.images]
         lines += ["  " + line for line in _table(rows)]
         lines += ["  warning: " + w for w in distro.warnings]
+        if reports:
+            lines += ["  " + line for line in sbreport.text_lines("secure boot:", reports[number])]
     return "\n".join(lines) + "\n"

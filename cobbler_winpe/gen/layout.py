@@ -27,6 +27,18 @@ def system_bcd_file(distro_name, system_name, firmware):
     return posixpath.join(distro_dir(distro_name), "bcd", "sys", system_name + suffix)
 
 
+def system_boot_dir(distro_name, system_name):
+    """A system's UEFI boot manager folder: the manager its winpe_boot_manager chose, under the name it runs as,
+    with that manager's MUI files and boot.stl (hard links): images/<distro>/sys/<system>."""
+    return posixpath.join(distro_dir(distro_name), "sys", system_name)
+
+
+def system_nbp_file(distro_name, system_name):
+    """The UEFI boot manager DHCP hands a system (Cobbler's template builds it from the system and distro names
+    alone): images/<distro>/sys/<system>/bootmgfw.efi."""
+    return posixpath.join(system_boot_dir(distro_name, system_name), NBP["uefi"])
+
+
 def windows_path(relpath):
     r"""A tftproot-relative path as the Windows boot manager asks for it: \images\win10\boot.wim."""
     return "\\" + relpath.strip("/").replace("/", "\\")
@@ -38,7 +50,22 @@ WIMBOOT = "misc/winpe/wimboot"        # the admin's wimboot, relative to webdir 
 IPXE_EFI = "winpe/ipxe/snponly.efi"   # Debian's iPXE for UEFI clients, relative to tftproot
 IPXE_BIOS = "winpe/ipxe/undionly.kpxe"  # Debian's iPXE for BIOS clients, relative to tftproot
 IPXE_LKRN = "winpe/ipxe/ipxe.lkrn"    # Debian's iPXE as a Linux kernel: BIOS GRUB (grub.0) starts it with linux16
-NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}   # the first Windows loader per firmware
+IPXE_SHIM = "winpe/ipxe/sb/ipxe-shimx64.efi"   # the admin's signed iPXE shim (config secure_boot_shim), tftproot
+IPXE_SIGNED = "winpe/ipxe/sb/ipxe.efi"        # what that shim starts: its own name without "-shimx64" (ipxe/shim)
+WIMBOOT_SIGNED = "misc/winpe/sb/wimboot"      # the admin's signed wimboot (config secure_boot_wimboot), webdir
+NBP = {"bios": "pxeboot.n12", "uefi": "bootmgfw.efi"}
+MENU_DIR = "winpe/menu"               # the UEFI boot-manager menu for unknown machines (config uefi_menu), tftproot
+MENU_ARCHES = {"x86_64": "x64", "arm64": "arm64"}   # Cobbler arch -> its menu folder (one boot manager each)
+
+
+def menu_nbp(arch):
+    """The boot manager unknown UEFI clients of Cobbler arch ARCH get: winpe/menu/<x64|arm64>/bootmgfw.efi."""
+    return posixpath.join(MENU_DIR, MENU_ARCHES[arch], NBP["uefi"])
+
+
+def menu_bcd(arch):
+    """That menu's BCD (option 252 names it): winpe/menu/<x64|arm64>/BCD."""
+    return posixpath.join(MENU_DIR, MENU_ARCHES[arch], "BCD")   # the first Windows loader per firmware
 
 
 def nbp_file(distro_name, firmware):
@@ -46,9 +73,10 @@ def nbp_file(distro_name, firmware):
     return distro_file(distro_name, NBP[firmware])
 
 
-def ipxe_script_file(distro_name, owner_name):
-    """The iPXE script of a profile or system (OWNER) of a distro, relative to tftproot and webdir."""
-    return posixpath.join(distro_dir(distro_name), "ipxe", owner_name + ".ipxe")
+def ipxe_script_file(distro_name, owner_name, system=False):
+    """The iPXE script of a profile (images/<distro>/ipxe/<profile>.ipxe) or with SYSTEM of a system
+    (images/<distro>/ipxe/sys/<system>.ipxe) of a distro, relative to tftproot and webdir."""
+    return posixpath.join(distro_dir(distro_name), "ipxe", *(["sys"] if system else []), owner_name + ".ipxe")
 
 
 def wimboot_bcd_file(distro_name):

@@ -44,11 +44,15 @@ def menu_title(profile, title=None):
                        forbidden=TITLE_FORBIDDEN)
 
 
-def bcd_option(distro, profile, firmware):
-    r"""The DHCP option 252 value naming the profile's BCD for FIRMWARE: \images\<distro>\bcd\<profile>[.uefi].
+def bcd_option(distro, profile, firmware, system=None):
+    r"""The DHCP option 252 value naming the profile's BCD for FIRMWARE: \images\<distro>\bcd\<profile>[.uefi],
+    or with SYSTEM the system's (\images\<distro>\bcd\sys\<system>[.uefi]).
 
     Names are at most 100 characters, so the value stays within a DHCP option's 255 bytes.
     """
+    if system is not None:
+        return layout.windows_path(layout.system_bcd_file(safe_name("distro", distro.name),
+                                                          safe_name("system", system.name), firmware))
     return layout.windows_path(layout.bcd_file(safe_name("distro", distro.name),
                                                safe_name("profile", profile.name), firmware))
 
@@ -111,7 +115,7 @@ def http_url(server, relpath):
     return "http://%s/cobbler/%s" % (netloc, relpath)
 
 
-def ipxe_chain_lines(distro, profile, uefi_nbp=None):
+def ipxe_chain_lines(distro, profile, uefi_nbp=None, system=None):
     r"""iPXE commands that start the distro's own loader over TFTP with option 252 set to the profile's BCD.
 
     pcbios clients chain pxeboot.n12 with the BIOS BCD, efi clients bootmgfw.efi with the UEFI BCD; iPXE puts
@@ -119,7 +123,7 @@ def ipxe_chain_lines(distro, profile, uefi_nbp=None):
     """
     nbp = {fw: layout.nbp_file(safe_name("distro", distro.name), fw) for fw in ("bios", "uefi")}
     nbp["uefi"] = uefi_nbp or nbp["uefi"]   # the profile's boot manager (gen/staging.py boot_manager)
-    bcd = {fw: bcd_option(distro, profile, fw) for fw in ("bios", "uefi")}
+    bcd = {fw: bcd_option(distro, profile, fw, system) for fw in ("bios", "uefi")}
     return ["iseq ${platform} efi && set winpe-nbp %s || set winpe-nbp %s" % (nbp["uefi"], nbp["bios"]),
             "iseq ${platform} efi && set 252:string %s || set 252:string %s" % (bcd["uefi"], bcd["bios"]),
             "set netX.dhcp/filename ${winpe-nbp}",
@@ -140,11 +144,17 @@ def wimboot_files(distro, owner_name, inject=(), boot=()):
     return files
 
 
-def ipxe_wimboot_lines(server, distro, owner_name, inject=(), boot=()):
-    """iPXE commands that boot WinPE through wimboot over HTTP: kernel wimboot, one initrd -n per file, boot."""
-    lines = ["kernel %s" % http_url(server, layout.WIMBOOT)]
+def ipxe_wimboot_lines(server, distro, owner_name, inject=(), boot=(), signed_wimboot=False, shim=False):
+    """iPXE commands that boot WinPE through wimboot over HTTP: kernel wimboot, one initrd -n per file, boot.
+
+    SIGNED_WIMBOOT: the admin's signed wimboot (layout.WIMBOOT_SIGNED) instead; SHIM: `shim` names the admin's
+    iPXE shim, so that a signed iPXE under Secure Boot starts wimboot through it (ipxe.org/cmd/shim: skipped on
+    BIOS and with Secure Boot off)."""
+    lines = ["kernel %s" % http_url(server, layout.WIMBOOT_SIGNED if signed_wimboot else layout.WIMBOOT)]
     for name, relpath in wimboot_files(distro, owner_name, inject, boot):
         lines.append("initrd -n %s %s" % (name, http_url(server, relpath)))
+    if shim:
+        lines.append("shim tftp://${next-server}/%s" % layout.IPXE_SHIM)
     return lines + ["boot"]
 
 

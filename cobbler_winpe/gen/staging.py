@@ -100,19 +100,36 @@ def inject_plan(distro_name, profile_name, files):
             for name, text in files.items()}
 
 
-def ipxe_plan(distro, profiles, server, boot_method, inject=(), staged=()):
-    """One iPXE script per profile (images/<distro>/ipxe/<profile>.ipxe), which Cobbler's iPXE menu chains:
-    option 252 + the distro's own loader ("wds"), or wimboot over HTTP ("wimboot"); UEFI clients get the
-    profile's boot manager (winpe_boot_manager) either way."""
+def ipxe_lines(server, distro, profile, settings, inject, staged, system=None):
+    """The iPXE commands of a profile's script, or with SYSTEM of a system's: option 252 + the distro's own loader
+    ("wds", the system's BCD), or wimboot over HTTP ("wimboot": the admin's signed wimboot and shim when SETTINGS
+    name them); UEFI clients get the owner's boot manager."""
+    manager = boot_manager(staged, system, profile, distro)
+    if settings.get("boot_method", "wds") == "wimboot":
+        return menus.ipxe_wimboot_lines(server, distro, profile.name, inject, boot=wimboot_boot_files(staged, manager),
+                                        signed_wimboot=bool(settings.get("secure_boot_wimboot")),
+                                        shim=bool(settings.get("secure_boot_shim")))
+    if system is None:
+        return menus.ipxe_chain_lines(distro, profile, uefi_nbp=uefi_nbp(distro.name, manager))
+    return menus.ipxe_chain_lines(distro, profile, uefi_nbp=layout.system_nbp_file(distro.name, system.name),
+                                  system=system)
+
+
+def ipxe_plan(distro, profiles, server, settings, inject=(), staged=(), systems=()):
+    """One iPXE script per profile (images/<distro>/ipxe/<profile>.ipxe), which Cobbler's iPXE menu chains, and
+    one per netboot-enabled system of SYSTEMS (ipxe/sys/<system>.ipxe), which Cobbler's per-system script chains:
+    so a system's winpe_boot_manager holds on the iPXE and wimboot paths as it does in DHCP."""
     plan = {}
     for profile in profiles:
-        manager = boot_manager(staged, profile, distro)
-        if boot_method == "wimboot":
-            lines = menus.ipxe_wimboot_lines(server, distro, profile.name, inject,
-                                             boot=wimboot_boot_files(staged, manager))
-        else:
-            lines = menus.ipxe_chain_lines(distro, profile, uefi_nbp=uefi_nbp(distro.name, manager))
+        lines = ipxe_lines(server, distro, profile, settings, inject, staged)
         plan[layout.ipxe_script_file(distro.name, profile.name)] = Source(data=menus.ipxe_script(lines).encode())
+    by_name = {p.name: p for p in profiles}
+    for system in systems:
+        profile = by_name.get(system.profile)
+        if profile is not None and system.netboot_enabled and firmwares_of(staged):
+            lines = ipxe_lines(server, distro, profile, settings, inject, staged, system)
+            plan[layout.ipxe_script_file(distro.name, system.name, system=True)] = \
+                Source(data=menus.ipxe_script(lines).encode())
     return plan
 
 
@@ -267,22 +284,32 @@ def bcd_plan(distro, profiles, settings, firmwares, staged=()):
             for profile in profiles for firmware in firmwares}
 
 
+def system_manager_plan(distro_name, system_name, plan, staged, manager):
+    """The system's boot manager folder (layout.system_boot_dir): the chosen manager as bootmgfw.efi, its MUI
+    files and boot.stl, each the same Source as the distro's staged file (so a hard link)."""
+    folder = layout.system_boot_dir(distro_name, system_name)
+    return {posixpath.join(folder, name): plan[layout.distro_file(distro_name, staged_name)]
+            for name, staged_name in bootfiles.manager_files(staged, manager).items()}
+
+
 def system_bcd_plan(distro, systems, profile_plan, profiles=(), settings=None, staged=()):
     """For each netboot-enabled system, its profile's BCD again under the system's name (the same stored
-    content, so a hard link): what Cobbler's DHCP template points option 252 at (adapter/install.py).  A system
-    whose winpe_boot_manager differs from its profile's gets a UEFI BCD of its own (the manager's fonts)."""
+    content, so a hard link): what Cobbler's DHCP template points option 252 at (adapter/install.py), and its UEFI
+    boot manager (winpe_boot_manager of system, profile, distro) in layout.system_boot_dir, which DHCP hands out.
+    A system whose manager differs from its profile's gets a UEFI BCD of its own (the manager's fonts)."""
     by_name = {p.name: p for p in profiles}
     plan = {}
-    for system in systems:
+    for system in (s for s in systems if s.netboot_enabled):
         profile = by_name.get(system.profile)
         for firmware in FIRMWARE_NBP:
             source = profile_plan.get(layout.bcd_file(distro.name, system.profile, firmware))
-            if source is None or not system.netboot_enabled:
+            if source is None:
                 continue
             if firmware == "uefi" and profile is not None:
                 manager = boot_manager(staged, system, profile, distro)
                 if manager != boot_manager(staged, profile, distro):
                     source = bcd_source(distro, profile, settings or {}, firmware, manager)
+                plan.update(system_manager_plan(distro.name, system.name, profile_plan, staged, manager))
             plan[layout.system_bcd_file(distro.name, system.name, firmware)] = source
     return plan
 
@@ -298,7 +325,7 @@ def distro_plan(distro, profiles, cache_root, boot_sdi, boot_wim, settings, serv
     plan.update(system_bcd_plan(distro, systems, plan, profiles, settings, staged))
     plan.update(wimboot_bcd_plan(distro))
     names = sorted({name for files in inject.values() for name in files})
-    plan.update(ipxe_plan(distro, profiles, server, settings.get("boot_method", "wds"), names, staged))
+    plan.update(ipxe_plan(distro, profiles, server, settings, names, staged, systems))
     for profile_name, files in inject.items():
         plan.update(inject_plan(distro.name, profile_name, files))
     plan.update(marker_plan(distro.name))

@@ -17,7 +17,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from asn1crypto import algos, cms, core
+from asn1crypto import algos, cms, core, x509
 
 from cobbler_winpe.errors import MediaError
 
@@ -128,6 +128,43 @@ def read_layout(data, where):
         return PeLayout(machine, _u16(data, opt + 68), opt + 64, security, 0, 0)
     offset, size = struct.unpack_from("<II", data, security)
     return PeLayout(machine, _u16(data, opt + 68), opt + 64, security, offset, size)
+
+
+def section(data, name, where):
+    """The raw bytes of the PE section NAME (".vendor_cert"), or None.  The section table follows the optional
+    header: NumberOfSections at COFF +2; 40-byte entries {Name[8], VirtualSize, VirtualAddress, SizeOfRawData,
+    PointerToRawData, ...}."""
+    read_layout(data, where)
+    pe = _u32(data, 0x3C)
+    count, table = _u16(data, pe + 6), pe + 24 + _u16(data, pe + 20)
+    wanted = name.encode("ascii")[:8].ljust(8, b"\0")
+    for index in range(min(count, 96)):
+        entry = table + 40 * index
+        if entry + 40 > len(data):
+            raise MediaError(where, "PE section table runs past the end of the file")
+        if data[entry:entry + 8] == wanted:
+            size, offset = struct.unpack_from("<II", data, entry + 16)
+            if offset + size > len(data):
+                raise MediaError(where, "section %s runs past the end of the file" % name)
+            return data[offset:offset + size]
+    return None
+
+
+def shim_vendor_names(data, where):
+    """Common names of the vendor certificate a shim trusts besides db (its .vendor_cert section:
+    {u32 authorized size, u32 deauthorized size, u32 authorized offset, u32 deauthorized offset} then the DER
+    certificate, offsets from the table's start; rhboot/shim cert.S).  () when there is none."""
+    table = section(data, ".vendor_cert", where)
+    if table is None or len(table) < 16:
+        return ()
+    size, _revoked, offset, _revoked_at = struct.unpack_from("<IIII", table, 0)
+    if size == 0 or offset + size > len(table):
+        return ()
+    try:
+        cert = x509.Certificate.load(bytes(table[offset:offset + size]))
+        return (_common_name(cert.subject),)
+    except (ValueError, TypeError) as err:
+        raise MediaError(where, "the shim's vendor certificate does not parse (%s)" % err) from None
 
 
 def win_certificates(data, layout, where):
@@ -255,15 +292,17 @@ def read_signature(data, where):
     return Signature("signed", tuple(signers), subsystem=kind)
 
 
-def read_signature_file(path):
-    """read_signature of a host file; a missing or oversized file is a Signature with state missing/damaged."""
+def read_signature_file(path, where=None):
+    """read_signature of a host file (named WHERE in messages, default its path); a missing or oversized file is a
+    Signature with state missing/damaged."""
+    where = where or path
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_PE + 1)
     except FileNotFoundError:
-        return Signature("missing", problem="%s missing" % path)
+        return Signature("missing", problem="%s missing" % where)
     except OSError as err:
-        return Signature("damaged", problem="%s: cannot read (%s)" % (path, err.strerror))
+        return Signature("damaged", problem="%s: cannot read (%s)" % (where, err.strerror))
     if len(data) > MAX_PE:
-        return Signature("damaged", problem="%s: larger than %d MiB, not a boot loader" % (path, MAX_PE >> 20))
-    return read_signature(data, path)
+        return Signature("damaged", problem="%s: larger than %d MiB, not a boot loader" % (where, MAX_PE >> 20))
+    return read_signature(data, where)

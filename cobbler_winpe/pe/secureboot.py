@@ -9,19 +9,25 @@ import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from cobbler_winpe.pe.authenticode import DB_CAS, Signature, read_signature_file
+from cobbler_winpe.errors import WinpeError
+from cobbler_winpe.pe.authenticode import DB_CAS, Signature, read_signature_file, shim_vendor_names
 from cobbler_winpe.wim import bootfiles
 
 PASS, CONDITIONAL, SHIM, FAIL = range(4)
 RANK_NAMES = ("passes", "passes only where", "needs shim", "fails")
 BIOS_NAMES = tuple(rule.staged for rule in bootfiles.BOOT_FILES if rule.kind == "bios")
 IPXE, WIMBOOT = "iPXE", "wimboot"
+SB_SHIM, SB_IPXE, SB_WIMBOOT = "shim", "signed iPXE", "signed wimboot"   # the admin's (config secure_boot_*)
+SHIM_CHECKED = (SB_IPXE, SB_WIMBOOT)   # started through the shim: its vendor certificate is trusted too
 # Each chain the plugin offers UEFI clients (docs/boot-chains.md, docs/secure-boot.md): its name and the roles of
 # the EFI binaries the firmware and then each loader start, in order ("manager" = the Windows boot manager).
 CHAINS = (
     ("firmware PXE -> {manager} (DHCP option 252)", ("manager",)),
     ("iPXE -> {manager}", (IPXE, "manager")),
     ("iPXE -> wimboot -> {manager} (boot_method: wimboot)", (IPXE, WIMBOOT, "manager")),
+    ("shim -> signed iPXE -> {manager}", (SB_SHIM, SB_IPXE, "manager")),
+    ("shim -> signed iPXE -> shim -> signed wimboot -> {manager} (boot_method: wimboot)",
+     (SB_SHIM, SB_IPXE, SB_WIMBOOT, "manager")),
 )
 
 
@@ -48,8 +54,9 @@ class Verdict:
         return self.rank == PASS
 
 
-def verdict(loader):
-    """Can this EFI binary start under Secure Boot with a stock db?"""
+def verdict(loader, trusted=()):
+    """Can this EFI binary start under Secure Boot with a stock db (and, started by a shim, the shim's vendor
+    certificate: TRUSTED common names)?"""
     sig = loader.signature
     if sig is None or sig.state == "not-efi":
         return Verdict(FAIL, "%s is not an EFI image" % loader.name)
@@ -59,6 +66,9 @@ def verdict(loader):
     if any(s.digest_ok is False for s in sig.signers):
         return Verdict(FAIL, "%s was changed after signing (Authenticode hash mismatch)" % loader.name)
     cas = [s.ca for s in sig.signers if s.ca]
+    vendor = next((name for s in sig.signers for name in s.chain if name in trusted), None)
+    if vendor:
+        return Verdict(PASS, "%s: %s (the shim's vendor certificate)" % (loader.name, vendor))
     if any(DB_CAS[ca][1] == "2011" for ca in cas):
         ca = next(ca for ca in cas if DB_CAS[ca][1] == "2011")
         return Verdict(PASS, "%s: %s" % (loader.name, ca))
@@ -69,9 +79,11 @@ def verdict(loader):
                    % (loader.name, ", ".join(issuers)))
 
 
-def chain_verdict(loaders):
-    """The worst verdict of the binaries of one chain, with every non-passing reason."""
-    verdicts = [verdict(loader) for loader in loaders]
+def chain_verdict(loaders, trusted=None):
+    """The worst verdict of the binaries of one chain, with every non-passing reason.  TRUSTED: {loader name:
+    common names its starter (a shim) trusts besides db}."""
+    trusted = trusted or {}
+    verdicts = [verdict(loader, trusted.get(loader.name, ())) for loader in loaders]
     worst = max(v.rank for v in verdicts)
     reasons = [v.text for v in verdicts if v.rank == worst]
     return Verdict(worst, "%s: %s" % (RANK_NAMES[worst], "; ".join(reasons)))
@@ -103,20 +115,59 @@ class Report:
                            for name, v in self.chains]}
 
 
-def _loader(name, path):
-    return Loader(name, path, read_signature_file(path))
+def _loader(name, path, where=None, key=""):
+    """A Loader read from PATH; no PATH: absent because the configuration KEY does not name one."""
+    if not path:
+        return Loader(name, "", Signature("missing", problem="%s not configured (set %s)" % (name, key)))
+    return Loader(name, where or path, read_signature_file(path, where))
 
 
-def report(staged: Dict[str, str], ipxe_path: str, wimboot_path: str) -> Report:
-    """The Report for STAGED ({staged name: host path} of one distro) and the plugin's iPXE and wimboot files."""
-    managers = [_loader(bootfiles.MANAGER_FILE[m], staged[bootfiles.MANAGER_FILE[m]])
-                for m in bootfiles.MANAGERS if bootfiles.MANAGER_FILE[m] in staged]
-    bios = [Loader(name, staged[name], None) for name in BIOS_NAMES if name in staged]
-    extra = {IPXE: Loader(os.path.basename(ipxe_path), ipxe_path, read_signature_file(ipxe_path)),
-             WIMBOOT: Loader(os.path.basename(wimboot_path), wimboot_path, read_signature_file(wimboot_path))}
+def vendor_names(path):
+    """The names a shim at PATH trusts besides db (its vendor certificate); () when unreadable or absent."""
+    try:
+        with open(path, "rb") as handle:
+            return shim_vendor_names(handle.read(64 << 20), path)
+    except (OSError, WinpeError):
+        return ()
+
+
+@dataclass(frozen=True)
+class SignedChain:
+    """The admin's Secure Boot binaries (config secure_boot_shim, secure_boot_ipxe, secure_boot_wimboot): paths,
+    "" when not set."""
+    shim: str = ""
+    ipxe: str = ""
+    wimboot: str = ""
+
+    def loaders(self):
+        return {SB_SHIM: _loader(SB_SHIM, self.shim, key="secure_boot_shim"),
+                SB_IPXE: _loader(SB_IPXE, self.ipxe, key="secure_boot_ipxe"),
+                SB_WIMBOOT: _loader(SB_WIMBOOT, self.wimboot, key="secure_boot_wimboot")}
+
+    def trusted(self):
+        """{loader name: names it is trusted through}: what the shim starts may be signed by its vendor cert."""
+        names = vendor_names(self.shim) if self.shim else ()
+        return {role: names for role in SHIM_CHECKED}
+
+
+def report(staged: Dict[str, str], ipxe_path: str, wimboot_path: str, shown: Optional[Dict[str, str]] = None,
+           signed: SignedChain = SignedChain()) -> Report:
+    """The Report for STAGED ({staged name: host path} of one distro), the plugin's iPXE and wimboot files and the
+    admin's SIGNED shim chain.
+
+    SHOWN ({staged name: text}) names where a file came from when its host path is a temporary one."""
+    shown = shown or {}
+    names = [bootfiles.MANAGER_FILE[m] for m in bootfiles.MANAGERS if bootfiles.MANAGER_FILE[m] in staged]
+    managers = [_loader(name, staged[name], shown.get(name)) for name in names]
+    bios = [Loader(name, shown.get(name, staged[name]), None) for name in BIOS_NAMES if name in staged]
+    extra = {IPXE: _loader(os.path.basename(ipxe_path), ipxe_path),
+             WIMBOOT: _loader(os.path.basename(wimboot_path), wimboot_path)}
+    extra.update(signed.loaders())
+    trusted = signed.trusted()
     chains = []
     for manager in managers:
         roles = dict(extra, manager=manager)
         for name, members in CHAINS:
-            chains.append((name.format(manager=manager.name), chain_verdict([roles[r] for r in members])))
-    return Report(managers + bios + list(extra.values()), staged.get(bootfiles.STL), chains)
+            chains.append((name.format(manager=manager.name), chain_verdict([roles[r] for r in members], trusted)))
+    stl = shown.get(bootfiles.STL, staged.get(bootfiles.STL))
+    return Report(managers + bios + list(extra.values()), stl, chains)

@@ -20,6 +20,7 @@ from cobbler_winpe.errors import WinpeError
 from cobbler_winpe.gen import layout
 from cobbler_winpe.verify import menus
 from cobbler_winpe.verify.tftp import TftpFailure, tftp_get
+from cobbler_winpe.wim import bootfiles
 
 FIRST_FONT = "wgl4_boot.ttf"          # the font bootmgr loads first from its fontpath
 DEFAULT_BCD = "\\Boot\\BCD"           # what bootmgr asks for without DHCP option 252
@@ -58,8 +59,11 @@ class Link:
     ok: bool
     detail: str
     fix: str = ""
+    optional: bool = False        # a file the loader may ask for that is allowed to be absent
 
     def line(self):
+        if self.optional:
+            return "OPT  %s: %s" % (self.name, self.detail)
         if self.ok:
             return "OK   %s: %s" % (self.name, self.detail)
         return "FAIL %s: %s%s" % (self.name, self.detail, " (fix: %s)" % self.fix if self.fix else "")
@@ -197,7 +201,26 @@ class Walker:
         data = self.tftp("BCD", bcd_request, fix="run `cobbler sync` (it writes one BCD per profile and firmware)")
         if data is None:
             return False
+        if firmware == "uefi":
+            self.optional_files(folder)
         return self.bcd_files(data, folder, manager)
+
+    def optional_files(self, folder):
+        """The files a UEFI boot manager may probe (wim/bootfiles.py PROBED): present, or absent and optional."""
+        for request, why in bootfiles.PROBED:
+            request = request.format(folder=folder)
+            parts = request.rstrip("\\").split("\\")
+            name = "optional " + "\\".join(parts[-2:] if request.endswith("\\") else parts[-1:])
+            if request.endswith("\\"):
+                self.links.append(Link(name, True, "%s: %s" % (request, why), optional=True))
+                continue
+            srv = self.servers
+            try:
+                got = tftp_get(srv.tftp_host, srv.tftp_port, request, limit=PEEK, timeout=srv.timeout)
+                self.ok(name, "tftp %s (%s bytes): %s" % (request, got.tsize or len(got.data), why))
+            except TftpFailure as err:
+                self.links.append(Link(name, True, "tftp %s: absent, optional (%s): %s" % (request, err, why),
+                                       optional=True))
 
     def bcd_files(self, data, folder, manager):
         """Parse the BCD and fetch what it names: MUI, first font, SDI and the default entry's WIM."""
@@ -407,6 +430,11 @@ class Walker:
             self.links[-1].fix = "put wimboot (github.com/ipxe/wimboot) at the `wimboot` path of " \
                                  "/etc/cobbler/winpe.yaml and run `cobbler sync`"
             return False
+        for shim in (a for a in run.actions if a.verb == "shim"):
+            if self.fetch_url("shim", shim.url, base, limit=PEEK) is None:
+                self.links[-1].fix = "put iPXE's signed shim at the `secure_boot_shim` path of " \
+                                     "/etc/cobbler/winpe.yaml and run `cobbler sync`"
+                return False
         names = {}
         for action in initrds:
             name = action.name or posixpath.basename(urllib.parse.urlsplit(action.url).path)

@@ -273,7 +273,7 @@ class _Evaluator:
             return ok, None, None
         if verb == "goto" and args:
             return True, args[0], None
-        if verb in ("chain", "kernel", "imgexec", "initrd", "imgfetch", "module", "sanboot"):
+        if verb in ("chain", "kernel", "imgexec", "initrd", "imgfetch", "module", "sanboot", "shim"):
             self._fetch(verb, args)
             return True, None, ("chain" if verb in ("chain", "imgexec") else "sanboot" if verb == "sanboot" else None)
         if verb in ("boot", "exit"):

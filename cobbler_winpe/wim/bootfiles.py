@@ -116,6 +116,38 @@ def folder_in_place(dirs: Iterable[str]) -> Optional[str]:
     return next((d for d in sorted(dirs) if d.strip("/").lower() in exact), None)
 
 
+# Files a UEFI boot manager may ask for that no boot image must provide: (request, why), "{folder}" being the
+# manager's own folder.  A site's absence of any of them is normal; verify reports them as "absent, optional".
+# SiPolicy.p7b / CIPolicies\Active\{GUID}.cip: Windows Defender Application Control (Device Guard) policies
+# (learn.microsoft.com "Deploy WDAC policies ... UEFI"); SkuSiPolicy.p7b: the boot manager revocation policy of
+# KB5025885; boot.stl: the 24H2+ manager's trust list under Secure Boot (wimboot 2.9.0 changelog).
+PROBED = (
+    ("{folder}\\" + STL, "read by 24H2+ boot managers under Secure Boot (0xc000000f without it there)"),
+    ("\\EFI\\Microsoft\\Boot\\" + STL, "the ESP location of boot.stl"),
+    ("\\EFI\\Microsoft\\Boot\\SiPolicy.p7b", "a single WDAC/Device Guard policy, only where a site deploys one"),
+    ("\\EFI\\Microsoft\\Boot\\SkuSiPolicy.p7b", "the KB5025885 boot manager revocation policy, where installed"),
+    ("\\EFI\\Microsoft\\Boot\\CIPolicies\\Active\\", "multiple WDAC policies ({GUID}.cip): named by policy "
+                                                         "GUID, so not probed"),
+)
+
+RUN_NAME = "bootmgfw.efi"   # the name a UEFI boot manager runs under (2023 media rename bootmgfw_EX.efi to it)
+
+
+def manager_files(staged: Iterable[str], manager: str) -> Dict[str, str]:
+    """{name in a boot manager folder: staged name} of MANAGER run as RUN_NAME: the manager, its MUI files as
+    <locale>/RUN_NAME.mui (the manager reads the MUI named after its own file) and boot.stl, among STAGED."""
+    staged = set(staged)
+    own = MANAGER_FILE[manager]
+    files = {RUN_NAME: own} if own in staged else {}
+    for name in sorted(staged):
+        folder, _, base = name.rpartition("/")
+        if folder and "/" not in folder and base == own + ".mui":
+            files[folder + "/" + RUN_NAME + ".mui"] = name
+    if STL in staged:
+        files[STL] = STL
+    return files
+
+
 def manager_of(staged: Dict[str, str], choice: str) -> str:
     """The boot manager (2011 or 2023) to use: CHOICE ("auto", "2011", "2023"); auto = 2023 when staged.
 

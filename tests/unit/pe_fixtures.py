@@ -10,21 +10,35 @@ FILE_ALIGN, SECTION_ALIGN = 0x200, 0x1000
 TIMEOUT = 60
 
 
-def minimal_pe(code=b"\xc3", subsystem=10):
-    """A PE32+ x86-64 image with one .text section (default: an EFI application that returns)."""
+def minimal_pe(code=b"\xc3", subsystem=10, sections=()):
+    """A PE32+ x86-64 image with one .text section (default: an EFI application that returns) and SECTIONS
+    ((name, data) each below 4 KiB, e.g. a shim's .vendor_cert) after it."""
+    sections = [(b".text", code, 0x60000020)] + [(n.encode(), d, 0x40000040) for n, d in sections]
     dos = bytearray(64)
     dos[0:2] = b"MZ"
     struct.pack_into("<I", dos, 0x3C, 64)
-    coff = struct.pack("<HHIIIHH", 0x8664, 1, 0, 0, 0, 240, 0x2022)
+    coff = struct.pack("<HHIIIHH", 0x8664, len(sections), 0, 0, 0, 240, 0x2022)
     opt = bytearray(240)
     struct.pack_into("<HBBIIIIIQIIHHHHHHIIIIHHQQQQII", opt, 0, 0x20B, 0, 0, FILE_ALIGN, 0, 0, SECTION_ALIGN,
-                     SECTION_ALIGN, 0, SECTION_ALIGN, FILE_ALIGN, 0, 0, 0, 0, 0, 0, 0, 2 * SECTION_ALIGN, FILE_ALIGN,
-                     0, subsystem, 0, 0x100000, 0x1000, 0x100000, 0x1000, 0, 16)
-    text = struct.pack("<8sIIIIIIHHI", b".text", len(code), SECTION_ALIGN, FILE_ALIGN, FILE_ALIGN, 0, 0, 0, 0,
-                       0x60000020)
-    head = bytes(dos) + b"PE\0\0" + coff + bytes(opt) + text
+                     SECTION_ALIGN, 0, SECTION_ALIGN, FILE_ALIGN, 0, 0, 0, 0, 0, 0, 0,
+                     (len(sections) + 1) * SECTION_ALIGN, FILE_ALIGN, 0, subsystem, 0, 0x100000, 0x1000, 0x100000,
+                     0x1000, 0, 16)
+    table, body = b"", b""
+    for index, (name, data, flags) in enumerate(sections):
+        raw = -(-len(data) // FILE_ALIGN) * FILE_ALIGN
+        table += struct.pack("<8sIIIIIIHHI", name, len(data), (index + 1) * SECTION_ALIGN, raw,
+                             FILE_ALIGN + len(body), 0, 0, 0, 0, flags)
+        body += data + b"\0" * (raw - len(data))
+    head = bytes(dos) + b"PE\0\0" + coff + bytes(opt) + table
     head += b"\0" * (FILE_ALIGN - len(head))
-    return head + code + b"\0" * (FILE_ALIGN - len(code))
+    return head + body
+
+
+def shim_pe(vendor_cert_der):
+    """A shim stand-in: an EFI application whose .vendor_cert section carries VENDOR_CERT_DER as rhboot/shim lays it
+    out ({authorized size, deauthorized size, authorized offset, deauthorized offset} then the certificate)."""
+    table = struct.pack("<IIII", len(vendor_cert_der), 0, 16, 16 + len(vendor_cert_der)) + vendor_cert_der
+    return minimal_pe(sections=((".vendor_cert", table),))
 
 
 def _run(argv):
@@ -56,6 +70,13 @@ class Signers:
                   "-addext", "basicConstraints=critical,CA:TRUE"])
             self.cas[common_name] = (cert, key)
         return self.cas[common_name]
+
+    def der(self, common_name):
+        """The DER bytes of the CA named COMMON_NAME (what a shim embeds as its vendor certificate)."""
+        out = self._path(common_name, ".der")
+        _run(["openssl", "x509", "-in", self.ca(common_name)[0], "-outform", "DER", "-out", out])
+        with open(out, "rb") as handle:
+            return handle.read()
 
     def leaf(self, common_name, ca_name):
         """(chain PEM: leaf + CA, key) of a code-signing certificate issued by CA_NAME."""

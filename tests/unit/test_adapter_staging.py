@@ -26,3 +26,21 @@ def test_prune_keeps_known_and_importing_distros(tmp_path):
     (tmp_path / staging.BLOBS).mkdir()
     staging.prune_cache(cfg, {"kept"})
     assert sorted(os.listdir(tmp_path)) == sorted([staging.BLOBS, "busy", "kept"])
+
+
+def test_uefi_menu_is_staged_when_on_and_its_folder_removed_when_off(tmp_path):
+    """stage_menu writes winpe/menu/<arch>/ (the chosen boot manager linked from the cache, the BCD) and takes
+    the whole folder away once uefi_menu is off; files of other folders stay."""
+    from cobbler_winpe.gen import layout, model
+    from test_uefimenu import PROFILES, WIN10, full_plan
+    plan = full_plan(tmp_path / "cache", (WIN10,))
+    root = tmp_path / "tftp"
+    (root / "winpe" / "ipxe").mkdir(parents=True)
+    (root / "winpe" / "ipxe" / "snponly.efi").write_bytes(b"ipxe")
+    server = model.Server("10.0.0.1", tftproot=str(root))
+    staging.stage_menu([WIN10], PROFILES, plan, server, config.validate({"uefi_menu": True}))
+    nbp = root / layout.menu_nbp("x86_64")
+    assert os.path.samefile(nbp, tmp_path / "cache" / "win10-x64" / "Windows/Boot/EFI/bootmgfw.efi")
+    assert (root / layout.menu_bcd("x86_64")).read_bytes()[:4] == b"regf"
+    staging.stage_menu([WIN10], PROFILES, plan, server, config.validate({}))
+    assert not (root / layout.MENU_DIR).exists() and (root / "winpe" / "ipxe" / "snponly.efi").exists()

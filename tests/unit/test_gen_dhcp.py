@@ -27,8 +27,9 @@ def test_isc_host_block():
     pxe = text.split('"PXEClient" {', 1)[1]
     assert "option cobbler-winpe-arch = 00:07 or option cobbler-winpe-arch = 00:09 or option cobbler-winpe-arch = 00:0b" in pxe
     assert "concat(option dhcp-parameter-request-list, fc);" in pxe   # firmware never asks for 252
-    assert 'filename "images/win10-x64/bootmgfw.efi";' in pxe and 'filename "images/win10-x64/pxeboot.n12";' in pxe
-    assert 'option cobbler-winpe-bcd "\\\\images\\\\win10-x64\\\\bcd\\\\pro.uefi";' in pxe
+    # UEFI: the system's boot manager and BCD, staged under its name (gen/staging.py system_bcd_plan)
+    assert 'filename "images/win10-x64/sys/a/bootmgfw.efi";' in pxe and 'filename "images/win10-x64/pxeboot.n12";' in pxe
+    assert 'option cobbler-winpe-bcd "\\\\images\\\\win10-x64\\\\bcd\\\\sys\\\\a.uefi";' in pxe
     assert "cobbler-winpe-bcd" not in text.split('"PXEClient" {', 1)[0].split("code 252")[1]   # not for iPXE
 
 
@@ -44,15 +45,16 @@ def test_dnsmasq_252_only_with_pxe_tag():
 @pytest.mark.parametrize("name", ['a"b', "a\nb"])
 def test_injection_refused_or_escaped(name):
     distros = [WinDistro("win10-x64", "x86_64", "10", "/m")]
-    profiles = [WinProfile(name, "win10-x64")]
-    hosts = dhcp.windows_hosts([WinSystem("s", name, macs=("52:54:00:00:00:01",))], profiles, distros)
+    profiles = [WinProfile("pro", "win10-x64")]
+    hosts = dhcp.windows_hosts([WinSystem(name, "pro", macs=("52:54:00:00:00:01",))], profiles, distros)
     if "\n" in name:
         for render in (dhcp.render_dnsmasq, dhcp.render_isc_dhcpd):
             with pytest.raises(InputError):
                 render(hosts, Server("10.0.0.1"))
-    else:
-        assert 'bcd\\\\a\\"b";' in dhcp.render_isc_dhcpd(hosts, Server("10.0.0.1"))
-        assert '252,"\\\\images\\\\win10-x64\\\\bcd\\\\a\\"b"' in dhcp.render_dnsmasq(hosts, Server("10.0.0.1"))
+    else:   # ISC quotes the system's boot file and BCD; dnsmasq's boot file field cannot hold a quote
+        assert 'sys\\\\a\\"b.uefi";' in dhcp.render_isc_dhcpd(hosts, Server("10.0.0.1"))
+        with pytest.raises(InputError, match="boot file"):
+            dhcp.render_dnsmasq(hosts, Server("10.0.0.1"))
 
 
 def test_bad_server_refused():
@@ -70,3 +72,13 @@ def test_shared_mac_gives_one_block_naming_the_other():
     for render in (dhcp.render_isc_dhcpd, dhcp.render_dnsmasq):
         text = render(hosts, Server("10.0.0.1"))
         assert text.count("52:54:00:00:00:01") == 1 and "system b shares this MAC; system a is served" in text
+
+
+def test_dnsmasq_uefi_menu_only_for_unknown_uefi_pxe_clients():
+    hosts = _hosts(WinSystem("a", "pro", macs=("52:54:00:ab:cd:ef",)))
+    assert "winpe/menu" not in dhcp.render_dnsmasq(hosts, Server("10.0.0.1"))
+    lines = dhcp.render_dnsmasq(hosts, Server("10.0.0.1"), uefi_menu=True).splitlines()
+    boots = [line for line in lines if "winpe/menu" in line and line.startswith("dhcp-boot=")]
+    assert boots == ["dhcp-boot=tag:!known,tag:!cwpe-ipxe,tag:cwpe-efi64,winpe/menu/x64/bootmgfw.efi,,10.0.0.1",
+                     "dhcp-boot=tag:!known,tag:!cwpe-ipxe,tag:cwpe-arm64,winpe/menu/arm64/bootmgfw.efi,,10.0.0.1"]
+    assert 'dhcp-option-force=tag:!known,tag:!cwpe-ipxe,tag:cwpe-efi64,tag:cwpe-pxe,252,"\\\\winpe\\\\menu\\\\x64\\\\BCD"' in lines

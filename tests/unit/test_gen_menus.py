@@ -136,3 +136,16 @@ def test_system_config_boots_profile_or_local():
     off = model.WinSystem("pc-01", PROFILE.name, netboot_enabled=False)
     local = menus.pxelinux_system_config(DISTRO, PROFILE, off)
     assert "LOCALBOOT -1" in local and "pxeboot" not in local
+
+
+@pytest.mark.parametrize("system, script", [("", "images/win10-x64/ipxe/pro.ipxe"),
+                                            ("box1", "images/win10-x64/ipxe/sys/box1.ipxe")])
+def test_cobbler_ipxe_entry_chains_the_system_script_for_a_system(system, script):
+    """The menu_ipxe snippet as Cobbler renders it (Cheetah), evaluated like iPXE: a system's own script (its boot
+    manager and BCD, gen/staging.py) or, in the profile menu, the profile's."""
+    from cobbler_winpe.verify import menus as ipxe
+    text = menus.render_snippet("menu_ipxe", {"distro_name": "win10-x64", "profile_name": "pro", "menu_name": "pro",
+                                              "menu_label": "pro", "system_name": system,
+                                              "http_server": "192.0.2.5"})
+    run = ipxe.run_ipxe(text, None if system else "pro", {"platform": "efi"})
+    assert [(a.verb, a.url) for a in run.actions] == [("chain", "http://192.0.2.5/cobbler/" + script)]

@@ -29,10 +29,10 @@ def cache(tmp_path):
     return root
 
 
-def plan_for(cache, profiles=PROFILES, method="wds", distro=DISTRO, systems=()):
+def plan_for(cache, profiles=PROFILES, method="wds", distro=DISTRO, systems=(), **settings):
     inject = {p.name: {"startnet.cmd": "echo %s\r\n" % p.name} for p in profiles}
     return staging.distro_plan(distro, profiles, str(cache), str(cache / "boot.sdi"),
-                               str(cache.parent / "boot.wim"), {"boot_method": method, "tftp_blocksize": 1456},
+                               str(cache.parent / "boot.wim"), dict(settings, boot_method=method, tftp_blocksize=1456),
                                SERVER, inject, systems)
 
 
@@ -107,9 +107,9 @@ def fontpath(tmp_path, data):
     return next(eval(v) for k, values in tree.items() if k.endswith(key) for n, _t, v in values if n == "Element")
 
 
-def chained(plan, profile, platform="efi"):
-    """What iPXE (the verify evaluator) chains or hands over for PROFILE's script."""
-    script = plan[layout.ipxe_script_file(DISTRO.name, profile)].data.decode()
+def chained(plan, profile, platform="efi", system=False):
+    """What iPXE (the verify evaluator) chains or hands over for PROFILE's (with SYSTEM a system's) script."""
+    script = plan[layout.ipxe_script_file(DISTRO.name, profile, system)].data.decode()
     return ipxe.run_ipxe(script, None, {"platform": platform, "next-server": "192.0.2.5"})
 
 
@@ -152,6 +152,34 @@ def test_profile_and_system_override_the_distro_default(cache, tmp_path):
     assert fontpath(tmp_path, box2.data) == "\\images\\win10-x64\\fonts_ex"
 
 
+def test_dhcp_and_ipxe_hand_each_system_the_manager_its_bcd_was_built_for(cache, tmp_path):
+    """One decision (staging.boot_manager): the file DHCP names for a UEFI system is the manager the system's BCD
+    has the fonts of; before, DHCP always named bootmgfw.efi (2011) while auto built a fonts_ex BCD."""
+    from cobbler_winpe.gen import dhcp
+    systems = [model.WinSystem("box1", "win10-x64-pro", meta={"winpe_boot_manager": "2011"}),
+               model.WinSystem("box2", "win10-x64-pro")]
+    plan = plan_for(cache, systems=systems)
+    expect = {"box1": ("Windows/Boot/EFI/bootmgfw.efi", "fonts"), "box2": ("Windows/Boot/EFI_EX/bootmgfw_EX.efi", "fonts_ex")}
+    for system in systems:
+        loader, fonts = expect[system.name]
+        nbp = dhcp.boot_file(DISTRO, system, "uefi")
+        assert plan[nbp].path == str(cache / loader)
+        # beside it, under the name it runs as: its own MUI (bootmgr reads <folder>\<locale>\<own name>.mui) and boot.stl
+        folder = nbp.rsplit("/", 1)[0]
+        mui = loader.replace("/bootmgfw", "/en-US/bootmgfw") + ".mui"
+        assert plan[folder + "/en-US/bootmgfw.efi.mui"].path == str(cache / mui)
+        assert plan[folder + "/boot.stl"].path == str(cache / "Windows/Boot/EFI/boot.stl")
+        bcd = plan[dhcp.bcd_path(DISTRO, system, "uefi").lstrip("\\").replace("\\", "/")].data
+        assert fontpath(tmp_path, bcd) == "\\images\\win10-x64\\" + fonts
+        run = chained(plan, system.name, system=True)
+        assert run.actions[0].url == "tftp://192.0.2.5/" + nbp
+        assert run.option(252) == dhcp.bcd_path(DISTRO, system, "uefi")
+    wimboot = plan_for(cache, method="wimboot", systems=systems)
+    names = {s.name: {a.name for a in chained(wimboot, s.name, system=True).actions[1:]} for s in systems}
+    assert "bootmgfw.efi" in names["box1"] and "bootmgfw_EX.efi" not in names["box1"]
+    assert "bootmgfw_EX.efi" in names["box2"] and "bootmgfw.efi" not in names["box2"]
+
+
 def test_media_without_the_2023_manager_fall_back_to_2011(cache):
     os.unlink(cache / "Windows/Boot/EFI_EX/bootmgfw_EX.efi")
     plan = plan_for(cache, [with_meta(PROFILES[0], winpe_boot_manager="2023")])
@@ -187,3 +215,17 @@ def test_a_plan_with_a_file_where_a_folder_is_is_refused():
     with pytest.raises(MediaError, match="images/w/boot.wim: is both a staged file and a folder"):
         staging.check_plan({"images/w/boot.wim": staging.Source(data=b""),
                             "images/w/boot.wim/x.mui": staging.Source(data=b"")})
+
+
+@pytest.mark.parametrize("platform", ["efi", "pcbios"])
+def test_the_admins_signed_wimboot_and_shim_enter_the_wimboot_scripts(cache, platform):
+    """secure_boot_wimboot / secure_boot_shim set: iPXE boots the signed wimboot and hands it to the shim (iPXE
+    skips the shim itself on BIOS); unset, the scripts keep the plain wimboot and no shim line."""
+    plan = plan_for(cache, method="wimboot", secure_boot_wimboot="/srv/signed/wimboot",
+                    secure_boot_shim="/srv/signed/ipxe-shimx64.efi")
+    run = chained(plan, "win10-x64-pro", platform)
+    fetched = [(a.verb, a.url) for a in run.actions]
+    assert fetched[0] == ("kernel", "http://192.0.2.5:8080/cobbler/" + layout.WIMBOOT_SIGNED)
+    assert fetched[-1] == ("shim", "tftp://192.0.2.5/" + layout.IPXE_SHIM) and run.ended == "boot"
+    plain = chained(plan_for(cache, method="wimboot"), "win10-x64-pro", platform)
+    assert plain.actions[0].url.endswith("/" + layout.WIMBOOT) and "shim" not in {a.verb for a in plain.actions}

@@ -5,6 +5,7 @@ import struct
 import pytest
 
 from cobbler_winpe.pe import authenticode, secureboot
+import pe_fixtures
 from pe_fixtures import minimal_pe, signers, write_pe  # noqa: F401
 
 PCA_2011 = "Microsoft Windows Production PCA 2011"
@@ -99,8 +100,13 @@ def test_chains_fail_on_unsigned_ipxe_and_pass_with_signed_managers(signers, tmp
         "firmware PXE -> bootmgfw_ex.efi (DHCP option 252)": secureboot.CONDITIONAL,
         "iPXE -> bootmgfw.efi": secureboot.FAIL, "iPXE -> bootmgfw_ex.efi": secureboot.FAIL,
         "iPXE -> wimboot -> bootmgfw.efi (boot_method: wimboot)": secureboot.FAIL,
-        "iPXE -> wimboot -> bootmgfw_ex.efi (boot_method: wimboot)": secureboot.FAIL}
+        "iPXE -> wimboot -> bootmgfw_ex.efi (boot_method: wimboot)": secureboot.FAIL,
+        # no secure_boot_shim / _ipxe / _wimboot configured: those chains cannot pass
+        "shim -> signed iPXE -> bootmgfw.efi": secureboot.FAIL, "shim -> signed iPXE -> bootmgfw_ex.efi": secureboot.FAIL,
+        "shim -> signed iPXE -> shim -> signed wimboot -> bootmgfw.efi (boot_method: wimboot)": secureboot.FAIL,
+        "shim -> signed iPXE -> shim -> signed wimboot -> bootmgfw_ex.efi (boot_method: wimboot)": secureboot.FAIL}
     lines = report.lines()
+    assert "shim             shim not configured (set secure_boot_shim)" in lines
     assert "pxeboot.n12      n/a (BIOS loader; Secure Boot applies to UEFI only)" in lines
     assert "snponly.efi      unsigned (no certificate table)" in lines
     assert any(l.startswith("boot.stl         present") for l in lines)
@@ -117,3 +123,56 @@ def test_signed_ipxe_under_its_own_ca_needs_a_shim(signers, tmp_path):
     assert chains["iPXE -> bootmgfw.efi"].rank == secureboot.SHIM
     assert "iPXE Secure Boot CA" in chains["iPXE -> bootmgfw.efi"].text
     assert chains["firmware PXE -> bootmgfw.efi (DHCP option 252)"].ok
+
+
+def test_the_secure_boot_doc_names_every_chain():
+    """docs/secure-boot.md has a row for each chain pe/secureboot.py offers (as the report names it)."""
+    import os
+    doc = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "secure-boot.md")
+    with open(doc, encoding="utf-8") as handle:
+        rows = [line for line in handle if line.startswith("| `")]
+    named = {line.split("`")[1] for line in rows}
+    missing = [name for name, _roles in secureboot.CHAINS if name.format(manager="<manager>") not in named]
+    assert not missing, "docs/secure-boot.md lacks a row for %s" % missing
+
+
+IPXE_CA = "iPXE Secure Boot CA"      # stands in for the iPXE code-signing certificate iPXE's shim carries
+
+
+def _signed_chain(signers, tmp_path, vendor=IPXE_CA):
+    """Stand-ins for the admin's files: a shim (third-party CA) whose vendor certificate is VENDOR's, and an iPXE
+    and a wimboot signed under the iPXE CA."""
+    shim = write_pe(tmp_path / "shim-plain.efi", pe_fixtures.shim_pe(signers.der(vendor)))
+    return secureboot.SignedChain(
+        shim=signers.sign(shim, str(tmp_path / "ipxe-shimx64.efi"), "Microsoft Windows UEFI Driver Publisher",
+                          THIRD_PARTY_2011),
+        ipxe=_signed(signers, tmp_path, IPXE_CA, "iPXE signer", name="ipxe.efi"),
+        wimboot=_signed(signers, tmp_path, IPXE_CA, "iPXE signer", name="wimboot"))
+
+
+def test_the_shim_vendor_certificate_is_read(signers, tmp_path):
+    chain = _signed_chain(signers, tmp_path)
+    assert signers.verify(chain.shim, THIRD_PARTY_2011)      # a well-formed signed PE for osslsigncode too
+    data = open(chain.shim, "rb").read()
+    assert authenticode.shim_vendor_names(data, chain.shim) == (IPXE_CA,)
+    assert authenticode.shim_vendor_names(minimal_pe(), "plain.efi") == ()
+
+
+def test_shim_chains_pass_through_the_vendor_certificate(signers, tmp_path):
+    staged = {"bootmgfw.efi": _signed(signers, tmp_path, PCA_2011, name="bootmgfw.efi")}
+    plain = write_pe(tmp_path / "snponly.efi")
+    report = secureboot.report(staged, plain, plain, signed=_signed_chain(signers, tmp_path))
+    chains = dict(report.chains)
+    assert chains["shim -> signed iPXE -> bootmgfw.efi"].ok, chains["shim -> signed iPXE -> bootmgfw.efi"].text
+    wimboot = chains["shim -> signed iPXE -> shim -> signed wimboot -> bootmgfw.efi (boot_method: wimboot)"]
+    assert wimboot.ok and "iPXE Secure Boot CA (the shim's vendor certificate)" in wimboot.text
+    assert not chains["iPXE -> bootmgfw.efi"].ok            # Debian's unsigned iPXE stays what it is
+
+
+def test_a_shim_trusting_another_key_does_not_pass_the_signed_ipxe(signers, tmp_path):
+    staged = {"bootmgfw.efi": _signed(signers, tmp_path, PCA_2011, name="bootmgfw.efi")}
+    plain = write_pe(tmp_path / "snponly.efi")
+    signed = _signed_chain(signers, tmp_path, vendor="Some Other Vendor CA")
+    chains = dict(secureboot.report(staged, plain, plain, signed=signed).chains)
+    verdict = chains["shim -> signed iPXE -> bootmgfw.efi"]
+    assert verdict.rank == secureboot.SHIM and "signed iPXE is signed under iPXE Secure Boot CA" in verdict.text

@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from cobbler_winpe.adapter import dhcp_templates, install
+from cobbler_winpe.gen import layout
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +63,9 @@ def test_rendered_template_passes_dhcpd_and_serves_windows_systems(tmp_path):
     assert check.returncode == 0, check.stderr + text
     win = host_block(text, "winbox")
     assert 'filename "images/win10-x86_64/pxeboot.n12";' in win
+    # UEFI: the boot manager gen/staging.py chose for the system (its winpe_boot_manager), staged under its name
+    assert 'filename "%s";' % layout.system_nbp_file("win10-x86_64", "winbox") in win
+    assert win.count("bootmgfw") == 1    # the distro-wide bootmgfw.efi (always 2011) no more
     assert 'option cobbler-winpe-bcd "\\\\images\\\\win10-x86_64\\\\bcd\\\\sys\\\\winbox";' in win
     assert 'option cobbler-winpe-bcd "\\\\images\\\\win10-x86_64\\\\bcd\\\\sys\\\\winbox.uefi";' in win
     assert "cobbler-winpe-bcd" not in host_block(text, "ipxebox")     # iPXE systems: Cobbler's own branch
@@ -78,3 +82,25 @@ def test_blocks_come_out_again():
         edited = edit(text)
         assert edit(edited) == edited
         assert install.without_block(edited) == text or install.without_block(edited) == text.rstrip("\n") + "\n"
+
+
+def test_uefi_menu_class_for_unknown_clients_passes_dhcpd(tmp_path):
+    """uefi_menu: the pxeclients class ends with the boot-manager menu for unknown UEFI clients (after Cobbler's
+    GRUB lines, so its filename is the one set); dhcpd -t accepts it; without the setting nothing is added."""
+    if not shutil.which("dhcpd"):
+        pytest.skip("dhcpd (isc-dhcp-server) missing")
+    text = render(dhcp_templates.with_isc_blocks(stock("dhcp.template"), uefi_menu=True))
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text(text)
+    check = subprocess.run(["dhcpd", "-t", "-cf", str(conf)], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr + text
+    pxe = text[text.index('class "pxeclients"'):text.index("# group for Cobbler DHCP tag")]
+    menu = pxe.index('filename "%s";' % layout.menu_nbp("x86_64"))
+    assert pxe.rindex('filename "grub/grubx64.efi";') < menu
+    assert 'option cobbler-winpe-bcd "\\\\winpe\\\\menu\\\\x64\\\\BCD";' in pxe
+    assert 'filename "%s";' % layout.menu_nbp("arm64") in pxe
+    assert pxe.count("if not known and not exists user-class and (option system-arch = 00:07 or "
+                     "option system-arch = 00:09) {") == 1
+    assert "winpe/menu" not in render(dhcp_templates.with_isc_blocks(stock("dhcp.template")))
+    edited = dhcp_templates.with_isc_blocks(stock("dhcp.template"), uefi_menu=True)
+    assert install.without_block(edited) == stock("dhcp.template")

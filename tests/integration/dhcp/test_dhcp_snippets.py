@@ -46,7 +46,7 @@ def test_dnsmasq_accepts_snippet(tmp_path):
     if not shutil.which("dnsmasq") and not os.path.exists("/usr/sbin/dnsmasq"):
         pytest.skip("needs dnsmasq")
     snippet = tmp_path / "winpe.dnsmasq"
-    snippet.write_text(dhcp.render_dnsmasq(_hosts(), Server("10.0.0.1")))
+    snippet.write_text(dhcp.render_dnsmasq(_hosts(), Server("10.0.0.1"), uefi_menu=True))
     conf = tmp_path / "dnsmasq.conf"
     conf.write_text("port=0\ndhcp-range=10.0.0.100,10.0.0.200\nconf-file=%s\n" % snippet)
     done = _run(["/usr/sbin/dnsmasq", "--test", "--conf-file=%s" % conf])

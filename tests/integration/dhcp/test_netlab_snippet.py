@@ -27,8 +27,8 @@ def lab(tmp_path):
 
 
 @pytest.mark.parametrize("kind, mac, filename, bcd", [
-    ("edk2-uefi-x64", WIN_MAC, "images/win10/bootmgfw.efi", b"\\images\\win10\\bcd\\pro.uefi"),
-    ("bios-pxe-rom", WIN_MAC, "images/win10/pxeboot.n12", b"\\images\\win10\\bcd\\pro"),
+    ("edk2-uefi-x64", WIN_MAC, "images/win10/sys/pc1/bootmgfw.efi", b"\\images\\win10\\bcd\\sys\\pc1.uefi"),
+    ("bios-pxe-rom", WIN_MAC, "images/win10/pxeboot.n12", b"\\images\\win10\\bcd\\sys\\pc1"),
     ("ipxe", WIN_MAC, "http://192.168.1.5/cblr/svc/op/ipxe/system/pc1", None),
     ("msft-5.0", WIN_MAC, "", None),
     ("edk2-uefi-x64", OTHER_MAC, "", None),

@@ -1,5 +1,5 @@
 """QEMU clients boot through the real cobblerd's iPXE service and the real Apache: a system's script from
-/cblr/svc/op/ipxe/system/NAME chains the profile script sync staged, which runs wimboot over HTTP (BIOS NIC iPXE ROM)
+/cblr/svc/op/ipxe/system/NAME chains the system script sync staged, which runs wimboot over HTTP (BIOS NIC iPXE ROM)
 or, on UEFI (OVMF PXE -> snponly.efi -> iPXE), chains the distro's bootmgfw.efi with option 252 = its UEFI BCD."""
 import dataclasses
 import os
@@ -78,7 +78,7 @@ def test_bios_ipxe_runs_wimboot_with_every_file_over_apache(guest_bed):
     got = requests_since(bed, before)
     assert result.exit_code == harness.EXIT_CODE_STANDIN, (result.text[-2000:], got)
     assert "STANDIN-NBP wimboot start" in result.text
-    script = "/cobbler/" + layout.ipxe_script_file(DISTRO, PROFILE)
+    script = "/cobbler/" + layout.ipxe_script_file(DISTRO, "pc1", system=True)   # the system's own script
     loaders = ["/cobbler/" + layout.distro_file(DISTRO, n) for n in ("bootmgr.exe", "bootmgfw.efi")]
     files = ["/cobbler/" + layout.WIMBOOT] + loaders + \
         ["/cobbler/" + layout.wimboot_bcd_file(DISTRO)] + \
@@ -102,10 +102,10 @@ def test_uefi_reaches_ipxe_then_bootmgfw_with_its_uefi_bcd(guest_bed, tmp_path):
     result = harness.boot("uefi", tftp_root=root, bootfile=svc_url(bed), http_port=bed.http_port, timeout=90)
     got = requests_since(bed, before)
     prefix = "STANDIN-EFI %s " % DISTRO
-    expected = "received=1 file=%s opt252=\\images\\%s\\bcd\\%s.uefi" % (layout.nbp_file(DISTRO, "uefi"), DISTRO,
-                                                                          PROFILE)
+    expected = "received=1 file=%s opt252=\\images\\%s\\bcd\\sys\\pc1.uefi" % (layout.system_nbp_file(DISTRO, "pc1"),
+                                                                                DISTRO)
     assert result.exit_code == harness.EXIT_CODE_STANDIN, (result.text[-3000:], got)
     assert got[:2] == [("/cblr/svc/op/ipxe/system/pc1", 200),
-                       ("/cobbler/" + layout.ipxe_script_file(DISTRO, PROFILE), 200)]
+                       ("/cobbler/" + layout.ipxe_script_file(DISTRO, "pc1", system=True), 200)]
     assert result.lines(prefix + "pkt=dhcpack") == [prefix + "pkt=dhcpack " + expected]
     assert result.lines(prefix + "pkt=pxereply") == [prefix + "pkt=pxereply " + expected]

@@ -2,19 +2,17 @@
 import io
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 
 import pytest
 import tftpy
 
 from cobbler_winpe.gen.model import WinDistro
 from cobbler_winpe.gen.remap import render_tftpd_remap
+from tftpd import running
 
 pytestmark = pytest.mark.integration
-TFTPD = "/usr/sbin/in.tftpd"
 
 FILES = {"Boot/BCD": b"bcd-store", "Boot/Fonts/wgl4_boot.ttf": b"font",
          "images/win10-x64/boot.sdi": b"sdi", "images/win10-x64/pxeboot.n12": b"nbp",
@@ -22,16 +20,8 @@ FILES = {"Boot/BCD": b"bcd-store", "Boot/Fonts/wgl4_boot.ttf": b"font",
          "images/Win11.Pro/boot.wim": b"wim", "etc/passwd": b"inside-root-only"}
 
 
-def _free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def tftpd():
-    if not os.path.exists(TFTPD):
-        pytest.skip("needs tftpd-hpa (%s)" % TFTPD)
     root = tempfile.mkdtemp(prefix="cwpe-tftp-")
     os.chmod(root, 0o755)
     for rel, data in FILES.items():
@@ -43,17 +33,10 @@ def tftpd():
     with open(rules, "w") as handle:
         handle.write(render_tftpd_remap([WinDistro("win10-x64", "x86_64", "10", "/m"),
                                          WinDistro("Win11.Pro", "x86_64", "11", "/m")]))
-    subprocess.run(["chmod", "-R", "a+rX", root], check=True)
-    port = _free_udp_port()
-    proc = subprocess.Popen([TFTPD, "-L", "-a", "127.0.0.1:%d" % port, "-s", os.path.join(root, "tree"),
-                             "-m", rules, "-u", "nobody"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.3)
-    assert proc.poll() is None, "in.tftpd exited at start"
     try:
-        yield port
+        with running(os.path.join(root, "tree"), rules) as port:
+            yield port
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
         shutil.rmtree(root, ignore_errors=True)
 
 
