@@ -228,7 +228,8 @@ def render_startnet(distro, server, config, password=None, profile=None):
     head = ["@echo off",
             "rem cobbler-winpe: start Windows Setup from the Cobbler server (generated: do not edit)",
             "setlocal EnableExtensions DisableDelayedExpansion",
-            values.batch_set("WINPE_SOURCE", "source share", _unc(server, samba.distro_share(distro.name, config))),
+            values.batch_set("WINPE_SOURCE", "source share",
+                             _unc(server, samba.distro_share(distro.source_distro, config))),
             values.batch_set("WINPE_DATA", "data share", _unc(server, samba.data_share(config))),
             values.batch_set("WINPE_DISTRO", "distro name", values.url_segment("distro name", distro.name)),
             values.batch_set("WINPE_PROFILE", "profile name",
@@ -301,9 +302,10 @@ def winpe_files(distro, server, config, password=None, profile=None):
 
 def data_tree(distros, profiles, systems, server, template_dirs, config=None):
     """Every file of the data share, by path relative to it: profiles/<p>/unattend-<fw>.xml for each profile,
-    and systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system."""
+    and systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system; none
+    for the profiles and systems of a WinPE booted with its own start files."""
     from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
-    by_distro = {distro.name: distro for distro in distros}
+    by_distro = {distro.name: distro for distro in distros if distro.start_files != "image"}   # none for an as-is WinPE
     by_profile = {profile.name: profile for profile in profiles}
     files = {}
     for profile in profiles:

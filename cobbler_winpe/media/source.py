@@ -1,4 +1,5 @@
-"""One read-only interface over Windows media: an ISO file (UDF, Joliet, ISO9660/Rock Ridge) or a directory tree."""
+"""One read-only interface over Windows media: an ISO file (UDF, Joliet, ISO9660/Rock Ridge), a directory tree, or a
+bare boot image file (a WinPE .wim, presented as sources/boot.wim)."""
 import io
 import os
 import stat
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from cobbler_winpe.errors import InputError, MediaError
+from cobbler_winpe.wim import header
 
 MAX_ENTRIES = 1000000      # walk() refuses media with more entries (a loop or a hostile image)
 MAX_DEPTH = 64
@@ -422,14 +424,51 @@ def _short(err):
     return text.splitlines()[0][:200]
 
 
+class WimFileMedia(Media):
+    """A bare boot image file (e.g. LiteTouchPE_x64.wim): media holding only sources/boot.wim, which is that file."""
+
+    kind = "wim"
+    LAYOUT = ("sources", "boot.wim")
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.file = os.path.realpath(path)
+
+    def _root_handle(self):
+        return ()
+
+    def _list(self, handle):
+        if handle == ():
+            return [Entry(self.LAYOUT[0], True, 0, (self.LAYOUT[0],))]
+        if handle == (self.LAYOUT[0],):
+            return [Entry(self.LAYOUT[1], False, os.path.getsize(self.file), self.LAYOUT)]
+        return []
+
+    def _open(self, handle):
+        return open(self.file, "rb")
+
+    def local_path(self, relpath):
+        hit = self._lookup(relpath)
+        return self.file if hit and hit[1].handle == self.LAYOUT else None
+
+
+def _is_wim_file(path):
+    """True when PATH starts like a WIM (any kind: wim/header.py then reads it, or says why it cannot)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(header.MAGIC)) in (header.MAGIC, header.PWM_MAGIC)
+    except OSError as err:
+        raise MediaError(path, "cannot read (%s)" % err.strerror) from None
+
+
 def open_media(path):
-    """Open a Windows ISO file or media tree read-only; raises MediaError when it is neither."""
+    """Open a Windows ISO file, media tree or bare WIM read-only; raises MediaError when it is none of them."""
     if not isinstance(path, str) or not path:
         raise InputError(repr(path), "media path must be a non-empty string")
     if os.path.isdir(path):
         return TreeMedia(path)
     if os.path.isfile(path):
-        return IsoMedia(path)
+        return WimFileMedia(path) if _is_wim_file(path) else IsoMedia(path)
     if os.path.exists(path):
         raise MediaError(path, "neither an ISO file nor a directory")
     raise MediaError(path, "no such file or directory")

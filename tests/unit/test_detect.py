@@ -90,10 +90,55 @@ def _copy_tree(samples, tmp_path, name="win10-x64"):
     return tree
 
 
-def test_missing_install_image(samples, tmp_path):
+def test_setup_boot_wim_without_install_image_is_a_winpe(samples, tmp_path):
+    """Setup media with its install image gone: its bootable boot.wim is still a WinPE (booted as it is)."""
     tree = _copy_tree(samples, tmp_path)
     os.unlink(tree / "sources" / "install.esd")
-    with open_media(str(tree)) as m, pytest.raises(MediaError, match="no install.wim"):
+    with open_media(str(tree)) as m:
+        (distro,) = detect(m).distros
+    assert distro.kind == "winpe" and distro.install is None and distro.install_images == []
+    assert distro.boot_image.index == 2 and distro.os_version == "10"
+
+
+@pytest.mark.parametrize("which", ["iso", "tree"])
+def test_adk_winpe_media(samples, which):
+    """copype + MakeWinPEMedia output: one WinPE distro, its build and arch from the boot image."""
+    with open_media(getattr(samples("adk-winpe"), which)) as m:
+        info = detect(m)
+    (distro,) = info.distros
+    assert (distro.kind, distro.root, distro.arch, distro.os_version, distro.build) == (
+        "winpe", "", "x86_64", "11", 26100)
+    assert distro.boot_wim.boot_index == 1 and distro.boot_image.name == "Microsoft Windows PE (amd64)"
+    assert distro.warnings == []
+    doc = info.to_json()["distros"][0]
+    assert doc["kind"] == "winpe" and doc["install"] is None
+
+
+def test_bare_boot_wim_is_a_winpe(samples):
+    """`cobbler import --path=/srv/LiteTouchPE_x64.wim`: the file alone is the medium."""
+    wim = samples("adk-winpe").boot_wims[""]
+    with open_media(wim) as m:
+        info = detect(m)
+    assert info.kind == "wim" and info.source == wim
+    (distro,) = info.distros
+    assert distro.kind == "winpe" and distro.boot_wim.path == "sources/boot.wim" and distro.arch == "x86_64"
+
+
+def test_install_wim_given_as_a_boot_image_is_refused(samples, tmp_path):
+    """A WIM with no boot index and no WindowsPE image (an install.wim) is no WinPE: one line saying so."""
+    wim = tmp_path / "not-winpe.wim"
+    shutil.copy(samples("win11-x64").installs[""], wim)
+    with open_media(str(wim)) as m, pytest.raises(MediaError) as err:
+        detect(m)
+    line = str(err.value)
+    assert line.startswith(str(wim) + ":sources/boot.wim: is not a bootable WinPE image") and "\n" not in line
+
+
+def test_truncated_boot_wim_is_refused(samples, tmp_path):
+    wim = tmp_path / "cut.wim"
+    data = open(samples("adk-winpe").boot_wims[""], "rb").read()
+    wim.write_bytes(data[:len(data) // 2])
+    with open_media(str(wim)) as m, pytest.raises(MediaError, match="cut.wim:sources/boot.wim"):
         detect(m)
 
 
@@ -106,7 +151,7 @@ def test_missing_boot_wim(samples, tmp_path):
 
 def test_not_windows(tmp_path):
     (tmp_path / "isolinux").mkdir()
-    with open_media(str(tmp_path)) as m, pytest.raises(MediaError, match="not Windows installation media"):
+    with open_media(str(tmp_path)) as m, pytest.raises(MediaError, match="not Windows media"):
         detect(m)
 
 
