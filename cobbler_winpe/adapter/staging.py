@@ -52,7 +52,7 @@ def plan_distro(distro, profiles, systems, server, cfg, password):
                          "re-import the media with `cobbler import`")
     boot_wim = media_file(distro, distro.boot_wim)
     if distro.boots_as_is:    # a WinPE of its own, kept as it is: its boot.wim staged unchanged, nothing injected
-        wim, inject = boot_wim, {}
+        wim, inject = winpe.own_image(distro, boot_wim, cache), {}
     else:
         wim = winpe.winpe_wim(distro, boot_wim, cache, server, cfg, password)
         inject = {p.name: startnet.winpe_files(distro, server, cfg, password, p) for p in profiles}
