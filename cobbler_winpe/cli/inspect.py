@@ -9,8 +9,10 @@ from cobbler_winpe.media.source import open_media
 def register(subparsers):
     parser = subparsers.add_parser("inspect", help="show the Windows releases and editions on an ISO or tree",
                                    description="Read Windows installation media (ISO file or directory tree) "
-                                               "without mounting it and list its distros and editions.")
-    parser.add_argument("path", metavar="PATH", help="a Windows ISO file or a directory holding its files")
+                                               "or a WinPE boot image (.wim) without mounting it and list its "
+                                               "distros and editions.")
+    parser.add_argument("path", metavar="PATH",
+                        help="a Windows or WinPE ISO file, a directory holding its files, or a WinPE boot .wim")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(func=run)
 
