@@ -123,12 +123,8 @@ def place_sdi(media, root, boot, cache):
     elif boot.sdi:
         os.link(os.path.join(cache, boot.sdi[0]), target)
     else:
-        raise MediaError(media_name(media, root + "boot/boot.sdi"), "missing, and the boot image holds no "
+        raise MediaError(media.where(root + "boot/boot.sdi"), "missing, and the boot image holds no "
                          "Windows/Boot/DVD/PCAT/boot.sdi either", "use complete Windows or WinPE media")
-
-
-def media_name(media, rel):
-    return "%s:%s" % (getattr(media, "path", "media"), rel)
 
 
 def kernel_and_initrd(cache):
@@ -219,7 +215,7 @@ def refuse_foreign(api, base_name, info):
 def import_distro(api, cfg, media, found, base_name, mirror, owned):
     name = distro_name(base_name, found)
     if not found.os_version:
-        raise MediaError(media_name(media, found.boot_wim.path), "unknown Windows build %s" % found.build,
+        raise MediaError(media.where(found.boot_wim.path), "unknown Windows build %s" % found.build,
                          "report it; meanwhile import with --breed=windows --os-version=<e.g. 11 or 2025>")
     cache, boot = stage_cache(cfg, media, found, name, mirror)
     with importing(cache):

@@ -133,9 +133,9 @@ def _distro_json(distro):
 
 def _read_summary(media, relpath, fmt="wim"):
     with media.open(relpath) as fp:
-        info = read_wim_info(fp, "%s:%s" % (media.path, relpath))
+        info = read_wim_info(fp, media.where(relpath))
     if not info.images:
-        raise MediaError("%s:%s" % (media.path, relpath), "WIM holds no image")
+        raise MediaError(media.where(relpath), "WIM holds no image")
     return WimSummary(relpath, info.images, info.boot_index, fmt)
 
 
@@ -209,11 +209,11 @@ def _distro(media, root):
     if not boot and not install:
         return None
     if not boot:
-        raise MediaError("%s:%s" % (media.path, sources), "has an install image but no boot.wim",
+        raise MediaError(media.where(sources), "has an install image but no boot.wim",
                          "use complete Windows installation media")
     boot_wim = _read_summary(media, boot)
     if not install:
-        _check_winpe("%s:%s" % (media.path, boot), boot_wim)
+        _check_winpe(media.where(boot), boot_wim)
     distro = Distro(root=media.find(root) if root else "", arch=None, os_version=None, build=None,
                     boot_wim=boot_wim, install=install)
     first = install.images[0] if install else distro.boot_image

@@ -90,11 +90,12 @@ class Media:
                 return None
             stored = found.name if not stored else stored + "/" + found.name
             if found.refused:
-                raise MediaError(self._where(stored), found.refused)
+                raise MediaError(self.where(stored), found.refused)
             entry = found
         return stored, entry
 
-    def _where(self, stored):
+    def where(self, stored):
+        """How errors name a path on the media: <media path>:<path on it>."""
         return "%s:%s" % (self.path, stored)
 
     def find(self, relpath):
@@ -112,9 +113,9 @@ class Media:
     def _file(self, relpath):
         hit = self._lookup(relpath)
         if hit is None:
-            raise MediaError(self._where(relpath), "no such file on the media")
+            raise MediaError(self.where(relpath), "no such file on the media")
         if hit[1].is_dir:
-            raise MediaError(self._where(hit[0]), "is a directory, expected a file")
+            raise MediaError(self.where(hit[0]), "is a directory, expected a file")
         return hit
 
     def size(self, relpath):
@@ -128,13 +129,13 @@ class Media:
         except MediaError:
             raise
         except Exception as err:  # pycdlib and OS errors on a damaged medium
-            raise MediaError(self._where(stored), "cannot open (%s)" % err) from None
+            raise MediaError(self.where(stored), "cannot open (%s)" % err) from None
 
     def listdir(self, relpath=""):
         """Stored names in a directory (sorted)."""
         hit = self._lookup(relpath)
         if hit is None or not hit[1].is_dir:
-            raise MediaError(self._where(relpath), "no such directory on the media")
+            raise MediaError(self.where(relpath), "no such directory on the media")
         return sorted(e.name for e in self._children(hit[0], hit[1].handle).values())
 
     def local_path(self, relpath):
@@ -151,7 +152,7 @@ class Media:
             for entry in sorted(self._children(stored_dir, handle).values(), key=lambda e: e.name):
                 rel = entry.name if not stored_dir else stored_dir + "/" + entry.name
                 if entry.refused:
-                    raise MediaError(self._where(rel), entry.refused)
+                    raise MediaError(self.where(rel), entry.refused)
                 count += 1
                 if count > MAX_ENTRIES or depth >= MAX_DEPTH:
                     raise MediaError(self.path, "media tree too large or too deep (a symlink loop?)")
@@ -181,7 +182,7 @@ class Media:
             with os.fdopen(fd, "wb") as out, self.open(rel) as src:
                 copied = _copy_stream(src, out)
             if copied != size:
-                raise MediaError(self._where(rel), "read %d of %d bytes (truncated media?)" % (copied, size),
+                raise MediaError(self.where(rel), "read %d of %d bytes (truncated media?)" % (copied, size),
                                  "copy the media again from the original")
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
@@ -325,7 +326,7 @@ class IsoMedia(Media):
         try:
             records = list(self._iso.list_children(**{self.namespace + "_path": handle}))
         except Exception as err:
-            raise MediaError(self._where(handle), "cannot list ISO directory (%s)" % _short(err)) from None
+            raise MediaError(self.where(handle), "cannot list ISO directory (%s)" % _short(err)) from None
         entries = []
         for rec in records:
             entry = self._entry(handle, rec)
@@ -446,6 +447,10 @@ class WimFileMedia(Media):
 
     def _open(self, handle):
         return open(self.file, "rb")
+
+    def where(self, stored):
+        """The file itself for its one file (errors name what the admin gave), else as other media do."""
+        return self.path if split_relpath(stored) == list(self.LAYOUT) else super().where(stored)
 
     def local_path(self, relpath):
         hit = self._lookup(relpath)

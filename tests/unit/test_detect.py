@@ -131,14 +131,14 @@ def test_install_wim_given_as_a_boot_image_is_refused(samples, tmp_path):
     with open_media(str(wim)) as m, pytest.raises(MediaError) as err:
         detect(m)
     line = str(err.value)
-    assert line.startswith(str(wim) + ":sources/boot.wim: is not a bootable WinPE image") and "\n" not in line
+    assert line.startswith(str(wim) + ": is not a bootable WinPE image") and "\n" not in line
 
 
 def test_truncated_boot_wim_is_refused(samples, tmp_path):
     wim = tmp_path / "cut.wim"
     data = open(samples("adk-winpe").boot_wims[""], "rb").read()
     wim.write_bytes(data[:len(data) // 2])
-    with open_media(str(wim)) as m, pytest.raises(MediaError, match="cut.wim:sources/boot.wim"):
+    with open_media(str(wim)) as m, pytest.raises(MediaError, match="cut.wim: WIM XML metadata lies beyond the end of the file"):
         detect(m)
 
 
