@@ -1,6 +1,7 @@
 """Tests for cobbler_winpe.media.detect: every preset release, dual-arch media, build mapping and broken media."""
 import os
 import shutil
+import struct
 
 import pytest
 
@@ -8,7 +9,7 @@ from cobbler_winpe.errors import MediaError
 from cobbler_winpe.media.detect import detect, os_version_for
 from cobbler_winpe.media.source import open_media
 from cobbler_winpe.sample.media import DistroSpec, Edition
-from media_fixtures import samples  # noqa: F401
+from media_fixtures import OFF_BOOT_IDX, samples  # noqa: F401
 
 # preset -> [(root, arch, os_version, build, install format, image count)]
 EXPECTED = {
@@ -122,6 +123,17 @@ def test_bare_boot_wim_is_a_winpe(samples):
     assert info.kind == "wim" and info.source == wim
     (distro,) = info.distros
     assert distro.kind == "winpe" and distro.boot_wim.path == "sources/boot.wim" and distro.arch == "x86_64"
+
+
+def test_winpe_without_a_boot_index_is_known_by_its_windowspe_image(samples, tmp_path):
+    """A boot image whose header names no boot image: its one image's INSTALLATIONTYPE WindowsPE is enough."""
+    data = bytearray(open(samples("adk-winpe").boot_wims[""], "rb").read())
+    data[OFF_BOOT_IDX:OFF_BOOT_IDX + 4] = struct.pack("<I", 0)
+    wim = tmp_path / "rescue.wim"
+    wim.write_bytes(bytes(data))
+    with open_media(str(wim)) as m:
+        (distro,) = detect(m).distros
+    assert distro.kind == "winpe" and distro.boot_wim.boot_index == 0 and distro.boot_image.index == 1
 
 
 def test_install_wim_given_as_a_boot_image_is_refused(samples, tmp_path):
