@@ -8,6 +8,7 @@ import threading
 from cobbler_winpe.adapter import items, staging, winpe
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
 from cobbler_winpe.gen import menus
+from cobbler_winpe.gen.model import IMAGE_FILES
 from cobbler_winpe.gen.staging import index_tree
 from cobbler_winpe.media.source import open_media
 from cobbler_winpe.media.detect import WINPE, detect
@@ -152,7 +153,7 @@ def distro_meta(found, mirror, boot, owned):
         "winpe_winload": boot.winload, winpe.MIRROR_OWNED: "1" if owned else "0", items.BOOT_MANAGER: "auto",
         items.KIND: found.kind, items.MADE_BY[0]: items.MADE_BY[1]}
     if found.kind == WINPE:
-        data[items.START] = "image"
+        data[items.START] = IMAGE_FILES
     return data
 
 

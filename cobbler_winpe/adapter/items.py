@@ -1,7 +1,7 @@
 """Maps Cobbler distros, profiles and systems onto the generators' model (gen.model) and back."""
 import re
 
-from cobbler_winpe.gen.model import SETUP, WINPE, WinDistro, WinProfile, WinSystem, Server
+from cobbler_winpe.gen.model import IMAGE_FILES, PLUGIN_FILES, SETUP, WINPE, WinDistro, WinProfile, WinSystem, Server
 from cobbler_winpe.wim import bootfiles
 
 META_FLAG = "winpe"                 # set on every distro the plugin imported; menus branch on it
@@ -45,7 +45,7 @@ def arch_name(item):
 
 def start_files(m):
     """The distro's winpe_start_files (checked when planned); a WinPE of its own keeps its image's by default."""
-    return str(m.get(START) or ("image" if m.get(KIND) == WINPE else "plugin")).strip().lower()
+    return str(m.get(START) or (IMAGE_FILES if m.get(KIND) == WINPE else PLUGIN_FILES)).strip().lower()
 
 
 def to_distro(distro):

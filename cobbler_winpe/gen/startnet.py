@@ -3,6 +3,7 @@ import posixpath
 
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import samba, values
+from cobbler_winpe.gen.model import IMAGE_FILES
 
 SOURCE_DRIVE = "S:"
 DATA_DRIVE = "T:"
@@ -305,7 +306,7 @@ def data_tree(distros, profiles, systems, server, template_dirs, config=None):
     and systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system; none
     for the profiles and systems of a WinPE booted with its own start files."""
     from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
-    by_distro = {distro.name: distro for distro in distros if distro.start_files != "image"}   # none for an as-is WinPE
+    by_distro = {distro.name: distro for distro in distros if distro.start_files != IMAGE_FILES}   # not as-is WinPEs
     by_profile = {profile.name: profile for profile in profiles}
     files = {}
     for profile in profiles:

@@ -150,7 +150,7 @@ def test_truncated_boot_wim_is_refused(samples, tmp_path):
     wim = tmp_path / "cut.wim"
     data = open(samples("adk-winpe").boot_wims[""], "rb").read()
     wim.write_bytes(data[:len(data) // 2])
-    with open_media(str(wim)) as m, pytest.raises(MediaError, match="cut.wim: WIM XML metadata lies beyond the end of the file"):
+    with open_media(str(wim)) as m, pytest.raises(MediaError, match="cut.wim: WIM XML metadata lies beyond the end"):
         detect(m)
 
 
