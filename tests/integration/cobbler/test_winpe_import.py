@@ -207,3 +207,19 @@ def test_winpe_installs_from_another_distros_share(winpes, tmp_path):
         run_ok(bed, "sync")
     assert staged.read_bytes() == bare.read_bytes()
     assert not (DATA_SHARE / "profiles" / LTI).exists()
+
+
+def test_a_system_on_a_winpe_profile_boots_it_without_an_answer_file(winpes):
+    bed, port = winpes[:2]
+    run_ok(bed, "system", "add", "--name", "pe-pc", "--profile", LTI, "--mac", "52:54:00:a0:b0:0e",
+           "--netboot-enabled", "true")
+    try:
+        run_ok(bed, "sync")
+        subprocess.run(["chmod", "-R", "a+rX", "/srv/tftpboot"], check=True)
+        for firmware in ("bios", "uefi"):
+            rc, out = verify(bed, port, "--system", "pe-pc", "--firmware", firmware)
+            assert rc == 0 and not fail_lines(out), out
+            assert "OK   BCD ramdisk WIM: tftp \\images\\%s\\boot.wim" % LTI in out
+        assert not (DATA_SHARE / "systems" / "52-54-00-A0-B0-0E").exists()
+    finally:
+        run_ok(bed, "system", "remove", "--name", "pe-pc")
