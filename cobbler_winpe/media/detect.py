@@ -221,6 +221,8 @@ def _distro(media, root):
     distro.build = first.build
     distro.arch = first.arch or distro.boot_image.arch
     distro.os_version = os_version_for(first.build, server)
+    if distro.os_version is None and not install:   # a WinPE of the ADK for a server release (20348: 2022)
+        distro.os_version = os_version_for(first.build, True)
     if distro.os_version is None:
         distro.warnings.append("unknown build %s (%s): no Cobbler os_version for it"
                                % (first.build, "server" if server else "client"))

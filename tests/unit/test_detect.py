@@ -115,6 +115,15 @@ def test_adk_winpe_media(samples, which):
     assert doc["kind"] == "winpe" and doc["install"] is None
 
 
+@pytest.mark.parametrize("build,os_version", [(19041, "10"), (22621, "11"), (20348, "2022")])
+def test_winpe_os_version_from_its_build(samples, build, os_version):
+    """WinPE images are WindowsPE, not Server: a build only a server release has (the ADK for Server 2022) maps
+    to that release."""
+    spec = DistroSpec("x86_64", build, editions=())
+    with open_media(samples("adk-winpe", distros=(spec,)).boot_wims[""]) as m:
+        assert detect(m).distros[0].os_version == os_version
+
+
 def test_bare_boot_wim_is_a_winpe(samples):
     """`cobbler import --path=/srv/LiteTouchPE_x64.wim`: the file alone is the medium."""
     wim = samples("adk-winpe").boot_wims[""]
