@@ -1,4 +1,4 @@
-"""`cobbler import` for Windows media: takes the import task over when its path is a Windows tree or ISO."""
+"""`cobbler import` for Windows media: takes the import task over when its path is a Windows tree, ISO or WinPE .wim."""
 import contextlib
 import logging
 import os
@@ -8,9 +8,10 @@ import threading
 from cobbler_winpe.adapter import items, staging, winpe
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
 from cobbler_winpe.gen import menus
+from cobbler_winpe.gen.model import IMAGE_FILES
 from cobbler_winpe.gen.staging import index_tree
 from cobbler_winpe.media.source import open_media
-from cobbler_winpe.media.detect import detect
+from cobbler_winpe.media.detect import WINPE, detect
 from cobbler_winpe.wim import bootfiles, extract
 
 LOG = logging.getLogger("cobbler_winpe")
@@ -19,7 +20,8 @@ WINDOWS_MARKERS = ("sources/boot.wim", "x64/sources/boot.wim", "x86/sources/boot
 
 
 def claims(path):
-    """True when the plugin (not Cobbler's signature import) should import PATH: an ISO file or a Windows tree."""
+    """True when the plugin (not Cobbler's signature import) should import PATH: a file (ISO or boot .wim) or a
+    Windows tree."""
     if not path or "://" in path:
         return False
     if os.path.isfile(path):
@@ -108,17 +110,22 @@ def stage_cache(cfg, media, found, distro_name, mirror):
         boot = extract.extract_boot_files(local, index, tmp)
     else:
         boot = extract.extract_from_media(media, found.boot_wim.path, index, tmp)
-    sdi = media.find(root + "boot/boot.sdi")
-    if not sdi:
-        raise MediaError(media_name(media, root + "boot/boot.sdi"), "missing", "use complete Windows media")
-    with media.open(sdi) as src, open(os.path.join(tmp, "boot.sdi"), "wb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
+    place_sdi(media, root, boot, tmp)
     staging.swap_cache(cfg, tmp, cache)
     return cache, boot
 
 
-def media_name(media, rel):
-    return "%s:%s" % (getattr(media, "path", "media"), rel)
+def place_sdi(media, root, boot, cache):
+    """cache/boot.sdi: the media's boot/boot.sdi, else the one the boot image carries (a bare WinPE .wim)."""
+    sdi, target = media.find(root + "boot/boot.sdi"), os.path.join(cache, "boot.sdi")
+    if sdi:
+        with media.open(sdi) as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    elif boot.sdi:
+        os.link(os.path.join(cache, boot.sdi[0]), target)
+    else:
+        raise MediaError(media.where(root + "boot/boot.sdi"), "missing, and the boot image holds no "
+                         "Windows/Boot/DVD/PCAT/boot.sdi either", "use complete Windows or WinPE media")
 
 
 def kernel_and_initrd(cache):
@@ -137,6 +144,19 @@ def kernel_and_initrd(cache):
     return kernel, os.path.join(cache, "boot.sdi")
 
 
+def distro_meta(found, mirror, boot, owned):
+    """The distro's autoinstall metadata: where its media and boot image are, and what kind of Windows it is."""
+    data = {
+        items.META_FLAG: "1", "winpe_mirror": mirror, "winpe_root": found.root,
+        "winpe_boot_wim": found.boot_wim.path, "winpe_boot_index": str(found.boot_image.index),
+        "winpe_install": found.install.path if found.install else "", "winpe_build": str(found.build or ""),
+        "winpe_winload": boot.winload, winpe.MIRROR_OWNED: "1" if owned else "0", items.BOOT_MANAGER: "auto",
+        items.KIND: found.kind, items.MADE_BY[0]: items.MADE_BY[1]}
+    if found.kind == WINPE:
+        data[items.START] = IMAGE_FILES
+    return data
+
+
 def save_distro(api, name, found, cache, boot, mirror, owned):
     kernel, initrd = kernel_and_initrd(cache)
     distro = api.find_distro(name=name) or api.new_distro()
@@ -146,23 +166,22 @@ def save_distro(api, name, found, cache, boot, mirror, owned):
     distro.os_version = found.os_version
     distro.kernel = kernel
     distro.initrd = initrd
-    distro.autoinstall_meta = {
-        items.META_FLAG: "1", "winpe_mirror": mirror, "winpe_root": found.root,
-        "winpe_boot_wim": found.boot_wim.path, "winpe_boot_index": str(found.boot_wim.boot_index),
-        "winpe_install": found.install.path, "winpe_build": str(found.build or ""),
-        "winpe_winload": boot.winload, winpe.MIRROR_OWNED: "1" if owned else "0", items.BOOT_MANAGER: "auto",
-        items.MADE_BY[0]: items.MADE_BY[1]}
+    distro.autoinstall_meta = distro_meta(found, mirror, boot, owned)
     api.add_distro(distro, save=True)
     return distro
 
 
-def save_profile(api, name, distro_name, image):
+def save_profile(api, name, distro_name, meta):
     profile = api.find_profile(name=name) or api.new_profile()
     profile.name = name
     profile.distro = distro_name
-    profile.autoinstall_meta = {"winpe_image_index": str(image.index), "winpe_edition": image.edition_id or "",
-                                "winpe_image_name": image.name, items.MADE_BY[0]: items.MADE_BY[1]}
+    profile.autoinstall_meta = dict(meta, **{items.MADE_BY[0]: items.MADE_BY[1]})
     api.add_profile(profile, save=True)
+
+
+def edition_meta(image):
+    return {"winpe_image_index": str(image.index), "winpe_edition": image.edition_id or "",
+            "winpe_image_name": image.name}
 
 
 def profile_names(distro_name, images):
@@ -186,7 +205,7 @@ def refuse_foreign(api, base_name, info):
     for found in info.distros:
         name = distro_name(base_name, found)
         targets = [("distro", name, api.find_distro(name=name)), ("profile", name, api.find_profile(name=name))]
-        targets += [("profile", p, api.find_profile(name=p)) for p in profile_names(name, found.install.images)]
+        targets += [("profile", p, api.find_profile(name=p)) for p in profile_names(name, found.install_images)]
         for kind, item_name, item in targets:
             if item is not None and not items.made_by_plugin(item):
                 raise InputError("cobbler import --name=%s" % base_name,
@@ -197,7 +216,7 @@ def refuse_foreign(api, base_name, info):
 def import_distro(api, cfg, media, found, base_name, mirror, owned):
     name = distro_name(base_name, found)
     if not found.os_version:
-        raise MediaError(media_name(media, found.boot_wim.path), "unknown Windows build %s" % found.build,
+        raise MediaError(media.where(found.boot_wim.path), "unknown Windows build %s" % found.build,
                          "report it; meanwhile import with --breed=windows --os-version=<e.g. 11 or 2025>")
     cache, boot = stage_cache(cfg, media, found, name, mirror)
     with importing(cache):
@@ -206,13 +225,16 @@ def import_distro(api, cfg, media, found, base_name, mirror, owned):
 
 
 def save_and_profile(api, name, found, cache, boot, mirror, owned):
-    """Register the distro, one profile per edition and the default profile (named as the distro)."""
+    """Register the distro, one profile per edition and the default profile (named as the distro); a WinPE of
+    its own gets that one profile only, booting its image."""
     save_distro(api, name, found, cache, boot, mirror, owned)
-    images = found.install.images
+    images = found.install_images
     for image, profile in zip(images, profile_names(name, images)):
-        save_profile(api, profile, name, image)
+        save_profile(api, profile, name, edition_meta(image))
     if images:
-        save_profile(api, name, name, images[0])
+        save_profile(api, name, name, edition_meta(images[0]))
+    else:
+        save_profile(api, name, name, {"winpe_image_name": found.boot_image.name})
 
 
 def import_media(api, cfg, options):

@@ -1,12 +1,15 @@
 """Maps Cobbler distros, profiles and systems onto the generators' model (gen.model) and back."""
 import re
 
-from cobbler_winpe.gen.model import WinDistro, WinProfile, WinSystem, Server
+from cobbler_winpe.gen.model import IMAGE_FILES, PLUGIN_FILES, SETUP, WINPE, WinDistro, WinProfile, WinSystem, Server
 from cobbler_winpe.wim import bootfiles
 
 META_FLAG = "winpe"                 # set on every distro the plugin imported; menus branch on it
 MADE_BY = ("winpe_made_by", "cobbler-winpe")   # written on every distro and profile the plugin creates
 BOOT_MANAGER = bootfiles.SETTING    # auto (2023 when the media has it), 2011 or 2023: distro, profile, system
+KIND = "winpe_kind"                 # distro: "setup" (Windows media) or "winpe" (a WinPE of its own)
+START = "winpe_start_files"         # distro: "plugin" or "image" (default for a WinPE of its own: its own files)
+INSTALL_FROM = "winpe_install_from"  # distro (WinPE of its own): the setup distro whose share it installs from
 COBBLER_ARCH = {"x86_64": "x86_64", "i386": "i386", "arm64": "aarch64"}
 MODEL_ARCH = {v: k for k, v in COBBLER_ARCH.items()}
 
@@ -40,6 +43,11 @@ def arch_name(item):
     return getattr(arch, "value", arch) or ""
 
 
+def start_files(m):
+    """The distro's winpe_start_files (checked when planned); a WinPE of its own keeps its image's by default."""
+    return str(m.get(START) or (IMAGE_FILES if m.get(KIND) == WINPE else PLUGIN_FILES)).strip().lower()
+
+
 def to_distro(distro):
     m = meta(distro)
     return WinDistro(
@@ -48,7 +56,9 @@ def to_distro(distro):
         boot_wim=m.get("winpe_boot_wim", "sources/boot.wim"), boot_index=int(m.get("winpe_boot_index", 1)),
         install_image=m.get("winpe_install", "sources/install.wim"),
         build=int(m["winpe_build"]) if str(m.get("winpe_build", "")).isdigit() else None,
-        winload=m.get("winpe_winload", WinDistro.winload), meta={k: str(v) for k, v in m.items()})
+        winload=m.get("winpe_winload", WinDistro.winload), meta={k: str(v) for k, v in m.items()},
+        kind=WINPE if m.get(KIND) == WINPE else SETUP, start_files=start_files(m),
+        install_from=str(m.get(INSTALL_FROM) or ""))
 
 
 def to_profile(profile):

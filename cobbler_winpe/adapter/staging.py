@@ -8,8 +8,9 @@ from contextlib import contextmanager
 
 from cobbler_winpe import config as winpe_config
 from cobbler_winpe.adapter import items, winpe
-from cobbler_winpe.errors import MediaError, WinpeError
+from cobbler_winpe.errors import InputError, MediaError, WinpeError
 from cobbler_winpe.gen import layout, staging, startnet, uefimenu
+from cobbler_winpe.gen.model import SETUP
 
 LOG = logging.getLogger("cobbler_winpe")
 IMPORTING = ".importing"   # in a distro's cache folder while `cobbler import` fills and registers it
@@ -49,19 +50,33 @@ def plan_distro(distro, profiles, systems, server, cfg, password):
     if not os.path.isdir(cache):
         raise MediaError(cache, "boot files of distro %s are not cached" % distro.name,
                          "re-import the media with `cobbler import`")
-    wim = winpe.winpe_wim(distro, media_file(distro, distro.boot_wim), cache, server, cfg, password)
-    inject = {p.name: startnet.winpe_files(distro, server, cfg, password, p) for p in profiles}
+    boot_wim = media_file(distro, distro.boot_wim)
+    if distro.boots_as_is:    # a WinPE of its own, kept as it is: its boot.wim staged unchanged, nothing injected
+        wim, inject = winpe.own_image(distro, boot_wim, cache), {}
+    else:
+        wim = winpe.winpe_wim(distro, boot_wim, cache, server, cfg, password)
+        inject = {p.name: startnet.winpe_files(distro, server, cfg, password, p) for p in profiles}
     return staging.distro_plan(distro, profiles, cache, os.path.join(cache, "boot.sdi"), wim, cfg, server, inject,
                                systems)
+
+
+def check_source(distro, kinds):
+    """InputError when a WinPE's winpe_install_from names no Windows setup distro (KINDS: {name: kind})."""
+    if distro.install_from and kinds.get(distro.install_from) != SETUP:
+        raise InputError("distro %s %s %r" % (distro.name, items.INSTALL_FROM, distro.install_from),
+                         "names no Windows setup distro this plugin imported",
+                         "name one listed by `cobbler distro list` that was imported from Windows media")
 
 
 def full_plan(distros, profiles, systems, server, cfg, password):
     """The plan of every Windows distro that can be planned; a broken one is logged and keeps its old files."""
     plan, broken = {}, []
+    kinds = {d.name: d.kind for d in distros}
     for distro in distros:
         mine = [p for p in profiles if p.distro == distro.name]
         names = {p.name for p in mine}
         try:
+            check_source(distro, kinds)
             plan.update(plan_distro(distro, mine, [s for s in systems if s.profile in names], server, cfg, password))
         except WinpeError as err:
             LOG.error("cobbler-winpe: skipping distro %s: %s", distro.name, err)

@@ -6,8 +6,10 @@ import logging
 import os
 import shutil
 
+from cobbler_winpe.errors import MediaError
 from cobbler_winpe.fsutil import remove_dead_temps, write_atomic
 from cobbler_winpe.gen import dhcp, layout, remap, samba, staging, startnet
+from cobbler_winpe.gen.model import WINPE
 from cobbler_winpe.resources import data_dir
 from cobbler_winpe.wim import extract
 
@@ -39,8 +41,8 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
     Rebuilt only when the start files change (a digest sits beside it; a re-import replaces the whole cache).
     wimlib always updates a copy (reflinked where the file system can) in a work folder, never the mirror's
     boot.wim: a kill during the update leaves a half-written copy, which the next build discards, and the
-    mirror's boot.wim intact.  When the plugin made the mirror (an ISO import), the mirror's boot.wim is then
-    hard-linked to the new image, so one copy of boot.wim is on disk after each build."""
+    mirror's boot.wim intact.  When the plugin made the mirror (an ISO import of setup media), the mirror's boot.wim
+    is then hard-linked to the new image, so one copy of boot.wim is on disk after each build."""
     files = startnet.winpe_files(distro, server, cfg, password)
     driver_files = startnet.winpe_driver_files(distro)       # network drivers, loaded before wpeinit
     stats = sorted((rel, os.stat(path).st_size, os.stat(path).st_mtime_ns) for rel, path in driver_files.items())
@@ -48,7 +50,8 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
     target, stamp = os.path.join(cache, WINPE_WIM), os.path.join(cache, WINPE_WIM + ".sha256")
     if os.path.exists(target) and read_line(stamp) == digest:
         return target
-    owned = distro.meta.get(MIRROR_OWNED) == "1"
+    # a WinPE of its own keeps its mirror's image pristine: switching back to its own start files needs it
+    owned = distro.meta.get(MIRROR_OWNED) == "1" and distro.kind != WINPE
     work = os.path.join(cache, ".winpe-work")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
@@ -68,6 +71,16 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
         shutil.rmtree(work, ignore_errors=True)
     LOG.info("cobbler-winpe: %s: WinPE image updated with its start files", distro.name)
     return target
+
+
+def own_image(distro, boot_wim, cache):
+    """BOOT_WIM, the image as imported, for a distro booted with its own start files; MediaError when an earlier
+    build with the plugin's start files replaced the mirror's copy (setup media imported from an ISO)."""
+    built = os.path.join(cache, WINPE_WIM)
+    if os.path.exists(built) and os.path.samefile(built, boot_wim):
+        raise MediaError(boot_wim, "holds the plugin's start files (winpe_start_files was plugin), not the image's own",
+                         "re-import the media to boot its own start files")
+    return boot_wim
 
 
 def read_line(path):

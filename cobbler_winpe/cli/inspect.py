@@ -11,8 +11,10 @@ from cobbler_winpe.media.source import open_media
 def register(subparsers):
     parser = subparsers.add_parser("inspect", help="show the Windows releases and editions on an ISO or tree",
                                    description="Read Windows installation media (ISO file or directory tree) "
-                                               "without mounting it and list its distros and editions.")
-    parser.add_argument("path", metavar="PATH", help="a Windows ISO file or a directory holding its files")
+                                               "or a WinPE boot image (.wim) without mounting it and list its "
+                                               "distros and editions.")
+    parser.add_argument("path", metavar="PATH",
+                        help="a Windows or WinPE ISO file, a directory holding its files, or a WinPE boot .wim")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--secure-boot", action="store_true",
                         help="also extract each distro's boot files and report who signed each loader, boot.stl "
@@ -59,14 +61,20 @@ def format_table(info, reports=None):
         boot = distro.boot_image
         lines += ["", "distro root %s: Windows %s, %s, build %s"
                   % (distro.root or "/", distro.os_version or "(unknown)", _dash(distro.arch), _dash(distro.build)),
-                  "  boot:    %s (boot index %d: %s)" % (distro.boot_wim.path, distro.boot_wim.boot_index, boot.name),
-                  "  install: %s (%s, %d images)" % (distro.install.path, distro.install.format,
-                                                     len(distro.install.images))]
-        rows = [("index", "name", "edition", "type", "arch", "build", "languages")]
-        rows += [(i.index, i.name, _dash(i.edition_id), _dash(i.installation_type), _dash(i.arch),
-                  _dash(i.build), ",".join(i.languages) or "-") for i in distro.install.images]
-        lines += ["  " + line for line in _table(rows)]
+                  "  boot:    %s (boot index %d: %s)" % (distro.boot_wim.path, distro.boot_wim.boot_index, boot.name)]
+        lines += ["  " + line for line in _install_lines(distro)]
         lines += ["  warning: " + w for w in distro.warnings]
         if reports:
             lines += ["  " + line for line in sbreport.text_lines("secure boot:", reports[number])]
     return "\n".join(lines) + "\n"
+
+
+def _install_lines(distro):
+    """The install image and its editions, or the line saying the boot image is a WinPE of its own."""
+    if distro.install is None:
+        return ["install: none (a WinPE of its own: imported as one profile booting it as it is)"]
+    install = distro.install
+    rows = [("index", "name", "edition", "type", "arch", "build", "languages")]
+    rows += [(i.index, i.name, _dash(i.edition_id), _dash(i.installation_type), _dash(i.arch),
+              _dash(i.build), ",".join(i.languages) or "-") for i in install.images]
+    return ["install: %s (%s, %d images)" % (install.path, install.format, len(install.images))] + _table(rows)

@@ -5,7 +5,13 @@ The adapter builds these from Cobbler items; tests build them directly.  Generat
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
+from cobbler_winpe.errors import InputError
+from cobbler_winpe.media.detect import SETUP, WINPE   # WinDistro.kind, named as detect names a medium's distros
+
 FIRMWARES = ("bios", "uefi")
+# WinDistro.start_files: the plugin's startnet.cmd/winpeshl.ini, or the image's own (kept as they are)
+PLUGIN_FILES, IMAGE_FILES = "plugin", "image"
+START_FILES = (PLUGIN_FILES, IMAGE_FILES)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,29 @@ class WinDistro:
     build: Optional[int] = None
     winload: str = r"\windows\system32\boot\winload"   # without .exe/.efi; from the boot image
     meta: Dict[str, str] = field(default_factory=dict)   # the distro's autoinstall metadata (lowest priority)
+    kind: str = SETUP
+    start_files: str = PLUGIN_FILES
+    install_from: str = ""            # a WinPE of its own that installs from this (setup) distro's share
+
+    @property
+    def boots_as_is(self):
+        """True when WinPE starts with the image's own start files: no answer file, nothing injected."""
+        if self.start_files not in START_FILES:
+            raise InputError("distro %s winpe_start_files %r" % (self.name, self.start_files),
+                             "not one of " + ", ".join(START_FILES),
+                             "cobbler distro edit --name=%s --autoinstall-meta='winpe_start_files=image' "
+                             "(or plugin)" % self.name)
+        if self.start_files == PLUGIN_FILES and self.kind == WINPE and not self.install_from:
+            raise InputError("distro %s winpe_start_files 'plugin'" % self.name,
+                             "a WinPE of its own has no setup to start unless winpe_install_from names a Windows "
+                             "distro whose share it installs from",
+                             "set winpe_install_from=<distro> on it, or winpe_start_files=image")
+        return self.start_files == IMAGE_FILES
+
+    @property
+    def source_distro(self):
+        """The distro whose share setup runs from: install_from for a WinPE of its own, else this one."""
+        return self.install_from or self.name
 
 
 @dataclass(frozen=True)

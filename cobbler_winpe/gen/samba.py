@@ -6,6 +6,7 @@ import subprocess
 
 from cobbler_winpe.errors import InputError, ToolError
 from cobbler_winpe.gen import values
+from cobbler_winpe.gen.model import WINPE
 
 # Characters Windows refuses in share names, plus what smb.conf would misread in a section header.
 SHARE_FORBIDDEN = '"/\\[]:|<>+=;,*?%'
@@ -90,6 +91,8 @@ def render_smb_include(distros, server, config):
                            "cobbler-winpe answer files and per-system data", access)]
     seen = {data_share(config).lower(): "smb_share"}
     for distro in sorted(distros, key=lambda item: item.name):
+        if distro.kind == WINPE:   # a WinPE of its own has no setup to share (it may use another distro's)
+            continue
         name = distro_share(distro.name, config)
         if name.lower() in seen:
             raise InputError("share %r" % name, "used twice (by %s and distro %s)" % (seen[name.lower()], distro.name),

@@ -2,7 +2,7 @@
 import posixpath
 
 from cobbler_winpe.errors import InputError
-from cobbler_winpe.gen.model import FIRMWARES, blend
+from cobbler_winpe.gen.model import FIRMWARES, IMAGE_FILES, blend
 from cobbler_winpe.gen import drivers, samba, status, values
 
 SOURCE_DRIVE = "S:"
@@ -318,7 +318,8 @@ def render_startnet(distro, server, config, password=None, profile=None):
     head = ["@echo off",
             "rem cobbler-winpe: start Windows Setup from the Cobbler server (generated: do not edit)",
             "setlocal EnableExtensions DisableDelayedExpansion",
-            values.batch_set("WINPE_SOURCE", "source share", _unc(server, samba.distro_share(distro.name, config))),
+            values.batch_set("WINPE_SOURCE", "source share",
+                             _unc(server, samba.distro_share(distro.source_distro, config))),
             values.batch_set("WINPE_DATA", "data share", _unc(server, samba.data_share(config))),
             values.batch_set("WINPE_API", "Cobbler API URL", status.api_url(base_url(server))),
             values.batch_set("WINPE_DISTRO", "distro name", values.url_segment("distro name", distro.name)),
@@ -438,7 +439,7 @@ def _answer_drivers(found, *items):
 
 def _answer_folders(distros, profiles, systems):
     """(share folder, distro, profile, system or None) of every answer-file folder data_tree writes."""
-    by_distro = {distro.name: distro for distro in distros}
+    by_distro = {distro.name: distro for distro in distros if distro.start_files != IMAGE_FILES}   # not as-is WinPEs
     by_profile = {profile.name: profile for profile in profiles}
     for profile in profiles:
         distro = by_distro.get(profile.distro)
@@ -453,8 +454,8 @@ def _answer_folders(distros, profiles, systems):
 
 def data_tree(distros, profiles, systems, server, template_dirs, config=None):
     """Every generated file of the data share, by path relative to it: profiles/<p>/unattend-<fw>.xml for each
-    profile, systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system, and
-    drivers.txt beside the answer files whose metadata names winpe_drivers (the driver files: data_copies)."""
+    profile, systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system (none
+    for a WinPE booted with its own start files), and drivers.txt beside the answer files whose metadata names winpe_drivers (the driver files: data_copies)."""
     from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
     share = _unc(server, samba.data_share(config or {}))
     files, found = {}, {}

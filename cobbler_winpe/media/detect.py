@@ -1,4 +1,8 @@
-"""Find the Windows distros on media (one per root: "" or x86/, x64/ ...) and map their builds to Cobbler os_version."""
+"""Find the Windows distros on media (one per root: "" or x86/, x64/ ...) and map their builds to Cobbler os_version.
+
+A root with sources/boot.wim and an install image is setup media (kind "setup"); one with a bootable WinPE
+sources/boot.wim and no install image (ADK copype/MakeWinPEMedia output, MDT/ConfigMgr boot media, a bare boot
+image file opened by media/source.py) is a WinPE of its own (kind "winpe")."""
 from dataclasses import dataclass, field
 from typing import List, Optional
 
@@ -8,6 +12,8 @@ from cobbler_winpe.wim.info import read_wim_info
 from cobbler_winpe.wim.xmlinfo import WimImage
 
 INSTALL_NAMES = (("install.wim", "wim"), ("install.esd", "esd"), ("install.swm", "swm"))
+SETUP, WINPE = "setup", "winpe"          # Distro.kind
+WINPE_TYPE = "WindowsPE"                 # WINDOWS/INSTALLATIONTYPE of a WinPE image
 MAX_ROOTS = 64
 
 # (first build, last build, client os_version, server os_version): Cobbler's windows breed names plus 2025.
@@ -52,14 +58,23 @@ class WimSummary:
 
 @dataclass
 class Distro:
-    """One installable Windows on the media."""
+    """One Windows on the media: setup with its install image, or a WinPE of its own (install is None)."""
     root: str
     arch: Optional[str]
     os_version: Optional[str]
     build: Optional[int]
     boot_wim: WimSummary
-    install: WimSummary
+    install: Optional[WimSummary] = None
     warnings: List[str] = field(default_factory=list)
+
+    @property
+    def kind(self):
+        return SETUP if self.install else WINPE
+
+    @property
+    def install_images(self):
+        """The install image's editions ([] for a WinPE of its own)."""
+        return self.install.images if self.install else []
 
     @property
     def boot_image(self):
@@ -98,23 +113,29 @@ def _version(image):
     return ".".join(str(p) for p in parts) if None not in parts else None
 
 
+def _install_json(install):
+    if install is None:
+        return None
+    return {"path": install.path, "format": install.format, "parts": install.parts,
+            "images": [_install_image_json(i) for i in install.images]}
+
+
 def _distro_json(distro):
     return {
-        "root": distro.root, "arch": distro.arch, "os_version": distro.os_version, "build": distro.build,
+        "root": distro.root, "kind": distro.kind, "arch": distro.arch, "os_version": distro.os_version,
+        "build": distro.build,
         "boot_wim": {"path": distro.boot_wim.path, "boot_index": distro.boot_wim.boot_index,
                      "images": [_boot_image_json(i) for i in distro.boot_wim.images]},
-        "install": {"path": distro.install.path, "format": distro.install.format,
-                    "parts": distro.install.parts,
-                    "images": [_install_image_json(i) for i in distro.install.images]},
+        "install": _install_json(distro.install),
         "warnings": distro.warnings,
     }
 
 
 def _read_summary(media, relpath, fmt="wim"):
     with media.open(relpath) as fp:
-        info = read_wim_info(fp, "%s:%s" % (media.path, relpath))
+        info = read_wim_info(fp, media.where(relpath))
     if not info.images:
-        raise MediaError("%s:%s" % (media.path, relpath), "WIM holds no image")
+        raise MediaError(media.where(relpath), "WIM holds no image")
     return WimSummary(relpath, info.images, info.boot_index, fmt)
 
 
@@ -157,13 +178,25 @@ def _candidate_roots(media):
 
 
 def _check_arch(distro):
-    arches = {i.arch for i in distro.install.images}
+    arches = {i.arch for i in distro.install_images}
     boot_arch = distro.boot_image.arch
     if boot_arch is None:
         distro.warnings.append("boot image has no known WINDOWS/ARCH")
     if len(arches) > 1 or (boot_arch and arches and boot_arch not in arches):
         distro.warnings.append("architectures differ: boot image %s, install images %s"
                                % (boot_arch, ", ".join(sorted(str(a) for a in arches))))
+
+
+def _check_winpe(where, boot_wim):
+    """MediaError unless BOOT_WIM (with no install image beside it) is a bootable WinPE: a boot index, or one
+    image whose INSTALLATIONTYPE is WindowsPE."""
+    only = boot_wim.images[0] if len(boot_wim.images) == 1 else None
+    if boot_wim.boot_index or (only and only.installation_type == WINPE_TYPE):
+        return
+    raise MediaError(where, "is not a bootable WinPE image (no boot index, and no single WindowsPE image) and no "
+                     "install.wim, install.esd or install.swm is beside it",
+                     "give a WinPE boot image (ADK copype/MakeWinPEMedia, MDT, ConfigMgr) or complete Windows "
+                     "installation media")
 
 
 def _distro(media, root):
@@ -175,19 +208,21 @@ def _distro(media, root):
     install = _find_install(media, sources)
     if not boot and not install:
         return None
-    where = "%s:%s" % (media.path, sources)
     if not boot:
-        raise MediaError(where, "has an install image but no boot.wim", "use complete Windows installation media")
-    if not install:
-        raise MediaError(where, "has boot.wim but no install.wim, install.esd or install.swm",
+        raise MediaError(media.where(sources), "has an install image but no boot.wim",
                          "use complete Windows installation media")
     boot_wim = _read_summary(media, boot)
-    first = install.images[0]
-    server = first.is_server
-    distro = Distro(root=media.find(root) if root else "", arch=None, os_version=None, build=first.build,
+    if not install:
+        _check_winpe(media.where(boot), boot_wim)
+    distro = Distro(root=media.find(root) if root else "", arch=None, os_version=None, build=None,
                     boot_wim=boot_wim, install=install)
+    first = install.images[0] if install else distro.boot_image
+    server = first.is_server
+    distro.build = first.build
     distro.arch = first.arch or distro.boot_image.arch
     distro.os_version = os_version_for(first.build, server)
+    if distro.os_version is None and not install:   # a WinPE of the ADK for a server release (20348: 2022)
+        distro.os_version = os_version_for(first.build, True)
     if distro.os_version is None:
         distro.warnings.append("unknown build %s (%s): no Cobbler os_version for it"
                                % (first.build, "server" if server else "client"))
@@ -199,6 +234,6 @@ def detect(media):
     """MediaInfo for open media; MediaError when no Windows setup sources are found."""
     distros = [d for d in (_distro(media, root) for root in _candidate_roots(media)) if d]
     if not distros:
-        raise MediaError(media.path, "not Windows installation media (no sources/boot.wim with an install image)",
-                         "give the path of a Windows ISO or of a copy of its files")
+        raise MediaError(media.path, "not Windows media (no sources/boot.wim)",
+                         "give the path of a Windows or WinPE ISO, a copy of its files, or a WinPE boot .wim")
     return MediaInfo(source=media.path, kind=media.kind, label=media.label, distros=distros)

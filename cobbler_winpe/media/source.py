@@ -1,4 +1,5 @@
-"""One read-only interface over Windows media: an ISO file (UDF, Joliet, ISO9660/Rock Ridge) or a directory tree."""
+"""One read-only interface over Windows media: an ISO file (UDF, Joliet, ISO9660/Rock Ridge), a directory tree, or a
+bare boot image file (a WinPE .wim, presented as sources/boot.wim)."""
 import io
 import os
 import stat
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from cobbler_winpe.errors import InputError, MediaError
+from cobbler_winpe.wim import header
 
 MAX_ENTRIES = 1000000      # walk() refuses media with more entries (a loop or a hostile image)
 MAX_DEPTH = 64
@@ -88,11 +90,12 @@ class Media:
                 return None
             stored = found.name if not stored else stored + "/" + found.name
             if found.refused:
-                raise MediaError(self._where(stored), found.refused)
+                raise MediaError(self.where(stored), found.refused)
             entry = found
         return stored, entry
 
-    def _where(self, stored):
+    def where(self, stored):
+        """How errors name a path on the media: <media path>:<path on it>."""
         return "%s:%s" % (self.path, stored)
 
     def find(self, relpath):
@@ -110,9 +113,9 @@ class Media:
     def _file(self, relpath):
         hit = self._lookup(relpath)
         if hit is None:
-            raise MediaError(self._where(relpath), "no such file on the media")
+            raise MediaError(self.where(relpath), "no such file on the media")
         if hit[1].is_dir:
-            raise MediaError(self._where(hit[0]), "is a directory, expected a file")
+            raise MediaError(self.where(hit[0]), "is a directory, expected a file")
         return hit
 
     def size(self, relpath):
@@ -126,13 +129,13 @@ class Media:
         except MediaError:
             raise
         except Exception as err:  # pycdlib and OS errors on a damaged medium
-            raise MediaError(self._where(stored), "cannot open (%s)" % err) from None
+            raise MediaError(self.where(stored), "cannot open (%s)" % err) from None
 
     def listdir(self, relpath=""):
         """Stored names in a directory (sorted)."""
         hit = self._lookup(relpath)
         if hit is None or not hit[1].is_dir:
-            raise MediaError(self._where(relpath), "no such directory on the media")
+            raise MediaError(self.where(relpath), "no such directory on the media")
         return sorted(e.name for e in self._children(hit[0], hit[1].handle).values())
 
     def local_path(self, relpath):
@@ -149,7 +152,7 @@ class Media:
             for entry in sorted(self._children(stored_dir, handle).values(), key=lambda e: e.name):
                 rel = entry.name if not stored_dir else stored_dir + "/" + entry.name
                 if entry.refused:
-                    raise MediaError(self._where(rel), entry.refused)
+                    raise MediaError(self.where(rel), entry.refused)
                 count += 1
                 if count > MAX_ENTRIES or depth >= MAX_DEPTH:
                     raise MediaError(self.path, "media tree too large or too deep (a symlink loop?)")
@@ -179,7 +182,7 @@ class Media:
             with os.fdopen(fd, "wb") as out, self.open(rel) as src:
                 copied = _copy_stream(src, out)
             if copied != size:
-                raise MediaError(self._where(rel), "read %d of %d bytes (truncated media?)" % (copied, size),
+                raise MediaError(self.where(rel), "read %d of %d bytes (truncated media?)" % (copied, size),
                                  "copy the media again from the original")
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
@@ -323,7 +326,7 @@ class IsoMedia(Media):
         try:
             records = list(self._iso.list_children(**{self.namespace + "_path": handle}))
         except Exception as err:
-            raise MediaError(self._where(handle), "cannot list ISO directory (%s)" % _short(err)) from None
+            raise MediaError(self.where(handle), "cannot list ISO directory (%s)" % _short(err)) from None
         entries = []
         for rec in records:
             entry = self._entry(handle, rec)
@@ -422,14 +425,55 @@ def _short(err):
     return text.splitlines()[0][:200]
 
 
+class WimFileMedia(Media):
+    """A bare boot image file (e.g. LiteTouchPE_x64.wim): media holding only sources/boot.wim, which is that file."""
+
+    kind = "wim"
+    LAYOUT = ("sources", "boot.wim")
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.file = os.path.realpath(path)
+
+    def _root_handle(self):
+        return ()
+
+    def _list(self, handle):
+        if handle == ():
+            return [Entry(self.LAYOUT[0], True, 0, (self.LAYOUT[0],))]
+        if handle == (self.LAYOUT[0],):
+            return [Entry(self.LAYOUT[1], False, os.path.getsize(self.file), self.LAYOUT)]
+        return []
+
+    def _open(self, handle):
+        return open(self.file, "rb")
+
+    def where(self, stored):
+        """The file itself for its one file (errors name what the admin gave), else as other media do."""
+        return self.path if split_relpath(stored) == list(self.LAYOUT) else super().where(stored)
+
+    def local_path(self, relpath):
+        hit = self._lookup(relpath)
+        return self.file if hit and hit[1].handle == self.LAYOUT else None
+
+
+def _is_wim_file(path):
+    """True when PATH starts like a WIM (any kind: wim/header.py then reads it, or says why it cannot)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(header.MAGIC)) in (header.MAGIC, header.PWM_MAGIC)
+    except OSError as err:
+        raise MediaError(path, "cannot read (%s)" % err.strerror) from None
+
+
 def open_media(path):
-    """Open a Windows ISO file or media tree read-only; raises MediaError when it is neither."""
+    """Open a Windows ISO file, media tree or bare WIM read-only; raises MediaError when it is none of them."""
     if not isinstance(path, str) or not path:
         raise InputError(repr(path), "media path must be a non-empty string")
     if os.path.isdir(path):
         return TreeMedia(path)
     if os.path.isfile(path):
-        return IsoMedia(path)
+        return WimFileMedia(path) if _is_wim_file(path) else IsoMedia(path)
     if os.path.exists(path):
         raise MediaError(path, "neither an ISO file nor a directory")
     raise MediaError(path, "no such file or directory")

@@ -68,6 +68,8 @@ class MediaSpec:
     layout: str = "hidden"
     boot_files: Mapping[str, bytes] = field(default_factory=dict)  # every boot.wim; a distro's own win
     el_torito: bool = True
+    winpe: bool = False                    # ADK copype + MakeWinPEMedia output: one bootable WinPE image in
+                                           # sources/boot.wim, Boot/ and EFI/ around it, no install image
 
 
 @dataclass
@@ -121,6 +123,7 @@ PRESETS = {
         DistroSpec("x86_64", 7601, major=6, minor=1, spbuild=17514, winload_dir="Windows/System32",
                    editions=(_edition("Windows 7 PROFESSIONAL", "Professional", display_name="Windows 7 Professional"),
                              _edition("Windows 7 ULTIMATE", "Ultimate", display_name="Windows 7 Ultimate"))),)),
+    "adk-winpe": MediaSpec("adk-winpe", "WINPE_AMD64", (DistroSpec("x86_64", 26100, editions=()),), winpe=True),
     "dual-arch": MediaSpec("dual-arch", "CCCOMA_TX86FRE_EN-US_DV9", (
         DistroSpec("i386", 19045, root="x86", editions=_WIN10_EDITIONS[1:2], install_format="esd"),
         DistroSpec("x86_64", 19045, root="x64", editions=_WIN10_EDITIONS[1:2], install_format="esd"))),
@@ -164,6 +167,18 @@ def boot_image_files(distro):
     paths.append(distro.winload_dir + "/winload.efi")
     files = {p: marker(p, distro) for p in paths}
     files["Windows/System32/startnet.cmd"] = b"wpeinit\r\n"
+    return files
+
+
+WINPE_STARTNET = b"wpeinit\r\nrem sample WinPE of its own: its start script, kept as it is\r\nX:\\deploy\\run.cmd\r\n"
+WINPE_SDI = ("Windows/Boot/DVD/PCAT/boot.sdi", "Windows/Boot/DVD/EFI/boot.sdi")
+
+
+def winpe_image_files(distro):
+    """Paths (inside winpe.wim) of an ADK WinPE: the boot files, its boot.sdi copies, and its own start script."""
+    files = boot_image_files(distro)
+    files.update({p: marker(p, distro) for p in WINPE_SDI})
+    files["Windows/System32/startnet.cmd"] = WINPE_STARTNET
     return files
 
 
@@ -224,6 +239,19 @@ def build_boot_wim(workdir, distro, overrides, wim):
         _write(os.path.join(pe_dir, path), marker(path, distro))
     _add_image(wim, pe_dir, "Microsoft Windows Setup (%s)" % tag, "Microsoft Windows Setup (%s)" % tag,
                dict(props, FLAGS="2"), boot=True)
+
+
+def build_winpe_wim(workdir, distro, overrides, wim):
+    """winpe.wim as the ADK ships it (copype copies it to sources/boot.wim): one bootable WindowsPE image."""
+    files = _with_overrides(winpe_image_files(distro), overrides)
+    pe_dir = os.path.join(workdir, "pe")
+    for path, data in files.items():
+        _write(os.path.join(pe_dir, path), data)
+    name = "Microsoft Windows PE (%s)" % ("amd64" if distro.arch == "x86_64" else ARCH_TAGS[distro.arch])
+    props = dict(_common_properties(distro), **{"WINDOWS/EDITIONID": "WindowsPE", "FLAGS": "9",
+                                                 "WINDOWS/INSTALLATIONTYPE": "WindowsPE",
+                                                 "WINDOWS/PRODUCTTYPE": "WinNT"})
+    _add_image(wim, pe_dir, name, name, props, boot=True)
 
 
 def _filler(seed, size):
@@ -287,12 +315,25 @@ def _media_files(spec, tree):
         _write(os.path.join(tree, path), data if data is not None else marker(path, first))
 
 
+def _winpe_media_files(spec, tree):
+    """MakeWinPEMedia's layout around sources/boot.wim: Boot/BCD, Boot/boot.sdi, EFI/Boot, EFI/Microsoft/Boot/BCD."""
+    distro = spec.distros[0]
+    files = ("bootmgr", "bootmgr.efi", "Boot/BCD", "Boot/boot.sdi", "Boot/Fonts/wgl4_boot.ttf",
+             "EFI/Boot/" + EFI_BOOT_NAMES[distro.arch], "EFI/Microsoft/Boot/BCD",
+             "EFI/Microsoft/Boot/Fonts/wgl4_boot.ttf", "en-us/bootmgr.efi.mui")
+    for path in files:
+        _write(os.path.join(tree, path), marker(path, distro))
+    _write(os.path.join(tree, "Boot/etfsboot.com"), b"\0" * 4096)
+    _write(os.path.join(tree, "EFI/Microsoft/Boot/efisys.bin"), b"\0" * 65536)
+
+
 def _make_iso(spec, tree, iso, workdir):
     opts = LAYOUTS[spec.layout]
     argv = ["genisoimage", "-quiet", "-iso-level", "3", "-no-pad", "-V", spec.label, "-o", iso] + opts
     if spec.el_torito:
-        argv += ["-b", "boot/etfsboot.com", "-no-emul-boot", "-boot-load-size", "8", "-hide", "boot.catalog",
-                 "-eltorito-alt-boot", "-e", "efi/microsoft/boot/efisys.bin", "-no-emul-boot"]
+        boot, efi = ("Boot", "EFI/Microsoft/Boot") if spec.winpe else ("boot", "efi/microsoft/boot")
+        argv += ["-b", boot + "/etfsboot.com", "-no-emul-boot", "-boot-load-size", "8", "-hide", "boot.catalog",
+                 "-eltorito-alt-boot", "-e", efi + "/efisys.bin", "-no-emul-boot"]
     paths = [tree]
     if spec.layout == "hidden":
         readme = os.path.join(workdir, "readme", "README.TXT")
@@ -331,11 +372,14 @@ def build_sample_media(workdir, spec):
         work = os.path.join(stage, str(n))
         overrides = dict(spec.boot_files, **distro.boot_files)
         boot_wims[distro.root] = os.path.join(sources, "boot.wim")
+        if spec.winpe:
+            build_winpe_wim(work, distro, overrides, boot_wims[distro.root])
+            continue
         build_boot_wim(work, distro, overrides, boot_wims[distro.root])
         install = os.path.join(work, "install.wim")
         build_install_wim(work, distro, install)
         installs[distro.root] = _finish_install(install, distro.install_format, sources)
-    _media_files(spec, tree)
+    (_winpe_media_files if spec.winpe else _media_files)(spec, tree)
     iso = None
     if LAYOUTS[spec.layout] is not None:
         iso = os.path.join(workdir, spec.name + ".iso")

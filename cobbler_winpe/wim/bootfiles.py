@@ -7,6 +7,9 @@ Staged names are relative to the distro's folder (images/<distro>/) and lower ca
 The 2023-signed boot manager (24H2 and later media): Windows/Boot/EFI_EX/bootmgfw_EX.efi, its fonts in
 Windows/Boot/Fonts_EX (named *_EX.ttf; staged without the suffix, under fonts_ex/, as Microsoft's media update
 does) and its MUI in EFI_EX/<locale>/.  Windows/Boot/EFI/boot.stl is read by 24H2+ managers under Secure Boot.
+
+boot.sdi (the RAM disk's SDI image) is taken from the media's boot/boot.sdi when the media has one (the importer);
+the image's own copy under Windows/Boot/DVD/{PCAT,EFI} is the fallback, for a bare WinPE boot image file.
 """
 import re
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ MANAGERS = ("2011", "2023")               # which CA signed a UEFI boot manager:
 CHOICES = ("auto", "2011", "2023")
 SETTING = "winpe_boot_manager"            # metadata key: distro default, profile and system override it
 STL = "boot.stl"
+SDI = "boot.sdi"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ BOOT_FILES = tuple(BootFile(PXE, n, n, "bios") for n in
     BootFile(EFI_EX, "bootmgfw_ex.efi", "bootmgfw_ex.efi", "uefi", "2023"),
     BootFile(EFI, "bootmgfw_ex.efi", "bootmgfw_ex.efi", "uefi", "2023"),     # pre-release layout, read second
     BootFile(EFI, STL, STL, "stl"),
+    BootFile("windows/boot/dvd/pcat", SDI, SDI, "sdi"),
+    BootFile("windows/boot/dvd/efi", SDI, SDI, "sdi"),
     BootFile("windows/boot/fonts", "*.ttf", "fonts/{name}", "fonts", "2011"),
     BootFile("windows/boot/fonts_ex", "*.ttf", "fonts_ex/{name}", "fonts", "2023", strip="_ex"),
     BootFile(PXE, "bootmgr.exe.mui", "{locale}/bootmgr.exe.mui", "mui", locales=True),

@@ -49,12 +49,13 @@ class BootFiles:
     fonts: List[str] = field(default_factory=list)
     mui: List[str] = field(default_factory=list)
     stl: List[str] = field(default_factory=list)
+    sdi: List[str] = field(default_factory=list)
     staged: dict = field(default_factory=dict)  # path -> staged name (wim/bootfiles.py)
     winload: Optional[str] = None               # e.g. \Windows\System32\Boot\winload (no extension)
     winload_exts: Tuple[str, ...] = ()          # which of "exe", "efi" the image holds
 
     def all(self):
-        return self.bios + self.uefi + self.fonts + self.mui + self.stl
+        return self.bios + self.uefi + self.fonts + self.mui + self.stl + self.sdi
 
     def find(self, name):
         """The relative path of the written file with this base name (any case), or None."""
@@ -192,7 +193,8 @@ def checked_index(wim_path, index):
 
 
 def extract_boot_files(wim_path, index, dest):
-    """Extract the PXE/EFI boot managers, fonts and .mui files of boot.wim's image (None = its boot index)."""
+    """Extract the PXE/EFI boot managers, fonts, .mui files, boot.stl and boot.sdi of boot.wim's image (None = its
+    boot index): every file wim/bootfiles.py lists."""
     index = checked_index(wim_path, index)
     listing = list_wim(wim_path, index)
     files = _boot_selection(listing)

@@ -1,9 +1,13 @@
-"""Tests of the adapter's cache pruning: a deleted distro's cache goes, one being imported right now stays."""
+"""Tests of the adapter's cache pruning (a deleted distro's cache goes, one being imported stays) and its WIM choice."""
 import os
 import time
 
+import pytest
+
 from cobbler_winpe import config
-from cobbler_winpe.adapter import staging
+from cobbler_winpe.adapter import staging, winpe
+from cobbler_winpe.errors import MediaError
+from cobbler_winpe.gen.model import WinDistro
 
 
 def distro_cache(root, name):
@@ -44,3 +48,15 @@ def test_uefi_menu_is_staged_when_on_and_its_folder_removed_when_off(tmp_path):
     assert (root / layout.menu_bcd("x86_64")).read_bytes()[:4] == b"regf"
     staging.stage_menu([WIN10], PROFILES, plan, server, config.validate({}))
     assert not (root / layout.MENU_DIR).exists() and (root / "winpe" / "ipxe" / "snponly.efi").exists()
+
+
+def test_own_start_files_refused_once_the_mirror_image_was_rebuilt(tmp_path):
+    """Setup media imported from an ISO: the mirror's boot.wim became the plugin's image; booting 'its own' start
+    files from it would boot the plugin's, so the distro is refused in one line until re-imported."""
+    distro = WinDistro("w10-x86_64", "x86_64", "10", str(tmp_path), start_files="image")
+    mirror_wim = tmp_path / "boot.wim"
+    mirror_wim.write_bytes(b"MSWIM\0\0\0 as imported")
+    assert winpe.own_image(distro, str(mirror_wim), str(tmp_path)) == str(mirror_wim)
+    os.link(mirror_wim, tmp_path / winpe.WINPE_WIM)
+    with pytest.raises(MediaError, match=r"holds the plugin's start files .*\(re-import the media"):
+        winpe.own_image(distro, str(mirror_wim), str(tmp_path))

@@ -108,3 +108,19 @@ def test_console_script(samples):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["distros"][0]["arch"] == "arm64"
+
+
+def test_bare_winpe_wim_json_and_table(samples, capsys):
+    wim = samples("adk-winpe").boot_wims[""]
+    code, out, err = _run(capsys, wim, "--json")
+    assert code == 0 and err == ""
+    (distro,) = json.loads(out)["distros"]
+    assert distro["kind"] == "winpe" and distro["install"] is None and distro["boot_wim"]["boot_index"] == 1
+    code, out, err = _run(capsys, wim)
+    assert code == 0 and out.splitlines()[0] == wim + ": wim, label -"
+    assert "  install: none (a WinPE of its own: imported as one profile booting it as it is)" in out.splitlines()
+
+
+def test_wim_that_is_no_winpe_is_one_line_exit_1(samples, capsys):
+    code, out, err = _run(capsys, samples("win11-x64").installs[""])
+    assert code == 1 and out == "" and len(err.splitlines()) == 1 and "is not a bootable WinPE image" in err

@@ -1,6 +1,7 @@
 """Tests for cobbler_winpe.media.detect: every preset release, dual-arch media, build mapping and broken media."""
 import os
 import shutil
+import struct
 
 import pytest
 
@@ -8,7 +9,7 @@ from cobbler_winpe.errors import MediaError
 from cobbler_winpe.media.detect import detect, os_version_for
 from cobbler_winpe.media.source import open_media
 from cobbler_winpe.sample.media import DistroSpec, Edition
-from media_fixtures import samples  # noqa: F401
+from media_fixtures import OFF_BOOT_IDX, samples  # noqa: F401
 
 # preset -> [(root, arch, os_version, build, install format, image count)]
 EXPECTED = {
@@ -90,10 +91,75 @@ def _copy_tree(samples, tmp_path, name="win10-x64"):
     return tree
 
 
-def test_missing_install_image(samples, tmp_path):
+def test_setup_boot_wim_without_install_image_is_a_winpe(samples, tmp_path):
+    """Setup media with its install image gone: its bootable boot.wim is still a WinPE (booted as it is)."""
     tree = _copy_tree(samples, tmp_path)
     os.unlink(tree / "sources" / "install.esd")
-    with open_media(str(tree)) as m, pytest.raises(MediaError, match="no install.wim"):
+    with open_media(str(tree)) as m:
+        (distro,) = detect(m).distros
+    assert distro.kind == "winpe" and distro.install is None and distro.install_images == []
+    assert distro.boot_image.index == 2 and distro.os_version == "10"
+
+
+@pytest.mark.parametrize("which", ["iso", "tree"])
+def test_adk_winpe_media(samples, which):
+    """copype + MakeWinPEMedia output: one WinPE distro, its build and arch from the boot image."""
+    with open_media(getattr(samples("adk-winpe"), which)) as m:
+        info = detect(m)
+    (distro,) = info.distros
+    assert (distro.kind, distro.root, distro.arch, distro.os_version, distro.build) == (
+        "winpe", "", "x86_64", "11", 26100)
+    assert distro.boot_wim.boot_index == 1 and distro.boot_image.name == "Microsoft Windows PE (amd64)"
+    assert distro.warnings == []
+    doc = info.to_json()["distros"][0]
+    assert doc["kind"] == "winpe" and doc["install"] is None
+
+
+@pytest.mark.parametrize("build,os_version", [(19041, "10"), (22621, "11"), (20348, "2022")])
+def test_winpe_os_version_from_its_build(samples, build, os_version):
+    """WinPE images are WindowsPE, not Server: a build only a server release has (the ADK for Server 2022) maps
+    to that release."""
+    spec = DistroSpec("x86_64", build, editions=())
+    with open_media(samples("adk-winpe", distros=(spec,)).boot_wims[""]) as m:
+        assert detect(m).distros[0].os_version == os_version
+
+
+def test_bare_boot_wim_is_a_winpe(samples):
+    """`cobbler import --path=/srv/LiteTouchPE_x64.wim`: the file alone is the medium."""
+    wim = samples("adk-winpe").boot_wims[""]
+    with open_media(wim) as m:
+        info = detect(m)
+    assert info.kind == "wim" and info.source == wim
+    (distro,) = info.distros
+    assert distro.kind == "winpe" and distro.boot_wim.path == "sources/boot.wim" and distro.arch == "x86_64"
+
+
+def test_winpe_without_a_boot_index_is_known_by_its_windowspe_image(samples, tmp_path):
+    """A boot image whose header names no boot image: its one image's INSTALLATIONTYPE WindowsPE is enough."""
+    data = bytearray(open(samples("adk-winpe").boot_wims[""], "rb").read())
+    data[OFF_BOOT_IDX:OFF_BOOT_IDX + 4] = struct.pack("<I", 0)
+    wim = tmp_path / "rescue.wim"
+    wim.write_bytes(bytes(data))
+    with open_media(str(wim)) as m:
+        (distro,) = detect(m).distros
+    assert distro.kind == "winpe" and distro.boot_wim.boot_index == 0 and distro.boot_image.index == 1
+
+
+def test_install_wim_given_as_a_boot_image_is_refused(samples, tmp_path):
+    """A WIM with no boot index and no WindowsPE image (an install.wim) is no WinPE: one line saying so."""
+    wim = tmp_path / "not-winpe.wim"
+    shutil.copy(samples("win11-x64").installs[""], wim)
+    with open_media(str(wim)) as m, pytest.raises(MediaError) as err:
+        detect(m)
+    line = str(err.value)
+    assert line.startswith(str(wim) + ": is not a bootable WinPE image") and "\n" not in line
+
+
+def test_truncated_boot_wim_is_refused(samples, tmp_path):
+    wim = tmp_path / "cut.wim"
+    data = open(samples("adk-winpe").boot_wims[""], "rb").read()
+    wim.write_bytes(data[:len(data) // 2])
+    with open_media(str(wim)) as m, pytest.raises(MediaError, match="cut.wim: WIM XML metadata lies beyond the end"):
         detect(m)
 
 
@@ -106,7 +172,7 @@ def test_missing_boot_wim(samples, tmp_path):
 
 def test_not_windows(tmp_path):
     (tmp_path / "isolinux").mkdir()
-    with open_media(str(tmp_path)) as m, pytest.raises(MediaError, match="not Windows installation media"):
+    with open_media(str(tmp_path)) as m, pytest.raises(MediaError, match="not Windows media"):
         detect(m)
 
 

@@ -80,3 +80,9 @@ def test_account_error_hides_password():
     with pytest.raises(ToolError) as err:
         samba.create_smb_account("winpe", "secretpw", run=run)
     assert "secretpw" not in str(err.value)
+
+
+def test_winpe_of_its_own_gets_no_share():
+    winpe = WinDistro("lti-x86_64", "x86_64", "11", "/m/lti", kind="winpe")
+    text = samba.render_smb_include([_distro("a", "/m/a"), winpe], Server("10.0.0.1"), CONFIG)
+    assert _sections(text) == ["winpe", "winpe-a"]

@@ -175,3 +175,39 @@ def test_printable_ascii_passwords_pass(password):
 def test_setup_program_per_build(build, program):
     """24H2 (26100) and later: the previous setup in sources, the one that honours /unattend."""
     assert startnet.setup_program(WinDistro("w", "x86_64", "11", "/m", build=build)) == program
+
+
+def test_winpe_of_its_own_gets_no_answer_file():
+    """A WinPE booted with its own start files: neither its profile nor its systems get answer files."""
+    import dataclasses
+    winpe = WinDistro("lti-x86_64", "x86_64", "11", "/m/lti", kind="winpe", start_files="image")
+    profile = WinProfile("lti-x86_64", "lti-x86_64")
+    system = WinSystem("pc9", "lti-x86_64", macs=("52:54:00:00:00:09",))
+    files = startnet.data_tree([DISTRO, winpe], [PROFILE, profile], [system], SERVER,
+                               [unattend.DEFAULT_TEMPLATE_DIR])
+    assert sorted(files) == ["profiles/pro/unattend-bios.xml", "profiles/pro/unattend-uefi.xml"]
+    plugin = dataclasses.replace(winpe, start_files="plugin", install_from=DISTRO.name)
+    files = startnet.data_tree([DISTRO, plugin], [profile], [], SERVER, [unattend.DEFAULT_TEMPLATE_DIR])
+    assert sorted(files) == ["profiles/lti-x86_64/unattend-bios.xml", "profiles/lti-x86_64/unattend-uefi.xml"]
+
+
+def test_winpe_installing_from_another_distro_maps_that_share():
+    winpe = WinDistro("lti-x86_64", "x86_64", "11", "/m/lti", kind="winpe", start_files="plugin",
+                      install_from="win10-x64")
+    lines = _lines(startnet.render_startnet(winpe, SERVER, CONFIG, "pw", PROFILE))
+    assert 'set "WINPE_SOURCE=\\\\10.0.0.1\\winpe-win10-x64"' in lines
+    assert 'set "WINPE_DISTRO=lti-x86_64"' in lines
+
+
+@pytest.mark.parametrize("start_files,install_from,fails", [
+    ("image", "", None), ("plugin", "win10-x64", None), ("plugin", "", "no setup to start"),
+    ("Plugins", "", "not one of plugin, image")])
+def test_start_files_setting_is_checked_in_one_line(start_files, install_from, fails):
+    winpe = WinDistro("lti-x86_64", "x86_64", "11", "/m/lti", kind="winpe", start_files=start_files,
+                      install_from=install_from)
+    if fails is None:
+        assert winpe.boots_as_is == (start_files == "image")
+        return
+    with pytest.raises(InputError, match=fails) as err:
+        winpe.boots_as_is
+    assert str(err.value).startswith("distro lti-x86_64 winpe_start_files ") and "\n" not in str(err.value)

@@ -437,11 +437,24 @@ def _tree_only_install(base, folder):
     return tree
 
 
-@case("tree-only-boot")
+@case("tree-only-boot-not-winpe")
 def _tree_only_boot(base, folder):
+    """No install image, and the boot.wim is no bootable WinPE (an install.wim under its name)."""
     tree = tree_copy(base, folder)
-    os.unlink(os.path.join(tree, "sources", "install.wim"))
+    os.replace(os.path.join(tree, "sources", "install.wim"), os.path.join(tree, "sources", "boot.wim"))
     return tree
+
+
+def bare_wim(folder, data):
+    path = os.path.join(folder, "LiteTouchPE_x64.wim")
+    with open(path, "wb") as out:
+        out.write(data)
+    return path
+
+
+case("wim-file-not-winpe")(lambda base, folder: bare_wim(folder, base.install_wim))     # an install.wim given
+case("wim-file-truncated")(lambda base, folder: bare_wim(folder, base.boot_wim[:len(base.boot_wim) // 2]))
+case("wim-file-header-only")(lambda base, folder: bare_wim(folder, base.boot_wim[:208]))
 
 
 # WIM headers, offsets and sizes.

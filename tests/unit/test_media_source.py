@@ -205,3 +205,26 @@ def test_iso_shorter_than_its_volume_is_refused(samples, tmp_path):
     path.write_bytes(data[:-4096])
     with pytest.raises(MediaError, match="truncated ISO"):
         open_media(str(path))
+
+
+def test_bare_wim_is_media_holding_sources_boot_wim(samples, tmp_path):
+    """LiteTouchPE_x64.wim alone: sources/boot.wim (any case) is that file, read in place, copied as a tree."""
+    wim = samples("adk-winpe").boot_wims[""]
+    data = open(wim, "rb").read()
+    with open_media(wim) as media:
+        assert media.kind == "wim" and media.listdir("") == ["sources"]
+        assert list(media.walk()) == [("sources", True, 0), ("sources/boot.wim", False, len(data))]
+        assert media.find("SOURCES/Boot.WIM") == "sources/boot.wim" and media.local_path("sources/boot.wim") == wim
+        with media.open("sources/boot.wim") as handle:
+            assert handle.read() == data
+        assert media.where("sources/boot.wim") == wim and media.where("sources") == wim + ":sources"
+        assert media.find("sources/install.wim") is None and media.local_path("sources") is None
+        media.copy_tree(str(tmp_path / "mirror"))
+    assert (tmp_path / "mirror" / "sources" / "boot.wim").read_bytes() == data
+
+
+def test_a_file_not_starting_like_a_wim_is_still_read_as_an_iso(tmp_path):
+    fake = tmp_path / "x.wim"
+    fake.write_bytes(b"regf" + b"\0" * 4096)
+    with pytest.raises(MediaError, match="not a readable ISO"):
+        open_media(str(fake))

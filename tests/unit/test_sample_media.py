@@ -73,3 +73,17 @@ def test_specs_are_plain_dataclasses():
     spec = sm.preset("dual-arch")
     assert [d.root for d in spec.distros] == ["x86", "x64"]
     assert dataclasses.replace(spec.distros[0], build=19041).build == 19041
+
+
+def test_adk_winpe_layout(samples):
+    """copype + MakeWinPEMedia: Boot/ and EFI/ around sources/boot.wim (one bootable WindowsPE image), no setup."""
+    from cobbler_winpe.media.source import open_media
+    media = samples("adk-winpe")
+    wanted = ("Boot/BCD", "Boot/boot.sdi", "EFI/Boot/bootx64.efi", "EFI/Microsoft/Boot/BCD", "sources/boot.wim")
+    with open_media(media.iso) as iso:
+        files = {rel for rel, is_dir, _size in iso.walk() if not is_dir}
+    assert set(wanted) <= files and not {f for f in files if "install" in f or f.endswith("setup.exe")}
+    assert media.installs == {}
+    info = read_wim_info_path(media.boot_wims[""])
+    assert info.boot_index == 1 and [(i.name, i.installation_type) for i in info.images] == [
+        ("Microsoft Windows PE (amd64)", "WindowsPE")]

@@ -55,6 +55,16 @@ def test_24h2_file_set_is_extracted_and_named_for_staging(samples, tmp_path):
         assert _read(tmp_path, rel) == marker(rel, distro)
 
 
+def test_winpe_image_gives_its_own_boot_sdi(samples, tmp_path):
+    """A bare WinPE boot image: boot.sdi comes from its Windows/Boot/DVD (PCAT first), staged as boot.sdi."""
+    media = samples("adk-winpe")
+    files = ex.extract_boot_files(media.boot_wims[""], None, str(tmp_path))
+    assert files.sdi == ["Windows/Boot/DVD/PCAT/boot.sdi"]
+    assert files.staged["Windows/Boot/DVD/PCAT/boot.sdi"] == "boot.sdi" and files.find("boot.sdi")
+    assert _read(tmp_path, files.sdi[0]) == marker(files.sdi[0], media.spec.distros[0])
+    assert files.bios and files.uefi
+
+
 def test_folder_where_a_boot_file_should_be_is_refused(tmp_path):
     pe = tmp_path / "pe"
     (pe / "Windows/Boot/PXE/pxeboot.n12").mkdir(parents=True)
