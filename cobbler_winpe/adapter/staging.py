@@ -70,14 +70,15 @@ def full_plan(distros, profiles, systems, server, cfg, password):
 
 
 def stage(api, cfg):
-    """Bring both trees to the full plan (folders of broken distros are left as they were), then the
-    service files (Samba, TFTP remap, DHCP)."""
+    """Bring both trees to the full plan (folders of broken or refused distros are left as they were, and their
+    cache kept), then the service files (Samba, TFTP remap, DHCP)."""
     with locked(cfg):   # the inventory is read under the lock: an import swaps its cache in under it too
-        distros, profiles, systems = items.windows_inventory(api)
+        distros, profiles, systems, windows = items.windows_inventory(api, cfg)
         server = items.server_of(api, cfg)
         restore_swaps(cfg)
         password = winpe_config.smb_password(cfg)
         plan, broken = full_plan(distros, profiles, systems, server, cfg, password)
+        broken += [layout.distro_dir(name) for name in windows - {d.name for d in distros}]
         blobs = os.path.join(cfg.cache_dir, BLOBS)
         for root in (server.tftproot, server.webdir):
             scope = [d for d in staging.owned_dirs(root) if d not in broken]
@@ -86,7 +87,7 @@ def stage(api, cfg):
         staging.prune_blobs(blobs)
         winpe.write_service_files(distros, profiles, systems, server, cfg)
         winpe.write_loaders(server, cfg)
-        prune_cache(cfg, {d.name for d in distros})
+        prune_cache(cfg, windows)
 
 
 def new_cache(cfg, distro_name):

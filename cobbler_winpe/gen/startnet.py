@@ -2,7 +2,7 @@
 import posixpath
 
 from cobbler_winpe.errors import InputError
-from cobbler_winpe.gen import samba, values
+from cobbler_winpe.gen import inventory, samba, values
 
 SOURCE_DRIVE = "S:"
 DATA_DRIVE = "T:"
@@ -19,7 +19,7 @@ def crlf(text):
 
 def mac_folder(mac):
     """A MAC address as the folder name WinPE derives from `ipconfig /all`: 52-54-00-AB-CD-EF."""
-    return str(values.mac("MAC address", mac))     # netaddr's default form is ipconfig's: 52-54-00-AB-CD-EF
+    return inventory.mac_key(mac)     # netaddr's default form is ipconfig's: 52-54-00-AB-CD-EF
 
 
 def system_dir(mac):
@@ -299,12 +299,22 @@ def winpe_files(distro, server, config, password=None, profile=None):
             HELPER_VBS: render_http_get_vbs()}
 
 
+def system_files(system, profile, distro, server, template_dirs, config=None):
+    """The files of one system's systems/<MAC> folder, by name: its answer files, system.cmd, SetupComplete.cmd."""
+    from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
+    context = unattend.unattend_context(distro, profile, system, config)
+    files = {answer_name(fw): unattend.render_unattend(context, fw, template_dirs) for fw in ("bios", "uefi")}
+    files["system.cmd"] = render_system_cmd(system, server)
+    files["SetupComplete.cmd"] = render_setupcomplete(system, server)
+    return files
+
+
 def data_tree(distros, profiles, systems, server, template_dirs, config=None):
     """Every file of the data share, by path relative to it: profiles/<p>/unattend-<fw>.xml for each profile,
-    and systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system."""
+    and systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each MAC of a netboot-enabled
+    system, from the system that serves that MAC in DHCP too (inventory.unique_macs)."""
     from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
     by_distro = {distro.name: distro for distro in distros}
-    by_profile = {profile.name: profile for profile in profiles}
     files = {}
     for profile in profiles:
         distro = by_distro.get(profile.distro)
@@ -313,15 +323,10 @@ def data_tree(distros, profiles, systems, server, template_dirs, config=None):
             for firmware in ("bios", "uefi"):
                 path = posixpath.join(profile_dir(profile.name), answer_name(firmware))
                 files[path] = unattend.render_unattend(context, firmware, template_dirs)
-    for system in systems:
-        profile = by_profile.get(system.profile)
-        distro = by_distro.get(profile.distro) if profile else None
-        if not distro or not system.netboot_enabled:
-            continue
-        context = unattend.unattend_context(distro, profile, system, config)
-        own = {answer_name(fw): unattend.render_unattend(context, fw, template_dirs) for fw in ("bios", "uefi")}
-        own["system.cmd"] = render_system_cmd(system, server)
-        own["SetupComplete.cmd"] = render_setupcomplete(system, server)
-        for mac in system.macs:
-            files.update((posixpath.join(system_dir(mac), name), text) for name, text in own.items())
+    rendered = {}
+    for mac, system, profile, distro, _others in inventory.unique_macs(inventory.windows_hosts(systems, profiles,
+                                                                                              distros)):
+        if system.name not in rendered:
+            rendered[system.name] = system_files(system, profile, distro, server, template_dirs, config)
+        files.update((posixpath.join(system_dir(mac), name), text) for name, text in rendered[system.name].items())
     return files
