@@ -64,7 +64,7 @@ def full_plan(distros, profiles, systems, server, cfg, password):
         try:
             plan.update(plan_distro(distro, mine, [s for s in systems if s.profile in names], server, cfg, password))
         except WinpeError as err:
-            LOG.error("cobbler-winpe: skipping distro %s: %s", distro.name, err)
+            items.skip("distro", distro.name, err)
             broken.append(layout.distro_dir(distro.name))
     return plan, broken
 
