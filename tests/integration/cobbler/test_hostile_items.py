@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import tftpy
 
 from conftest import write_bed_config
 from testbed import run_ok
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "unit"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.join(HERE, "..", "..", "unit"), os.path.join(HERE, "..", "tftp")]
 
-from bcd_fixtures import regipy_tree  # noqa: E402  (needs the path above)
+import test_tftpd_remap as tftp_test  # noqa: E402  (needs the path above)
+from bcd_fixtures import regipy_tree  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -420,6 +423,28 @@ def test_real_programs_accept_the_service_files(run, tmp_path):
     smb.write_text("[global]\n    include = %s\n" % (SNIPPETS / "smb-winpe.conf"))
     done = subprocess.run(["testparm", "-s", str(smb)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "[winpe-%s]" % DISTRO in done.stdout, done.stderr
+
+
+def test_tftpd_serves_a_system_bcd_through_the_generated_rules(run):
+    """in.tftpd with the generated remap rules over the bed's TFTP tree: a good system's BCD as option 252 names
+    it (and in another case), and a skipped distro copy's folder holds no BCD."""
+    if not os.path.exists(tftp_test.TFTPD):
+        pytest.skip("needs tftpd-hpa")
+    port = tftp_test._free_udp_port()
+    proc = subprocess.Popen([tftp_test.TFTPD, "-L", "-a", "127.0.0.1:%d" % port, "-s", str(run.bed.tftproot),
+                             "-m", str(SNIPPETS / "tftpd.rules"), "-u", "nobody"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.3)
+        assert proc.poll() is None, "in.tftpd exited at start"
+        stored = (run.bed.tftproot / "images" / DISTRO / "bcd" / "sys" / "g-xml").read_bytes()
+        assert tftp_test._get(port, "\\images\\%s\\bcd\\sys\\g-xml" % DISTRO) == stored
+        assert tftp_test._get(port, "\\IMAGES\\%s\\bcd\\sys\\g-xml" % DISTRO.upper()) == stored
+        with pytest.raises(tftpy.TftpException):
+            tftp_test._get(port, "\\images\\bd-key\\bcd\\%s" % PRO)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def test_removed_and_spoiled_items_lose_their_files(run):
