@@ -14,10 +14,7 @@ from cobbler_winpe.wim import bootfiles
 
 
 def _boot_manager(item):
-    choice = item.meta.get(bootfiles.SETTING)
-    if choice and choice not in bootfiles.CHOICES:
-        raise InputError("metadata %s %r" % (bootfiles.SETTING, choice), "not one of " + ", ".join(bootfiles.CHOICES),
-                         "set auto, 2011 or 2023")
+    bootfiles.check_choice(item.meta.get(bootfiles.SETTING) or "auto")
 
 
 def check_distro(distro, config):
