@@ -11,6 +11,10 @@ META_FLAG = "winpe"                 # set on every distro the plugin imported; m
 MADE_BY = ("winpe_made_by", "cobbler-winpe")   # written on every distro and profile the plugin creates
 BOOT_MANAGER = bootfiles.SETTING    # auto (2023 when the media has it), 2011 or 2023: distro, profile, system
 LOG = logging.getLogger("cobbler_winpe")
+CASE_CLASH = ("its name differs from distro %r's only in case, which SMB share names and TFTP paths ignore; the older"
+              " one is served (rename this one)")
+SHARED_MACS = ("every MAC it has is served by system %r, the first by name of those sharing it (Cobbler's"
+               " allow_duplicate_macs) (give it a MAC of its own)")
 MAX_INDEX = 65535                   # image indexes in a WIM
 COBBLER_ARCH = {"x86_64": "x86_64", "i386": "i386", "arm64": "aarch64"}
 MODEL_ARCH = {v: k for k, v in COBBLER_ARCH.items()}
@@ -95,21 +99,23 @@ def windows_inventory(api, cfg):
     """(distros, profiles, systems) the plugin serves, as model objects, and the names of every Windows distro.
 
     An item a generator would refuse (gen/inventory.py) is left out with one log line naming it and why, and so
-    are the profiles and systems below it; a system whose every MAC an earlier one serves too is left out."""
-    every = [d for d in api.distros() if is_windows(d)]
+    are the profiles and systems below it; so is a distro named like an older one but for case, and a system
+    whose every MAC another one serves."""
+    every = sorted((d for d in api.distros() if is_windows(d)), key=lambda d: (getattr(d, "ctime", 0) or 0, d.name))
     distros = served("distro", every, to_distro, lambda d: inventory.check_distro(d, cfg))
+    distros = without("distro", distros, inventory.case_clashes(distros), CASE_CLASH)
     by_distro = {d.name: d for d in distros}
     profiles = served("profile", [p for p in api.profiles() if p.distro and p.distro.name in by_distro], to_profile,
                       lambda p: inventory.check_profile(p, by_distro[p.distro], cfg))
     by_profile = {p.name: p for p in profiles}
-    systems = served("system", [s for s in api.systems() if profile_name(s) in by_profile], to_system,
-                     lambda s: inventory.check_system(s, by_profile[s.profile], by_distro[by_profile[s.profile].distro],
-                                                      cfg))
-    hidden = inventory.shadowed(systems, profiles, distros)
-    for name, owner in sorted(hidden.items()):
-        skip("system", name, "every MAC it has is served by system %r, the first by name of those sharing it"
-             " (Cobbler's allow_duplicate_macs) (give it a MAC of its own)" % owner)
-    return distros, profiles, [s for s in systems if s.name not in hidden], {d.name for d in every}
+
+    def check_system(system):
+        profile = by_profile[system.profile]
+        inventory.check_system(system, profile, by_distro[profile.distro], cfg)
+
+    systems = served("system", [s for s in api.systems() if profile_name(s) in by_profile], to_system, check_system)
+    systems = without("system", systems, inventory.shadowed(systems, profiles, distros), SHARED_MACS)
+    return distros, profiles, systems, {d.name for d in every}
 
 
 def served(kind, found, convert, check):
@@ -124,6 +130,13 @@ def served(kind, found, convert, check):
             continue
         accepted.append(model)
     return accepted
+
+
+def without(kind, models, others, why):
+    """MODELS but those named in OTHERS ({name: the other item's name}), each logged once: WHY % the other's name."""
+    for name, other in sorted(others.items()):
+        skip(kind, name, why % other)
+    return [model for model in models if model.name not in others]
 
 
 def skip(kind, name, reason):

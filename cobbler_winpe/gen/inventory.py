@@ -31,6 +31,19 @@ def check_distro(distro, config):
     unattend.unattend_context(distro, WinProfile(distro.name, distro.name), None, config)
 
 
+def case_clashes(distros):
+    """{distro name: the name of an earlier one in DISTROS equal to it but for case}: SMB share names and the TFTP
+    remap rules (tftpd-hpa `ri`) ignore case, so only the first of such distros can be served."""
+    first, clashes = {}, {}
+    for distro in distros:
+        key = distro.name.lower()
+        if key in first:
+            clashes[distro.name] = first[key]
+        else:
+            first[key] = distro.name
+    return clashes
+
+
 def check_profile(profile, distro, config):
     """The profile's name (not the folder of the systems' BCDs), edition text, and its metadata over the distro's."""
     menus.safe_name("profile", profile.name)

@@ -9,8 +9,9 @@ CFG = config.validate({})
 GOOD_META = {"winpe": "1", "winpe_mirror": "/var/www/cobbler/distro_mirror/win"}
 
 
-def distro(name, **meta):
-    return SimpleNamespace(name=name, arch="x86_64", os_version="10", autoinstall_meta=dict(GOOD_META, **meta))
+def distro(name, ctime=1.0, **meta):
+    return SimpleNamespace(name=name, arch="x86_64", os_version="10", autoinstall_meta=dict(GOOD_META, **meta),
+                           ctime=ctime)
 
 
 def profile(name, parent, **meta):
@@ -30,6 +31,7 @@ def api_of(distros, profiles, systems):
 def test_bad_items_skipped_once_each_and_the_rest_served(caplog):
     win, colon = distro("win"), distro("win:colon")
     index = distro("win-index", winpe_boot_index="x")
+    upper = distro("WIN", ctime=2.0)      # added after "win": sorts first by name, yet the older one is served
     linux = SimpleNamespace(name="rhel", arch="x86_64", os_version="rhel9",
                             autoinstall_meta={"winpe_boot_manager": "bogus", "winpe_image_index": "abc"})
     good, bad_index, orphan = profile("win-pro", win), profile("win-abc", win, winpe_image_index="abc"), \
@@ -41,13 +43,13 @@ def test_bad_items_skipped_once_each_and_the_rest_served(caplog):
                system("linux", linux_profile, "52:54:00:00:00:05", "far-too-long-for-windows")]
     caplog.set_level(logging.ERROR, logger="cobbler_winpe")
     distros, profiles, served, windows = items.windows_inventory(
-        api_of([win, colon, index, linux], [good, bad_index, orphan, linux_profile], systems), CFG)
+        api_of([upper, win, colon, index, linux], [good, bad_index, orphan, linux_profile], systems), CFG)
     assert [d.name for d in distros] == ["win"]
-    assert windows == {"win", "win:colon", "win-index"}      # their caches stay
+    assert windows == {"win", "WIN", "win:colon", "win-index"}      # their caches stay
     assert [p.name for p in profiles] == ["win-pro"]
     assert sorted(s.name for s in served) == ["ok", "twin-a"]   # twin-a: the first by name of the two
     lines = [r.getMessage() for r in caplog.records]
-    expected = {"distro 'win:colon'": "boot menus", "distro 'win-index'": "winpe_boot_index 'x'",
+    expected = {"distro 'win:colon'": "boot menus", "distro 'WIN'": "differs from distro 'win''s only in case", "distro 'win-index'": "winpe_boot_index 'x'",
                 "profile 'win-abc'": "winpe_image_index 'abc'", "system 'long'": "computer name 'sixteen-chars-xx'",
                 "system '..'": "boot menus", "system 'twin-b'": "served by system 'twin-a'"}
     assert len(lines) == len(expected), lines

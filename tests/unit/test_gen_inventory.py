@@ -87,6 +87,11 @@ def test_product_key_never_in_the_reason():
     assert "SECRET" not in str(err.value)
 
 
+def test_distros_equal_but_for_case_keep_the_first():
+    distros = [distro(name="win10"), distro(name="WIN10"), distro(name="other"), distro(name="Win10")]
+    assert inventory.case_clashes(distros) == {"WIN10": "win10", "Win10": "win10"}
+
+
 def served_by(files, mac_folder):
     """The system name a systems/<MAC>/system.cmd sets (its `set "WINPE_SYSTEM=..."` line)."""
     for line in files["systems/%s/system.cmd" % mac_folder].split("\r\n"):

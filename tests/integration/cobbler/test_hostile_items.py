@@ -161,6 +161,7 @@ def corpus():
         distro_copy("bd-" + "d" * 90, "longer than 80 characters"),
         distro_copy("bd-key", FORM, {"winpe_product_key": "bad"}),
         distro_copy("bd-not-cached", "are not cached"),
+        distro_copy(DISTRO.upper(), "differs from distro %r's only in case" % DISTRO),   # sorts first, added later
     ]
     linux = [
         Case("distro", "linux-hostile", "ignored", {"autoinstall_meta": {
