@@ -71,6 +71,7 @@ def distro_copy(name, expect, meta=None):
     return Case("distro", name, expect, {"autoinstall_meta": meta or {}}, copy_of=DISTRO)
 
 
+REFUSED = "refused by Cobbler"
 NAME = "can appear in boot menus"
 COMPUTER = "Windows needs 1-15 letters"
 FORM = "value not of the expected form"
@@ -114,6 +115,7 @@ def corpus():
         system("b-host-underscore", hostname="a_b", expect=COMPUTER),
         system("b-host-digits", hostname="12345", expect=COMPUTER),
         system("b-host-unicode", hostname="\u00f1and\u00fa", expect=COMPUTER),
+        system("b-host-meta", hostname="a&b|c^d%e!f", expect=COMPUTER),
         system("b-computer-name", meta={"winpe_computer_name": "x" * 16}, expect=COMPUTER),
         system("b:colon", expect=NAME),
         # ".." and "." are not in the corpus: Cobbler 3.3's own sync fails on them before any sync trigger runs
@@ -163,6 +165,11 @@ def corpus():
         distro_copy("bd-not-cached", "are not cached"),
         distro_copy(DISTRO.upper(), "differs from distro %r's only in case" % DISTRO),   # sorts first, added later
     ]
+    cobbler_refuses = [     # Cobbler's own name rule (items/item.py RE_OBJECT_NAME) stops these at save
+        system("b&x|y", expect=REFUSED),
+        profile("p^%!", expect=REFUSED),
+        system("b/slash", expect=REFUSED),
+    ]
     linux = [
         Case("distro", "linux-hostile", "ignored", {"autoinstall_meta": {
             "winpe_boot_manager": "bogus", "winpe_image_index": "abc", "winpe_product_key": "x"}}),
@@ -173,7 +180,7 @@ def corpus():
         system("linux:sys", "ignored", profile="linux-p"),
         system("linux-dup", "ignored", profile="linux-p", macs=(SHARED,)),
     ]
-    return good + bad_systems + bad_profiles + bad_distros + linux
+    return good + bad_systems + bad_profiles + bad_distros + cobbler_refuses + linux
 
 
 def add_linux_distro(server, token, case, folder):
@@ -229,16 +236,18 @@ class Run:
     before: dict
     sync_log: str
     timings: dict
+    cobbler_refuses: list
+    task_log: str
 
 
 def synced_run(bed, timings):
-    """Snapshot every item, sync through XML-RPC, and return (snapshot, the sync's cobbler.log lines)."""
+    """Snapshot every item, sync through XML-RPC, and return (snapshot, the sync's cobbler.log lines, its task log)."""
     before = snapshot(bed.xmlrpc())
     start = len(bed.log_text())
     began = time.monotonic()
-    bed.task("sync")
+    task_log = bed.task("sync")
     timings["sync"] = time.monotonic() - began
-    return before, bed.log_text()[start:]
+    return before, bed.log_text()[start:], task_log
 
 
 @pytest.fixture(scope="module")
@@ -260,9 +269,9 @@ def run(winpe_bed, sample_media, tmp_path_factory):
             if refused[case.name] is None:
                 saved[case.kind, case.name] = server.get_item(case.kind, case.name, False)
         timings["add"] = time.monotonic() - began
-        before, sync_log = synced_run(bed, timings)
+        before, sync_log, task_log = synced_run(bed, timings)
         yield Run(bed, [c for c in cases if refused[c.name] is None], refused, log_start, saved, before, sync_log,
-                  timings)
+                  timings, [c.name for c in cases if c.expect == REFUSED], task_log)
     finally:
         bed.reset()
         bed.set_settings({"allow_duplicate_macs": False})
@@ -305,11 +314,13 @@ def test_corpus_size_and_time(run):
     print("cases accepted by Cobbler: %d, refused: %s; timings %s" % (
         len(run.cases), {k: v for k, v in run.refused.items() if v}, run.timings))
     assert len(run.cases) >= 50
+    assert sorted(name for name, fault in run.refused.items() if fault) == sorted(run.cobbler_refuses)
     assert sum(1 for c in run.cases if c.expect not in (None, "ignored")) >= 35
 
 
 def test_no_traceback_anywhere(run):
     log = run.bed.log_text()[run.log_start:]
+    assert "Traceback" not in run.task_log and "skipping system 'b-host16'" in run.task_log
     assert "Traceback" not in log, log[log.index("Traceback") - 2000:][:4000]
     assert "internal error" not in log
 
@@ -458,8 +469,8 @@ def test_removed_and_spoiled_items_lose_their_files(run):
     server.modify_item("system", handle, "hostname", LONG_HOST, token)
     server.save_item("system", handle, token)
     server.remove_item("profile", "good.profile_1", token, True)
-    _before, log = synced_run(bed, run.timings)
-    assert "Traceback" not in bed.log_text()[run.log_start:]
+    _before, log, task_log = synced_run(bed, run.timings)
+    assert "Traceback" not in bed.log_text()[run.log_start:] + task_log
     assert len(skip_lines(log, "system", "g-disk")) == 1
     dhcp = isc_hosts((SNIPPETS / "dhcpd-winpe.conf").read_text())
     tftp = bed.tftproot / "images" / DISTRO / "bcd"
