@@ -17,6 +17,15 @@ def _boot_manager(item):
     bootfiles.check_choice(item.meta.get(bootfiles.SETTING) or "auto")
 
 
+def _own_bcd_names(what, distro, name, path_of):
+    """Refuse a NAME whose BIOS BCD path (PATH_OF: layout.bcd_file or system_bcd_file) is another name's UEFI one
+    ("pro.uefi" would overwrite the UEFI store of "pro")."""
+    stem, dot, _suffix = name.rpartition(".")
+    if dot and path_of(distro.name, stem, "uefi") == path_of(distro.name, name, "bios"):
+        raise InputError("%s %r" % (what, name), "ends like a UEFI BCD store: its BIOS store would be the UEFI "
+                         "store of a %s %r" % (what, stem), "rename it")
+
+
 def check_distro(distro, config):
     """The distro's name (menus, paths, share name), mirror paths, and its metadata alone in an answer file."""
     menus.safe_name("distro", distro.name)
@@ -51,6 +60,7 @@ def check_profile(profile, distro, config):
             layout.system_bcd_file(distro.name, "-", "bios")):
         raise InputError("profile %r" % profile.name, "named like the folder of the systems' BCD stores",
                          "rename the profile")
+    _own_bcd_names("profile", distro, profile.name, layout.bcd_file)
     values.text("edition of profile %s" % profile.name, profile.edition, 256)
     _boot_manager(profile)
     unattend.unattend_context(distro, profile, None, config)
@@ -59,6 +69,7 @@ def check_profile(profile, distro, config):
 def check_system(system, profile, distro, config):
     """The system's name, MACs, and its metadata over the profile's and distro's (computer name included)."""
     menus.safe_name("system", system.name)
+    _own_bcd_names("system", distro, system.name, layout.system_bcd_file)
     for mac in system.macs:
         values.mac("MAC address", mac)
     _boot_manager(system)

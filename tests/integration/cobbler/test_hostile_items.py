@@ -121,6 +121,7 @@ def corpus():
         # ".." and "." are not in the corpus: Cobbler 3.3's own sync fails on them before any sync trigger runs
         # (tftpgen.write_all_system_files symlinks grub/system_link/<name>: FileExistsError); unit-tested instead
         system("a..b", expect=NAME),
+        system("g-xml.uefi", expect="the UEFI store of a system 'g-xml'"),
         system("-lead", expect=NAME),
         system("_lead", expect=NAME),
         system("b-newline\n", expect=CONTROL),
@@ -149,6 +150,7 @@ def corpus():
         profile("bp:colon", expect=NAME),
         profile("bp..dots", expect=NAME),
         profile("sys", expect="named like the folder of the systems' BCD stores"),
+        profile(PRO + ".uefi", expect="the UEFI store of a profile %r" % PRO),
         profile("bp-boot-manager", meta={"winpe_boot_manager": "bogus"}, expect="not one of auto, 2011, 2023"),
         profile("bp-key", meta={"winpe_product_key": "bad-key"}, expect=FORM),
         profile("bp-edition", meta={"winpe_edition": "Pro\x9bN"}, expect=CONTROL),
@@ -306,6 +308,12 @@ def answer(address, firmware="bios"):
     return ET.parse(DATA / "systems" / folder_of(address) / ("unattend-%s.xml" % firmware)).getroot()
 
 
+def bcd_profiles(path):
+    """The profiles a BCD store's load options name (COBBLER_PROFILE:<name>), as regipy reads the hive."""
+    return [value[2][len("'COBBLER_PROFILE:"):-1] for values in regipy_tree(path).values() for value in values
+            if value[2].startswith("'COBBLER_PROFILE:")]
+
+
 def element_texts(root, tag):
     return [el.text for el in root.iter(NS + tag)]
 
@@ -356,9 +364,7 @@ def test_good_systems_served(run):
         for suffix in ("", ".uefi"):
             link = tftp / "sys" / (case.name + suffix)
             assert link.stat().st_ino == Path(str(profile_bcd) + suffix).stat().st_ino, link
-        loadoptions = [v for values in regipy_tree(tftp / "sys" / case.name).values() for v in values
-                       if "COBBLER_PROFILE:" in v[2]]
-        assert [v[2] for v in loadoptions] == [repr("COBBLER_PROFILE:" + case.fields["profile"])]
+        assert bcd_profiles(tftp / "sys" / case.name) == [case.fields["profile"]]
         for address in case.macs:
             if address == TWIN and case.name != "g-plain":
                 continue
@@ -386,7 +392,10 @@ def test_bad_systems_not_served(run):
                 continue
             assert address not in dhcp and address not in dnsmasq, case.name
             assert not (DATA / "systems" / folder_of(address)).exists(), case.name
-        assert case.name not in os.listdir(sys_bcds), case.name
+        if case.name.endswith(".uefi"):     # that file is the UEFI store of the system named without ".uefi"
+            assert os.stat(sys_bcds / case.name).st_ino == os.stat(sys_bcds / ".." / (PRO + ".uefi")).st_ino
+        else:
+            assert case.name not in os.listdir(sys_bcds), case.name
 
 
 def test_shared_mac_served_by_one_system_in_dhcp_and_on_the_share(run):
@@ -402,7 +411,11 @@ def test_profiles_and_distros(run):
     for case in run.cases:
         if case.kind == "profile" and case.expect not in ("ignored",):
             served = case.expect is None
-            assert (tftp / DISTRO / "bcd" / case.name).is_file() == served, case.name
+            store = tftp / DISTRO / "bcd" / case.name
+            if case.name == PRO + ".uefi":    # that file is the UEFI store of PRO
+                assert bcd_profiles(store) == [PRO]
+            else:
+                assert store.is_file() == served, case.name
             assert (web / DISTRO / "ipxe" / (case.name + ".ipxe")).is_file() == served, case.name
             assert (DATA / "profiles" / case.name / "unattend-uefi.xml").is_file() == served, case.name
     assert (tftp / DISTRO / "bcd" / "sys").is_dir()     # the systems' folder, not profile "sys"'s BCD
