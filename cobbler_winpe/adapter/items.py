@@ -1,6 +1,9 @@
 """Maps Cobbler distros, profiles and systems onto the generators' model (gen.model) and back."""
+import logging
 import re
 
+from cobbler_winpe.errors import WinpeError
+from cobbler_winpe.gen import inventory, values
 from cobbler_winpe.gen.model import IMAGE_FILES, PLUGIN_FILES, SETUP, WINPE, WinDistro, WinProfile, WinSystem, Server
 from cobbler_winpe.wim import bootfiles
 
@@ -10,6 +13,12 @@ BOOT_MANAGER = bootfiles.SETTING    # auto (2023 when the media has it), 2011 or
 KIND = "winpe_kind"                 # distro: "setup" (Windows media) or "winpe" (a WinPE of its own)
 START = "winpe_start_files"         # distro: "plugin" or "image" (default for a WinPE of its own: its own files)
 INSTALL_FROM = "winpe_install_from"  # distro (WinPE of its own): the setup distro whose share it installs from
+LOG = logging.getLogger("cobbler_winpe")
+CASE_CLASH = ("its name differs from distro %r's only in case, which SMB share names and TFTP paths ignore; the older"
+              " one is served (rename this one)")
+SHARED_MACS = ("every MAC it has is served by system %r, the first by name of those sharing it (Cobbler's"
+               " allow_duplicate_macs) (give it a MAC of its own)")
+MAX_INDEX = 65535                   # image indexes in a WIM
 COBBLER_ARCH = {"x86_64": "x86_64", "i386": "i386", "arm64": "aarch64"}
 MODEL_ARCH = {v: k for k, v in COBBLER_ARCH.items()}
 
@@ -18,6 +27,11 @@ def meta(item):
     """An item's autoinstall_meta (with inheritance resolved), as a plain dict of strings."""
     value = item.autoinstall_meta
     return dict(value) if isinstance(value, dict) else {}
+
+
+def text_meta(item):
+    """meta(ITEM) with every value as text (XML-RPC can set numbers and lists)."""
+    return {str(k): str(v) for k, v in meta(item).items()}
 
 
 def own_meta(item):
@@ -49,33 +63,34 @@ def start_files(m):
 
 
 def to_distro(distro):
-    m = meta(distro)
+    m = text_meta(distro)
     return WinDistro(
         name=distro.name, arch=MODEL_ARCH.get(arch_name(distro), arch_name(distro)),
         os_version=distro.os_version, mirror=m.get("winpe_mirror", ""), root=m.get("winpe_root", ""),
-        boot_wim=m.get("winpe_boot_wim", "sources/boot.wim"), boot_index=int(m.get("winpe_boot_index", 1)),
+        boot_wim=m.get("winpe_boot_wim", "sources/boot.wim"),
+        boot_index=values.number("metadata winpe_boot_index", m.get("winpe_boot_index", 1), 1, MAX_INDEX),
         install_image=m.get("winpe_install", "sources/install.wim"),
-        build=int(m["winpe_build"]) if str(m.get("winpe_build", "")).isdigit() else None,
-        winload=m.get("winpe_winload", WinDistro.winload), meta={k: str(v) for k, v in m.items()},
+        build=int(m["winpe_build"]) if re.fullmatch(r"[0-9]{1,9}", m.get("winpe_build", "")) else None,
+        winload=m.get("winpe_winload", WinDistro.winload), meta=m,
         kind=WINPE if m.get(KIND) == WINPE else SETUP, start_files=start_files(m),
         install_from=str(m.get(INSTALL_FROM) or ""))
 
 
 def to_profile(profile):
-    m = meta(profile)
+    m = text_meta(profile)
     parent = profile.distro
     return WinProfile(name=profile.name, distro=parent.name if parent else "",
-                      image_index=int(m.get("winpe_image_index", 1)), edition=m.get("winpe_edition", ""),
-                      meta={k: str(v) for k, v in m.items()})
+                      image_index=values.number("metadata winpe_image_index", m.get("winpe_image_index", 1), 1,
+                                                MAX_INDEX),
+                      edition=m.get("winpe_edition", ""), meta=m)
 
 
 def to_system(system):
-    m = meta(system)
+    m = text_meta(system)
     macs = tuple(i.mac_address for i in system.interfaces.values() if i.mac_address)
-    profile = system.profile
-    return WinSystem(name=system.name, profile=profile if isinstance(profile, str) else getattr(profile, "name", ""),
+    return WinSystem(name=system.name, profile=profile_name(system),
                      hostname=system.hostname or "", macs=macs, netboot_enabled=bool(system.netboot_enabled),
-                     meta={k: str(v) for k, v in m.items()})
+                     meta=m)
 
 
 def server_of(api, cfg):
@@ -85,15 +100,58 @@ def server_of(api, cfg):
                   next_server=settings.next_server_v4 or "")
 
 
-def windows_inventory(api):
-    """(distros, profiles, systems) of the Windows items the plugin manages, as model objects."""
-    distros = [to_distro(d) for d in api.distros() if is_windows(d)]
-    names = {d.name for d in distros}
-    profiles = [to_profile(p) for p in api.profiles() if p.distro and p.distro.name in names]
-    pnames = {p.name for p in profiles}
-    systems = [to_system(s) for s in api.systems()
-               if (s.profile if isinstance(s.profile, str) else getattr(s.profile, "name", "")) in pnames]
-    return distros, profiles, systems
+def profile_name(system):
+    profile = system.profile
+    return profile if isinstance(profile, str) else getattr(profile, "name", "")
+
+
+def windows_inventory(api, cfg):
+    """(distros, profiles, systems) the plugin serves, as model objects, and the names of every Windows distro.
+
+    An item a generator would refuse (gen/inventory.py) is left out with one log line naming it and why, and so
+    are the profiles and systems below it; so is a distro named like an older one but for case, and a system
+    whose every MAC another one serves."""
+    every = sorted((d for d in api.distros() if is_windows(d)), key=lambda d: (getattr(d, "ctime", 0) or 0, d.name))
+    distros = served("distro", every, to_distro, lambda d: inventory.check_distro(d, cfg))
+    distros = without("distro", distros, inventory.case_clashes(distros), CASE_CLASH)
+    by_distro = {d.name: d for d in distros}
+    profiles = served("profile", [p for p in api.profiles() if p.distro and p.distro.name in by_distro], to_profile,
+                      lambda p: inventory.check_profile(p, by_distro[p.distro], cfg))
+    by_profile = {p.name: p for p in profiles}
+
+    def check_system(system):
+        profile = by_profile[system.profile]
+        inventory.check_system(system, profile, by_distro[profile.distro], cfg)
+
+    systems = served("system", [s for s in api.systems() if profile_name(s) in by_profile], to_system, check_system)
+    systems = without("system", systems, inventory.shadowed(systems, profiles, distros), SHARED_MACS)
+    return distros, profiles, systems, {d.name for d in every}
+
+
+def served(kind, found, convert, check):
+    """The model objects of the Cobbler items FOUND that CHECK accepts; each refused one is logged once."""
+    accepted = []
+    for item in found:
+        try:
+            model = convert(item)
+            check(model)
+        except WinpeError as err:
+            skip(kind, item.name, err)
+            continue
+        accepted.append(model)
+    return accepted
+
+
+def without(kind, models, others, why):
+    """MODELS but those named in OTHERS ({name: the other item's name}), each logged once: WHY % the other's name."""
+    for name, other in sorted(others.items()):
+        skip(kind, name, why % other)
+    return [model for model in models if model.name not in others]
+
+
+def skip(kind, name, reason):
+    """The one log line of an item the plugin does not serve (names quoted and escaped: one line whatever they hold)."""
+    LOG.error("cobbler-winpe: skipping %s %r: %s", kind, name, reason)
 
 
 def slug(text):

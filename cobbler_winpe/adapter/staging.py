@@ -79,20 +79,21 @@ def full_plan(distros, profiles, systems, server, cfg, password):
             check_source(distro, kinds)
             plan.update(plan_distro(distro, mine, [s for s in systems if s.profile in names], server, cfg, password))
         except WinpeError as err:
-            LOG.error("cobbler-winpe: skipping distro %s: %s", distro.name, err)
+            items.skip("distro", distro.name, err)
             broken.append(layout.distro_dir(distro.name))
     return plan, broken
 
 
 def stage(api, cfg):
-    """Bring both trees to the full plan (folders of broken distros are left as they were), then the
-    service files (Samba, TFTP remap, DHCP)."""
+    """Bring both trees to the full plan (folders of broken or refused distros are left as they were, and their
+    cache kept), then the service files (Samba, TFTP remap, DHCP)."""
     with locked(cfg):   # the inventory is read under the lock: an import swaps its cache in under it too
-        distros, profiles, systems = items.windows_inventory(api)
+        distros, profiles, systems, windows = items.windows_inventory(api, cfg)
         server = items.server_of(api, cfg)
         restore_swaps(cfg)
         password = winpe_config.smb_password(cfg)
         plan, broken = full_plan(distros, profiles, systems, server, cfg, password)
+        broken += [layout.distro_dir(name) for name in windows - {d.name for d in distros}]
         blobs = os.path.join(cfg.cache_dir, BLOBS)
         for root in (server.tftproot, server.webdir):
             scope = [d for d in staging.owned_dirs(root) if d not in broken]
@@ -102,7 +103,7 @@ def stage(api, cfg):
         staging.prune_blobs(blobs)
         winpe.write_service_files(distros, profiles, systems, server, cfg)
         winpe.write_loaders(server, cfg)
-        prune_cache(cfg, {d.name for d in distros})
+        prune_cache(cfg, windows)
 
 
 def stage_menu(distros, profiles, plan, server, cfg, blobs=None):

@@ -1,6 +1,7 @@
 """DHCP snippets (ISC dhcpd, dnsmasq): per Windows system, the boot file by client arch and option 252 for PXE only."""
 
 from cobbler_winpe.gen import layout, values
+from cobbler_winpe.gen.inventory import unique_macs, windows_hosts  # noqa: F401 (windows_hosts: callers' entry)
 from cobbler_winpe.gen.startnet import base_url, mac_folder
 
 # Option 93 client-arch values (RFC 4578 / IANA): which firmware asks.  The one table of them.
@@ -28,19 +29,6 @@ def isc_arch(value):
     return "%02x:%02x" % (value >> 8, value & 0xff)
 
 
-def windows_hosts(systems, profiles, distros):
-    """(system, profile, distro) for every netboot-enabled system whose profile and distro are Windows ones."""
-    by_profile = {profile.name: profile for profile in profiles}
-    by_distro = {distro.name: distro for distro in distros}
-    hosts = []
-    for system in sorted(systems, key=lambda item: item.name):
-        profile = by_profile.get(system.profile)
-        distro = by_distro.get(profile.distro) if profile else None
-        if distro and system.netboot_enabled and system.macs:
-            hosts.append((system, profile, distro))
-    return hosts
-
-
 def boot_file(distro, system, firmware):
     """The Windows NBP a PXE client of SYSTEM with FIRMWARE gets, relative to tftproot: pxeboot.n12, or the UEFI
     boot manager the system's winpe_boot_manager chose (staged as layout.system_nbp_file by gen/staging.py)."""
@@ -58,22 +46,6 @@ def bcd_path(distro, system, firmware):
 def ipxe_url(server, system):
     """What an iPXE client of SYSTEM chains: Cobbler's per-system iPXE script."""
     return "%s/cblr/svc/op/ipxe/system/%s" % (base_url(server), values.url_segment("system name", system.name))
-
-
-def unique_macs(hosts):
-    """(mac, system, profile, distro, [names of other systems with that MAC]) once per MAC (Cobbler's
-    allow_duplicate_macs lets two systems share one): the first system by name serves it, the others are named."""
-    seen, order = {}, []
-    for system, profile, distro in hosts:
-        for mac in system.macs:
-            key = _mac(mac)
-            if key in seen:
-                if system.name not in seen[key][4] and system.name != seen[key][1].name:
-                    seen[key][4].append(system.name)
-                continue
-            seen[key] = (mac, system, profile, distro, [])
-            order.append(key)
-    return [seen[key] for key in order]
 
 
 def shared_mac_notes(system, skipped):

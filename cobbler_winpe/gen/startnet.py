@@ -3,7 +3,7 @@ import posixpath
 
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen.model import FIRMWARES, IMAGE_FILES, blend
-from cobbler_winpe.gen import drivers, samba, status, values
+from cobbler_winpe.gen import drivers, inventory, samba, status, values
 
 SOURCE_DRIVE = "S:"
 DATA_DRIVE = "T:"
@@ -28,7 +28,7 @@ def crlf(text):
 
 def mac_folder(mac):
     """A MAC address as the folder name WinPE derives from `ipconfig /all`: 52-54-00-AB-CD-EF."""
-    return str(values.mac("MAC address", mac))     # netaddr's default form is ipconfig's: 52-54-00-AB-CD-EF
+    return inventory.mac_key(mac)     # netaddr's default form is ipconfig's: 52-54-00-AB-CD-EF
 
 
 def system_dir(mac):
@@ -440,16 +440,16 @@ def _answer_drivers(found, *items):
 def _answer_folders(distros, profiles, systems):
     """(share folder, distro, profile, system or None) of every answer-file folder data_tree writes."""
     by_distro = {distro.name: distro for distro in distros if distro.start_files != IMAGE_FILES}   # not as-is WinPEs
-    by_profile = {profile.name: profile for profile in profiles}
     for profile in profiles:
         distro = by_distro.get(profile.distro)
         if distro:
             yield [profile_dir(profile.name)], distro, profile, None
-    for system in systems:
-        profile = by_profile.get(system.profile)
-        distro = by_distro.get(profile.distro) if profile else None
-        if distro and system.netboot_enabled:
-            yield [system_dir(mac) for mac in system.macs], distro, profile, system
+    served = {}   # a MAC's folder comes from the system that serves that MAC in DHCP too (inventory.unique_macs)
+    hosts = inventory.windows_hosts(systems, profiles, list(by_distro.values()))
+    for mac, system, profile, distro, _others in inventory.unique_macs(hosts):
+        served.setdefault(system.name, (system, profile, distro, []))[3].append(system_dir(mac))
+    for system, profile, distro, folders in served.values():
+        yield folders, distro, profile, system
 
 
 def data_tree(distros, profiles, systems, server, template_dirs, config=None):

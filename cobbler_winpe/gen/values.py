@@ -29,6 +29,15 @@ def text(what, value, max_len=MAX_TEXT, forbidden=""):
     return value
 
 
+def number(what, value, low, high):
+    """VALUE (an int or its decimal text) as an int from LOW to HIGH."""
+    text_value = text(what, value, 20).strip()
+    if not re.fullmatch(r"[0-9]+", text_value) or not low <= int(text_value) <= high:
+        raise InputError("%s %r" % (what, text_value), "not a whole number from %d to %d" % (low, high),
+                         "set a number in that range")
+    return int(text_value)
+
+
 def flag(value):
     """A metadata switch as a bool: true/yes/on/1 (any case) are true, everything else false."""
     if isinstance(value, bool):

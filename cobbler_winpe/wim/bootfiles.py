@@ -154,13 +154,19 @@ def manager_files(staged: Iterable[str], manager: str) -> Dict[str, str]:
     return files
 
 
+def check_choice(choice):
+    """CHOICE if it is a value of the winpe_boot_manager metadata (auto, 2011, 2023), else InputError."""
+    if choice not in CHOICES:
+        raise InputError("%s %r" % (SETTING, choice), "not one of " + ", ".join(CHOICES),
+                         "set the metadata %s to auto, 2011 or 2023 (distro, profile or system)" % SETTING)
+    return choice
+
+
 def manager_of(staged: Dict[str, str], choice: str) -> str:
     """The boot manager (2011 or 2023) to use: CHOICE ("auto", "2011", "2023"); auto = 2023 when staged.
 
     STAGED: the staged names the distro has.  A manager that is not there gives way to the other."""
-    if choice not in CHOICES:
-        raise InputError("%s %r" % (SETTING, choice), "not one of " + ", ".join(CHOICES),
-                         "set the metadata %s to auto, 2011 or 2023 (distro, profile or system)" % SETTING)
+    check_choice(choice)
     have = [m for m in MANAGERS if MANAGER_FILE[m] in staged]
     if choice in have:
         return choice
