@@ -45,6 +45,7 @@ VERIFY_ROWS = [
 # check: row name (cobbler_winpe/checks.py, cli/check.py) -> row anchor.
 CHECK_ROWS = {
     "cobbler hooks": "T-no-windows-entry",
+    "status reports (anamon)": "T-no-install-status",
     "python module pycdlib": "T-no-windows-entry",
     "wimlib-imagex": "T-media-driver-missing",
     "smbd": "T-cannot-map-share",

@@ -45,6 +45,7 @@ def cobbler_settings(path="/etc/cobbler/settings.yaml"):
     except FileNotFoundError:
         data = {}
     return {"server": data.get("server", "127.0.0.1"), "http_port": int(data.get("http_port", 80)),
+            "anamon_enabled": bool(data.get("anamon_enabled", False)),
             "template_dir": data.get("boot_loader_conf_template_dir", "/etc/cobbler/boot_loader_conf"),
             "snippet_dir": data.get("autoinstall_snippets_dir", "/var/lib/cobbler/snippets"),
             "signatures": data.get("signature_path", "/var/lib/cobbler/distro_signatures.json")}

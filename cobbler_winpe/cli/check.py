@@ -19,10 +19,19 @@ def hooks_check(module_dir=None):
                         "cobbler-winpe install-hooks, then restart cobblerd")
 
 
+def status_check(settings_path):
+    """Does Cobbler keep what WinPE reports (`cobbler-winpe status`)? Only with anamon_enabled."""
+    on = bool(install.cobbler_settings(settings_path)["anamon_enabled"])
+    return checks.Check("status reports (anamon)", on, "anamon_enabled is %s in %s" % ("on" if on else "off",
+                                                                                       settings_path),
+                        "cobbler setting edit --name=anamon_enabled --value=true (or set it in %s)" % settings_path,
+                        needed=False)
+
+
 def run(args):
     cfg = config.load(args.config)
     failed = 0
-    rows = [hooks_check(args.module_dir)] + checks.all_checks(cfg, args.tftproot) + \
+    rows = [hooks_check(args.module_dir), status_check(args.settings)] + checks.all_checks(cfg, args.tftproot) + \
         seccheck.security_rows(cfg, args.tftproot)
     reports = sbreport.staged_reports(args.tftproot, cfg)
     if getattr(args, "json", False):
@@ -52,6 +61,7 @@ def register(subparsers):
     parser.add_argument("--config", help="plugin configuration file (default /etc/cobbler/winpe.yaml)")
     parser.add_argument("--tftproot", default="/srv/tftpboot", help="Cobbler's TFTP root")
     parser.add_argument("--module-dir", help="Cobbler's cobbler/modules folder (found automatically)")
+    parser.add_argument("--settings", default="/etc/cobbler/settings.yaml", help="Cobbler's settings file")
     parser.add_argument("--json", action="store_true",
                         help="print the checks and each staged distro's Secure Boot report as JSON")
     parser.set_defaults(func=run)

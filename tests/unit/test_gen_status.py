@@ -53,3 +53,15 @@ def test_stage_records_and_latest(tmp_path):
     assert [r.stage for r, _, _ in found] == ["installed", "first-boot"]
     assert adapter_status.latest(found)[0].stage == "first-boot"
     assert adapter_status.record("..", "installed", root=str(tmp_path)) is None
+
+
+def test_check_says_when_cobbler_drops_the_reports(tmp_path, capsys):
+    from cobbler_winpe import troubleshooting
+    from cobbler_winpe.cli import check
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("anamon_enabled: false\n")
+    row = check.status_check(str(settings))
+    assert (row.ok, row.needed) == (False, False) and "anamon_enabled" in row.fix
+    assert troubleshooting.check_row(row.name) == "T-no-install-status"
+    settings.write_text("anamon_enabled: true\n")
+    assert check.status_check(str(settings)).ok
