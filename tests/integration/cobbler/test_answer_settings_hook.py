@@ -24,14 +24,14 @@ MAC = "52:54:00:12:34:56"
 def lab(clean_winpe_bed, sample_media, tmp_path):
     """A Windows distro and profile made by a real import, and a Linux distro, profile and system beside them."""
     bed = clean_winpe_bed
-    run_ok(bed, "import", "--path", sample_media["win10-x64"].iso, "--name", "lab")
+    run_ok(bed, "import", "--path", sample_media["win10-x64"].iso, "--name", "answers")
     (tmp_path / "vmlinuz").write_bytes(b"\x7fKERNEL" * 8)
     (tmp_path / "initrd.img").write_bytes(b"INITRD" * 8)
     run_ok(bed, "distro", "add", "--name", "el9", "--arch", "x86_64", "--breed", "redhat", "--os-version", "rhel9",
            "--kernel", tmp_path / "vmlinuz", "--initrd", tmp_path / "initrd.img")
     run_ok(bed, "profile", "add", "--name", "el9-p", "--distro", "el9")
     run_ok(bed, "system", "add", "--name", "el9-host", "--profile", "el9-p", "--mac-address", "52:54:00:aa:bb:01")
-    profile = sorted(p for p in bed.xmlrpc().get_item_names("profile") if p.startswith("lab-"))[0]
+    profile = sorted(p for p in bed.xmlrpc().get_item_names("profile") if p.startswith("answers-"))[0]
     return bed, profile
 
 
@@ -62,7 +62,7 @@ def refused(call):
 @pytest.mark.parametrize("kind", ["distro", "profile"])
 def test_bad_value_refused_and_item_unchanged(lab, kind):
     bed, profile = lab
-    name = profile if kind == "profile" else "lab-x86_64"
+    name = profile if kind == "profile" else "answers-x86_64"
     before_memory, before_disk = own_meta(bed, kind, name), stored(kind, name)
     message = refused(lambda: save_meta(bed, kind, name, {"winpe_rdp": "maybe"}))
     assert "cobbler-winpe: %s %s: metadata winpe_rdp: not a switch (use one of yes/no" % (kind, name) in message

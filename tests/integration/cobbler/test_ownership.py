@@ -1,4 +1,6 @@
 """A Windows import never changes a distro or profile the plugin did not make (real cobblerd, real import)."""
+import shutil
+
 import pytest
 
 from testbed import run_ok
@@ -37,6 +39,7 @@ def snapshot(bed):
 ])
 def test_import_refuses_foreign_item_and_changes_nothing(clean_winpe_bed, sample_media, tmp_path, distro, profile):
     bed = clean_winpe_bed
+    shutil.rmtree(bed.webdir / "distro_mirror" / "lab", ignore_errors=True)   # an earlier module's import of "lab"
     add_linux(bed, tmp_path, distro, profile)
     before = snapshot(bed)
     rc, log, _err = bed.cli("import", "--path", sample_media["win10-x64"].iso, "--name", "lab")

@@ -199,7 +199,7 @@ def test_winpe_installs_from_another_distros_share(winpes, tmp_path):
         assert mirror.read_bytes() == bare.read_bytes()
         set_meta(bed, LTI, "winpe_install_from=nosuch")
         run_ok(bed, "sync")
-        assert "skipping distro %s: distro %s winpe_install_from 'nosuch': names no Windows setup distro" % (
+        assert "skipping distro %r: distro %s winpe_install_from 'nosuch': names no Windows setup distro" % (
             LTI, LTI) in bed.log_text()
         assert (staged.parent.parent / ADK / "boot.wim").is_file()     # one bad distro stops no other
     finally:

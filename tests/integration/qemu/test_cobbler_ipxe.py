@@ -83,8 +83,8 @@ def test_bios_ipxe_runs_wimboot_with_every_file_over_apache(guest_bed):
     files = ["/cobbler/" + layout.WIMBOOT] + loaders + \
         ["/cobbler/" + layout.wimboot_bcd_file(DISTRO)] + \
         ["/cobbler/" + layout.distro_file(DISTRO, n) for n in ("boot.sdi", "boot.wim")] + \
-        ["/cobbler/" + layout.inject_file(DISTRO, PROFILE, n) for n in ("cobbler-get.vbs", "startnet.cmd",
-                                                                         "winpeshl.ini")]
+        ["/cobbler/" + layout.inject_file(DISTRO, PROFILE, n) for n in ("cobbler-get.vbs", "cobbler-report.vbs",
+                                                                         "startnet.cmd", "winpeshl.ini")]
     assert got == [("/cblr/svc/op/ipxe/system/pc1", 200), (script, 200)] + [(f, 200) for f in files]
 
 
