@@ -350,18 +350,15 @@ Dim url, http
 url = CreateObject("WScript.Shell").Environment("PROCESS")("WINPE_URL")
 If url = "" Then WScript.Quit 2
 On Error Resume Next
-Set http = CreateObject("WinHttp.WinHttpRequest.5.1")
-If Err.Number <> 0 Then
-  Err.Clear
-  Set http = CreateObject("MSXML2.XMLHTTP")
-End If
+Set http = NewHttp()
 If Err.Number <> 0 Then WScript.Quit 3
 http.Open "GET", url, False
 http.Send
 If Err.Number <> 0 Then WScript.Quit 4
 If http.Status = 200 Then WScript.Quit 0
 WScript.Quit 1
-""")
+
+""" + status.VBS_NEW_HTTP + "\n")
 
 
 def render_system_cmd(system, server):

@@ -76,8 +76,18 @@ def render_reporter_vbs():
     """
     numbers = "\n".join('  Case "%s": StageNumber = %d' % (stage, stage_number(stage)) for stage in STAGE_NAMES)
     return VBS.replace("{stage_cases}", numbers).replace("{tail}", str(LOG_TAIL_LINES)).replace(
-        "\n", "\r\n")
+        "{new_http}", VBS_NEW_HTTP).replace("\n", "\r\n")
 
+
+# One HTTP object for both WinPE helpers (cobbler-get.vbs, cobbler-report.vbs): WinHTTP, else MSXML2's.
+VBS_NEW_HTTP = """Function NewHttp()
+  On Error Resume Next
+  Set NewHttp = CreateObject("WinHttp.WinHttpRequest.5.1")
+  If Err.Number <> 0 Then
+    Err.Clear
+    Set NewHttp = CreateObject("MSXML2.XMLHTTP")
+  End If
+End Function"""
 
 VBS = r"""' cobbler-winpe: report an install stage to Cobbler (XML-RPC upload_log_data); generated, do not edit.
 Option Explicit
@@ -189,11 +199,7 @@ Function Send(file, text)
          "<param><value><int>-1</int></value></param>" & _
          "<param><value><base64>" & Base64(text) & "</base64></value></param></params></methodCall>"
   On Error Resume Next
-  Set http = CreateObject("WinHttp.WinHttpRequest.5.1")
-  If Err.Number <> 0 Then
-    Err.Clear
-    Set http = CreateObject("MSXML2.XMLHTTP")
-  End If
+  Set http = NewHttp()
   If Err.Number <> 0 Then Exit Function
   http.Open "POST", api, False
   http.SetRequestHeader "Content-Type", "text/xml"
@@ -202,6 +208,8 @@ Function Send(file, text)
   On Error GoTo 0
   Send = (http.Status = 200 And InStr(http.ResponseText, "<boolean>1</boolean>") > 0)
 End Function
+
+{new_http}
 
 Function Base64(text)
   Const table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

@@ -37,19 +37,11 @@ class Key:
 
     def subkey(self, name):
         """The direct subkey called ``name`` (case-insensitive), or None."""
-        wanted = name.upper()
-        for key in self.subkeys:
-            if key.name.upper() == wanted:
-                return key
-        return None
+        return _named(self.subkeys, name)
 
     def value(self, name):
         """The value called ``name`` (case-insensitive), or None."""
-        wanted = name.upper()
-        for value in self.values:
-            if value.name.upper() == wanted:
-                return value
-        return None
+        return _named(self.values, name)
 
     def add(self, name, values=None):
         """Append and return a new subkey."""
@@ -77,3 +69,9 @@ def flatten(root):
         rel = path[len(root.name):].upper()
         result[rel] = sorted((v.name.upper(), v.type, v.data) for v in key.values)
     return result
+
+
+def _named(entries, name):
+    """The first of ENTRIES whose .name is NAME, compared case-insensitively as the registry does."""
+    wanted = name.upper()
+    return next((entry for entry in entries if entry.name.upper() == wanted), None)
