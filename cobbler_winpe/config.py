@@ -22,7 +22,7 @@ DEFAULTS = {
     "boot_method": ("wds", "iPXE entries: 'wds' chains bootmgr with option 252, 'wimboot' uses wimboot over HTTP"),
     "bcd_timeout": (0, "seconds the Windows boot manager shows its own menu (0: boot at once)"),
     "tftp_blocksize": (1456, "ramdisktftpblocksize written to each BCD (WDS default 1456; 0 leaves it out)"),
-    "tftp_windowsize": (4, "ramdisktftpwindowsize written to each BCD (0 leaves it out)"),
+    "tftp_windowsize": (64, "ramdisktftpwindowsize written to each BCD (0 leaves it out; 64: docs/performance.md)"),
     "tftp_varwindow": (False, "ramdisktftpvarwindow (needs bootmgr 6.2+)"),
     "smb_share": ("winpe", "Samba share name over the distro mirror"),
     "smb_include": ("/etc/samba/cobbler-winpe.conf", "the smb.conf include file the plugin writes"),
