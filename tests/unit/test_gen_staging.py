@@ -187,3 +187,23 @@ def test_a_plan_with_a_file_where_a_folder_is_is_refused():
     with pytest.raises(MediaError, match="images/w/boot.wim: is both a staged file and a folder"):
         staging.check_plan({"images/w/boot.wim": staging.Source(data=b""),
                             "images/w/boot.wim/x.mui": staging.Source(data=b"")})
+
+
+def test_a_second_plan_with_the_same_inputs_serialises_no_bcd_again(cache, monkeypatch):
+    built = []
+    real = staging.build_pxe_store
+    monkeypatch.setattr(staging, "build_pxe_store", lambda *a, **k: built.append(a[0]) or real(*a, **k))
+    staging.bcd_store.cache_clear()
+    staging.wimboot_bcd_store.cache_clear()
+    first = plan_for(cache)
+    count = len(built)
+    assert count == 2 * len(PROFILES) + 1      # one store per profile and firmware, and wimboot's
+    second = plan_for(cache)
+    assert len(built) == count                 # nothing serialised again
+    bcd = layout.bcd_file(DISTRO.name, "win10-x64-pro", "bios")
+    assert second[bcd].data == first[bcd].data
+    other = staging.distro_plan(DISTRO, PROFILES, str(cache), str(cache / "boot.sdi"), str(cache.parent / "boot.wim"),
+                                {"boot_method": "wds", "tftp_blocksize": 1456, "tftp_windowsize": 16}, SERVER, {})
+    assert len(built) == 2 * count - 1         # a changed TFTP setting builds every PXE store again
+    assert other[bcd].data != first[bcd].data
+    assert dump_store(read_store(other[bcd].data)) != dump_store(read_store(first[bcd].data))
