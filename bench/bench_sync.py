@@ -308,7 +308,19 @@ def run(bed, work, args):
     report(args, off, on, samples, plugin, upstream, disk0, disk1)
 
 
+def require_upstream_ran(upstream):
+    """Stop before any ratio unless upstream's sync_post_wingen really processed the inventory."""
+    benchlib.require(upstream.get("has_hivex"), "baseline did not run: upstream wingen found no hivex module")
+    for label in ("profiles", "systems"):
+        up = upstream[label]
+        benchlib.require(up["profiles_done"] > 0 and up["profiles_done"] == up["profiles"],
+                         "baseline did not run: upstream sync_post_wingen (%s) got through %d of %d profiles%s"
+                         % (label, up["profiles_done"], up["profiles"], "; " + up["error"] if up["error"] else ""))
+
+
 def report(args, off, on, samples, plugin, upstream, disk0, disk1):
+    require_upstream_ran(upstream)
+    benchlib.require(off > 0, "baseline did not run: Cobbler's own sync took no time")
     added = on - off
     rows = [("cobbler sync, plugin off (Cobbler alone)", "%.3f" % off, "1.00"),
             ("cobbler sync, plugin on", "%.3f" % on, "%.3f" % (on / off)),
@@ -346,7 +358,8 @@ def report(args, off, on, samples, plugin, upstream, disk0, disk1):
     print("  plugin's added time judged: %.3f s (the larger of the difference and stage() alone)" % cost)
     benchlib.goal("plugin's added time <= 10% of Cobbler's sync (ratio)", cost / off, 0.10)
     up_time = upstream["systems"]["seconds"]
-    benchlib.goal("upstream wingen / plugin added time >= 20", up_time / cost, 20, below=False)
+    benchlib.goal("upstream wingen / plugin added time >= 20",
+                  benchlib.ratio(up_time, cost, "the plugin's added time is not positive"), 20, below=False)
     benchlib.goal("disk per extra system <= 16 KB (plugin + Cobbler, bytes)", per_total, 16 * 1024)
 
 
