@@ -106,6 +106,57 @@ def owned_images():
     return benchlib.disk_used(folders)
 
 
+# ---- one system's sync against a full one: what each writes ---------------------------------------------
+
+TREES = ("/srv/tftpboot", "/var/www/cobbler")
+
+
+def snapshot(tops=TREES):
+    """{path: (inode, mtime_ns, size)} of every file below TOPS (symlinks as themselves)."""
+    found = {}
+    for top in tops:
+        for folder, _dirs, files in os.walk(top):
+            for name in files:
+                path = os.path.join(folder, name)
+                try:
+                    st = os.lstat(path)
+                except FileNotFoundError:
+                    continue
+                found[path] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return found
+
+
+def written(before, after):
+    """(paths written or made, bytes they hold, paths removed) between two snapshots."""
+    changed = sorted(p for p, v in after.items() if before.get(p) != v)
+    return changed, sum(after[p][2] for p in changed), sorted(set(before) - set(after))
+
+
+def task_seconds(bed, verb, options):
+    """Wall seconds of background_VERB(OPTIONS) until the task completes; raises when it fails."""
+    start = time.monotonic()
+    state, text = bed.run_task(verb, 3600, options)
+    if state != "complete":
+        raise RuntimeError("%s %s: %s %s" % (verb, options, state, text[-1500:]))
+    return time.monotonic() - start
+
+
+def measured_sync(bed, verb, options):
+    before = snapshot()
+    seconds = task_seconds(bed, verb, options)
+    return (seconds,) + written(before, snapshot())
+
+
+def one_system_rows(bed, name, mac):
+    """`cobbler sync --systems NAME` (XML-RPC background_syncsystems) against a full sync, both after a full one."""
+    task_seconds(bed, "sync", {})
+    one = measured_sync(bed, "syncsystems", {"systems": [name], "verbose": False})
+    full = measured_sync(bed, "sync", {})
+    keys = (name, mac.replace(":", "-"), mac.replace(":", "").lower())
+    foreign = [p for p in one[1] + one[3] if not any(k in p for k in keys)]
+    return one, full, foreign
+
+
 # ---- separate processes with their own CobblerAPI -----------------------------------------------------
 
 def run_helper(mode, *args):
@@ -302,10 +353,26 @@ def run(bed, work, args):
     print("inventory: %d distros (10 imports: %.1f s), %d profiles, %d systems (XML-RPC, plugin off: %.1f s)"
           % (DISTROS, t_import, len(profiles), args.systems, t_systems))
     off, on, samples = timed_syncs(bed, args.runs)
+    one = one_system_rows(bed, "sys0000", "52:54:10:00:00:00")
     plugin = run_helper("plugin")
     upstream = run_helper("upstream", "--limit", str(args.upstream_systems))
     server.sync(token)   # Cobbler's full sync wipes upstream's extra files; the plugin restages its own
     report(args, off, on, samples, plugin, upstream, disk0, disk1)
+    report_one_system(args, one)
+
+
+def report_one_system(args, measured):
+    one, full, foreign = measured
+    benchlib.table("`cobbler sync --systems sys0000` against a full sync, %d systems, nothing else changed"
+                   % args.systems, ("", "seconds", "files written", "bytes written", "files removed"),
+                   [(label, "%.3f" % run[0], len(run[1]), benchlib.human(run[2]), len(run[3]))
+                    for label, run in (("sync --systems sys0000", one), ("full sync", full))])
+    for path in one[1][:12]:
+        print("  one-system sync wrote %s" % path)
+    for path in foreign[:12]:
+        print("  not sys0000's: %s" % path)
+    benchlib.goal("one-system sync writes only that system's files (others)", len(foreign), 0)
+    benchlib.goal("one-system sync time / full sync", benchlib.ratio(one[0], full[0], "full sync"), 0.5)
 
 
 def require_upstream_ran(upstream):
