@@ -30,6 +30,7 @@ DEFAULTS = {
     "smb_password_file": ("/etc/cobbler/winpe.secret", "file holding that account's password (mode 0600)"),
     "smb_guest": (False, "serve the share to guests instead (no SMB signing: Windows 11 24H2 refuses it)"),
     "tftpd_rules": ("/etc/cobbler/winpe/tftpd.rules", "tftpd-hpa remap file (-m) the plugin writes"),
+    "atftpd_rules": ("/etc/cobbler/winpe/atftpd.pcre", "atftpd pattern file (--pcre) the plugin writes"),
     "dhcp_snippets_dir": ("/etc/cobbler/winpe", "where the ISC dhcpd and dnsmasq snippets are written"),
     "locale": ("en-US", "default answer-file locale (metadata winpe_locale overrides)"),
     "timezone": ("UTC", "default answer-file time zone (metadata winpe_timezone overrides)"),

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 
 import pytest
 import tftpy
@@ -28,12 +29,12 @@ def _free_udp_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def tftpd():
-    if not os.path.exists(TFTPD):
-        pytest.skip("needs tftpd-hpa (%s)" % TFTPD)
-    root = tempfile.mkdtemp(prefix="cwpe-tftp-")
-    os.chmod(root, 0o755)
+DISTROS = [WinDistro("win10-x64", "x86_64", "10", "/m"), WinDistro("Win11.Pro", "x86_64", "11", "/m")]
+
+
+def served_tree(prefix, render):
+    """A temp folder holding tree/ (FILES) and the rules file RENDER(DISTROS) writes; returns (folder, rules)."""
+    root = tempfile.mkdtemp(prefix=prefix)
     for rel, data in FILES.items():
         path = os.path.join(root, "tree", rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -41,20 +42,36 @@ def tftpd():
             handle.write(data)
     rules = os.path.join(root, "rules")
     with open(rules, "w") as handle:
-        handle.write(render_tftpd_remap([WinDistro("win10-x64", "x86_64", "10", "/m"),
-                                         WinDistro("Win11.Pro", "x86_64", "11", "/m")]))
+        handle.write(render(DISTROS))
     subprocess.run(["chmod", "-R", "a+rX", root], check=True)
+    return root, rules
+
+
+@contextmanager
+def running_server(prefix, render, argv):
+    """A TFTP server on 127.0.0.1 serving served_tree(); ARGV(port, tree, rules) is its command; yields the port."""
+    root, rules = served_tree(prefix, render)
     port = _free_udp_port()
-    proc = subprocess.Popen([TFTPD, "-L", "-a", "127.0.0.1:%d" % port, "-s", os.path.join(root, "tree"),
-                             "-m", rules, "-u", "nobody"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.3)
-    assert proc.poll() is None, "in.tftpd exited at start"
+    proc = subprocess.Popen(argv(port, os.path.join(root, "tree"), rules), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    assert proc.poll() is None, "%s exited at start" % os.path.basename(proc.args[0])
     try:
         yield port
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def tftpd():
+    if not os.path.exists(TFTPD):
+        pytest.skip("needs tftpd-hpa (%s)" % TFTPD)
+    with running_server("cwpe-tftp-", render_tftpd_remap,
+                        lambda port, tree, rules: [TFTPD, "-L", "-a", "127.0.0.1:%d" % port, "-s", tree,
+                                                   "-m", rules, "-u", "nobody"]) as port:
+        yield port
 
 
 def _get(port, name):
