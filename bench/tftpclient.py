@@ -1,7 +1,8 @@
 """A TFTP read client that asks for what the Windows boot manager asks for: blksize, tsize, windowsize, msftwindow.
 
 Run: python3 bench/tftpclient.py HOST[:PORT] FILE [--blksize N] [--windowsize N] [--msftwindow] [--timeout S]
-Prints one JSON line: seconds, bytes, the options the server granted, retransmitted ACKs, and out-of-order blocks.
+Prints one JSON line: seconds, bytes, the options the server granted, retransmitted ACKs, out-of-order blocks
+(and with --sha256 the SHA-256 of what arrived).
 Wire formats: RFC 1350 (RRQ/DATA/ACK/ERROR), RFC 2347 (OACK), RFC 2348 blksize, RFC 2349 tsize, RFC 7440
 windowsize (the client ACKs the last block of each window, or the last block in order when one is missing).
 msftwindow (WDS's variable window), as Wireshark's epan/dissectors/packet-tftp.c documents it from WDS traffic:
@@ -9,6 +10,7 @@ the RRQ carries msftwindow=31416, a server that grants it answers msftwindow=271
 after that carries one more byte: the number of DATA blocks the client wants before its next ACK.
 """
 import argparse
+import hashlib
 import json
 import socket
 import struct
@@ -83,7 +85,7 @@ def error_text(packet):
 class Transfer:
     """One read: sends the RRQ, takes the OACK (or a first DATA), then receives blocks window by window."""
 
-    def __init__(self, server, filename, options, timeout=1.0, retries=5):
+    def __init__(self, server, filename, options, timeout=1.0, retries=5, digest=False):
         self.server, self.filename, self.options = server, filename, options
         self.timeout, self.retries = timeout, retries
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -93,6 +95,7 @@ class Transfer:
         self.blksize, self.windowsize, self.msft = 512, 1, False
         self.size = self.resent = self.out_of_order = 0
         self.tsize = None
+        self.digest = hashlib.sha256() if digest else None
 
     def run(self):
         start = time.monotonic()
@@ -106,7 +109,7 @@ class Transfer:
             raise TftpError("received %d bytes, tsize said %d" % (self.size, self.tsize))
         return {"seconds": seconds, "bytes": self.size, "blksize": self.blksize, "windowsize": self.windowsize,
                 "msftwindow": self.msft, "tsize": self.tsize, "resent_acks": self.resent,
-                "out_of_order": self.out_of_order}
+                "out_of_order": self.out_of_order, "sha256": self.digest.hexdigest() if self.digest else None}
 
     def _ack(self, block):
         self.sock.sendto(ack_packet(block, self.windowsize if self.msft else None), self.peer)
@@ -173,6 +176,8 @@ class Transfer:
             gap_acked = False
             payload = len(packet) - 4
             self.size += payload
+            if self.digest:
+                self.digest.update(packet[4:])
             in_window += 1
             last = payload < self.blksize
             if last or in_window >= self.windowsize:
@@ -198,10 +203,12 @@ def main(argv=None):
     parser.add_argument("--msftwindow", action="store_true")
     parser.add_argument("--no-tsize", action="store_true")
     parser.add_argument("--timeout", type=float, default=1.0)
+    parser.add_argument("--sha256", action="store_true", help="also hash what arrived (costs CPU)")
     args = parser.parse_args(argv)
     options = request_options(args.blksize, args.windowsize, args.msftwindow, not args.no_tsize)
     try:
-        result = Transfer(parse_server(args.server), args.filename, options, args.timeout).run()
+        result = Transfer(parse_server(args.server), args.filename, options, args.timeout,
+                          digest=args.sha256).run()
     except (TftpError, OSError) as err:
         print(json.dumps({"error": str(err)}))
         return 1
