@@ -28,7 +28,7 @@ ROOT = benchlib.ROOT
 sys.path.insert(0, ROOT)
 from cobbler_winpe.config import DEFAULTS  # noqa: E402  (the BCD's TFTP settings: one place)
 
-HTTP_PORT, TFTPD_HPA_PORT, ATFTPD_PORT = 80, 69, 1069
+HTTP_PORT, BARE_PORT, TFTPD_HPA_PORT, ATFTPD_PORT = 80, 8080, 69, 1069
 APACHE_CONF = """ServerRoot /etc/apache2
 ServerName cwb17-bench
 Listen {ip}:{port}
@@ -86,9 +86,9 @@ class Servers:
                 raise benchlib.BaselineMissing("server %s exited with %s at start" % (proc.args[4], proc.returncode))
 
 
-def curl_argv(name):
+def curl_argv(name, port=HTTP_PORT):
     return ["curl", "-sS", "-o", "/dev/null", "-w", "%{time_total} %{size_download}",
-            "http://%s:%d/%s" % (benchnet.SERVER_IP, HTTP_PORT, name)]
+            "http://%s:%d/%s" % (benchnet.SERVER_IP, port, name)]
 
 
 def tftp_argv(port, name, blksize, windowsize):
@@ -141,7 +141,8 @@ def many(net, kind, argvs, size, timeout):
 def single_rows(net, size, windows, timeout):
     """The one-client figures: {label: result}."""
     blksize, windowsize = bcd_settings()
-    rows = {"http": one(net, "http", curl_argv("boot.wim"), size, timeout)}
+    rows = {"http": one(net, "http", curl_argv("boot.wim"), size, timeout),
+            "bare": one(net, "http", curl_argv("boot.wim", BARE_PORT), size, timeout)}
     rows["upstream"] = one(net, "tftp", tftp_argv(TFTPD_HPA_PORT, "boot.wim", None, None), size, timeout)
     rows["plugin-hpa"] = one(net, "tftp", tftp_argv(TFTPD_HPA_PORT, "boot.wim", blksize, windowsize), size, timeout)
     rows["plugin-atftpd"] = one(net, "tftp", tftp_argv(ATFTPD_PORT, "boot.wim", blksize, windowsize), size, timeout)
@@ -167,6 +168,7 @@ def report(size, rtt, rows, crowd, clients, client_size, relay):
     blksize, windowsize = bcd_settings()
     link = benchnet.LINK_BITS
     labels = [("http", "HTTP, Apache (curl)"),
+              ("bare", "HTTP, bare socket.sendfile() server (the link's TCP ceiling)"),
               ("upstream", "TFTP tftpd-hpa, upstream's BCD (blksize 512, window 1)"),
               ("plugin-hpa", "TFTP tftpd-hpa, plugin's BCD (blksize %d, window %d asked: 1 granted)"
                % (blksize, windowsize)),
@@ -195,13 +197,15 @@ def report(size, rtt, rows, crowd, clients, client_size, relay):
     benchlib.table("%d clients at once, %s each" % (clients, benchlib.human(client_size)),
                    ("", "wall s", "failed", "aggregate MB/s", "of link"), crowd_rows)
     print("  relay frames: %s" % relay)
-    best = max((k for k in rows if k != "http" and k != "upstream"), key=lambda k: mbps(rows[k]))
+    best = max((k for k in rows if k.startswith(("plugin", "atftpd"))), key=lambda k: mbps(rows[k]))
     ours = rows["plugin-atftpd"]
     benchlib.goal("TFTP, plugin's BCD on atftpd / upstream's >= 8 (x)",
                   benchlib.ratio(upstream, ours["seconds"], "TFTP with upstream's BCD"), 8, below=False)
     benchlib.goal("TFTP, plugin's BCD on atftpd / HTTP >= 0.5",
                   benchlib.ratio(mbps(ours), mbps(rows["http"]), "HTTP through Apache"), 0.5, below=False)
     benchlib.goal("HTTP / link >= 0.9", benchlib.link_share(size, rows["http"]["seconds"], link), 0.9, below=False)
+    print("  HTTP through Apache is %.0f%% of the bare sendfile server on the same link"
+          % (100 * benchlib.ratio(mbps(rows["http"]), mbps(rows["bare"]), "bare HTTP server")))
     for kind, (_, results) in crowd.items():
         benchlib.goal("%d %s clients: failed transfers <= 0" % (clients, kind.upper()),
                       sum("error" in r for r in results), 0)
@@ -231,6 +235,7 @@ def main(argv=None):
         with benchnet.BenchNet(work, seconds=3 * args.timeout + 600) as net:
             rtt = net.rtt_ms()
             Servers(net, work)
+            net.bare_http(os.path.join(root, "boot.wim"), BARE_PORT, 3 * args.timeout + 300)
             rows = single_rows(net, args.size, windows, args.timeout)
             crowd = many_rows(net, args.clients, args.client_size, args.timeout)
             relay = net.relay_counts()
