@@ -101,7 +101,10 @@ def copies_of(size, roots):
         for folder, _dirs, files in os.walk(top):
             for name in files:
                 path = os.path.join(folder, name)
-                st = os.lstat(path)
+                try:
+                    st = os.lstat(path)
+                except FileNotFoundError:   # another program's temp file, gone since the listing
+                    continue
                 if abs(st.st_size - size) <= size // 20:
                     found.setdefault(st.st_ino, [st.st_nlink, []])[1].append(path)
     return [(ino, links, paths) for ino, (links, paths) in sorted(found.items())]

@@ -61,7 +61,7 @@ def measure_wiminfo(wim):
     os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
     elapsed = time.monotonic() - start
     read = benchlib.proc_io(proc.pid)["rchar"]
-    proc.wait()
+    benchlib.require(proc.wait() == 0, "baseline did not run: wiminfo %s exited with %d" % (wim, proc.returncode))
     return elapsed, read
 
 
@@ -83,6 +83,7 @@ def main(argv=None):
     parser.add_argument("--workdir", default=None, help="where to build (default: a temp dir in /var/tmp)")
     parser.add_argument("--keep", action="store_true", help="keep the built ISO")
     args = parser.parse_args(argv)
+    benchlib.require_programs("wiminfo", "wimlib-imagex", "genisoimage")   # the baselines and the ISO builder
     workdir = args.workdir or tempfile.mkdtemp(prefix="bench-inspect-", dir=benchlib.SCRATCH)
     try:
         t_build, iso = benchlib.timed(build_iso, workdir, args.size)

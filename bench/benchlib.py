@@ -11,6 +11,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INTEGRATION = os.path.join(ROOT, "tests", "integration")
 VENV = os.path.join(ROOT, ".venv")
 SCRATCH = "/var/tmp"
+# atftpd (RFC 7440 windowsize), unpacked by scripts/setup.sh: Debian's package would remove tftpd-hpa
+ATFTPD = os.path.join(ROOT, ".bench-tools", "atftpd", "usr", "sbin", "atftpd")
 
 
 def proc_io(pid="self"):
@@ -103,6 +105,19 @@ def require_modules(python, *modules):
     done = subprocess.run([python, "-c", "import " + ", ".join(modules)], capture_output=True, text=True,
                           timeout=60)
     require(done.returncode == 0, "baseline cannot run: %s cannot import %s" % (python, ", ".join(modules)))
+
+
+def ratio(value, baseline, what):
+    """VALUE / BASELINE; stops the benchmark (BaselineMissing, no ratio printed) when the baseline did not run:
+    None, zero or negative (a baseline that processed nothing measures nothing)."""
+    require(baseline is not None and baseline > 0, "baseline did not run: %s" % what)
+    return value / baseline
+
+
+def link_share(size, seconds, link_bits):
+    """The share of a LINK_BITS/s link that SIZE payload bytes in SECONDS used (1.0 = every bit payload)."""
+    require(seconds > 0 and size > 0, "transfer did not run: %d bytes in %.3f s" % (size, seconds))
+    return size * 8.0 / seconds / link_bits
 
 
 def run_main(main, argv=None):

@@ -72,20 +72,35 @@ def samba_include(cfg, smb_conf="/etc/samba/smb.conf"):
                  "add the line '%s' as the last line of %s (after every section) and reload smbd" % (line, smb_conf))
 
 
-def tftpd_remap(cfg, defaults="/etc/default/tftpd-hpa"):
+def _map_option(name, defaults, pattern, rules, fix, absent):
+    """NAME's check: does the TFTP server's DEFAULTS file pass it the RULES file (PATTERN)?  Not needed (with the
+    ABSENT hint) when that server is not installed."""
     try:
         with open(defaults, encoding="utf-8", errors="replace") as handle:
             text = handle.read()
     except OSError:
-        return Check("tftpd remap", False, defaults + " missing (not tftpd-hpa?)",
-                     "with dnsmasq use --tftp-lowercase; with tftpd-hpa add -m %s" % cfg["tftpd_rules"], False)
-    ok = re.search(r"(-m|--map-file)[ =]?" + re.escape(cfg["tftpd_rules"]), text) is not None
-    return Check("tftpd remap", ok, defaults + (" maps with " if ok else " does not map with ") + cfg["tftpd_rules"],
-                 'add "-m %s" to TFTP_OPTIONS in %s and restart tftpd-hpa' % (cfg["tftpd_rules"], defaults))
+        return Check(name, False, defaults + " missing (%s not in use)" % name.split()[0], absent, False)
+    ok = re.search(pattern, text) is not None
+    return Check(name, ok, defaults + (" maps with " if ok else " does not map with ") + rules, fix)
+
+
+def tftpd_remap(cfg, defaults="/etc/default/tftpd-hpa"):
+    rules = cfg["tftpd_rules"]
+    return _map_option("tftpd remap", defaults, r"(-m|--map-file)[ =]?" + re.escape(rules), rules,
+                       'add "-m %s" to TFTP_OPTIONS in %s and restart tftpd-hpa' % (rules, defaults),
+                       "with dnsmasq use --tftp-lowercase; with tftpd-hpa add -m %s" % rules)
+
+
+def atftpd_remap(cfg, defaults="/etc/default/atftpd"):
+    """atftpd (RFC 7440 windowsize) must read the plugin's --pcre file; not needed when atftpd is not installed."""
+    rules = cfg["atftpd_rules"]
+    return _map_option("atftpd remap", defaults, r"--pcre[ =]" + re.escape(rules) + r"(\s|\"|$)", rules,
+                       'add "--pcre %s" to OPTIONS in %s and restart atftpd' % (rules, defaults),
+                       "to serve Windows clients with windowsize, install atftpd and add --pcre %s" % rules)
 
 
 def all_checks(cfg, tftproot="/srv/tftpboot"):
     return ([program("wimlib-imagex", "wimtools"), module("pycdlib", "pycdlib"), program("smbd", "samba")]
             + loaders(tftproot)
             + [file_check("iPXE for UEFI hand-over", cfg["ipxe_efi"], "apt-get install ipxe"),
-               wimboot(cfg), samba_include(cfg), tftpd_remap(cfg)])
+               wimboot(cfg), samba_include(cfg), tftpd_remap(cfg), atftpd_remap(cfg)])

@@ -59,6 +59,7 @@ CHECK_ROWS = {
     "libutil": "T-com32",
     "wimboot": "T-ipxe-no-such-file",
     "tftpd remap": "T-0xc000000f",
+    "atftpd remap": "T-0xc000000f",
     "selinux samba share": "T-cannot-map-share",
     "selinux tftp root": "T-pxe-e32",
     "selinux cobbler_can_network_connect": "T-cobbler-503",

@@ -17,6 +17,7 @@ APT_PACKAGES+=(wine64 gcc-mingw-w64-x86-64-win32)
 APT_PACKAGES+=(rpm cpio)
 APT_PACKAGES+=(grub-pc-bin)
 APT_PACKAGES+=(osslsigncode)
+APT_PACKAGES+=(ethtool python3-pefile)   # bench/: veth offloads off, the upstream sync baseline's import
 PIP_TEST=(pytest regipy tftpy)
 COBBLER_DEPS=(Cheetah3 distro dnspython file-magic netaddr pyyaml requests schema)
 VENV=${COBBLER_WINPE_VENV:-.venv}
@@ -42,4 +43,14 @@ fi
 # Cobbler's wheel declares mod-wsgi, which cannot build without apxs: it is installed without its deps.
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "cobbler==3.3.10"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e . >/dev/null
+
+# bench/: atftpd (RFC 7440 windowsize) is unpacked beside the checkout, never installed: Debian's package
+# Conflicts with tftpd-hpa (it would remove it) and would start a service.
+ATFTPD=.bench-tools/atftpd
+if [ ! -x "$ATFTPD/usr/sbin/atftpd" ] && [ "$(id -u)" -eq 0 ]; then
+  mkdir -p .bench-tools && rm -rf "$ATFTPD.tmp" && mkdir "$ATFTPD.tmp"
+  (cd "$ATFTPD.tmp" && apt-get download -qq atftpd >/dev/null 2>&1 && dpkg-deb -x atftpd_*.deb root) \
+    && mv "$ATFTPD.tmp/root" "$ATFTPD" || echo "setup: atftpd not unpacked (bench/ will say so)" >&2
+  rm -rf "$ATFTPD.tmp"
+fi
 echo "setup: ready ($VENV)"

@@ -128,14 +128,16 @@ def sync_folder(root, files, copies=None):
 
 
 def write_service_files(distros, profiles, systems, server, cfg):
-    """Samba include and data share, tftpd remap rules, ISC dhcpd and dnsmasq snippets (and no temp file that a
+    """Samba include and data share, tftpd-hpa and atftpd remap rules, ISC dhcpd and dnsmasq snippets (and no temp file that a
     killed staging left beside them)."""
-    for folder in {os.path.dirname(cfg.smb_include), os.path.dirname(cfg.tftpd_rules), cfg.dhcp_snippets_dir}:
+    for folder in {os.path.dirname(cfg.smb_include), os.path.dirname(cfg.tftpd_rules), os.path.dirname(cfg.atftpd_rules),
+                   cfg.dhcp_snippets_dir}:
         remove_dead_temps(folder)
     write_atomic(cfg.smb_include, samba.render_smb_include(distros, server, cfg))
     files = startnet.data_tree(distros, profiles, systems, server, template_dirs(cfg), cfg)
     sync_folder(samba.data_dir(cfg), files, startnet.data_copies(distros, profiles, systems))
     write_atomic(cfg.tftpd_rules, remap.render_tftpd_remap(distros))
+    write_atomic(cfg.atftpd_rules, remap.render_atftpd_pcre(distros))
     hosts = dhcp.windows_hosts(systems, profiles, distros)
     write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dhcpd-winpe.conf"), dhcp.render_isc_dhcpd(hosts, server))
     write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dnsmasq-winpe.conf"),

@@ -1,4 +1,5 @@
-"""tftpd-hpa remap rules: Windows boot manager paths (backslashes, drive letters, any case) onto the staged tree."""
+"""TFTP remap rules (tftpd-hpa -m, atftpd --pcre): Windows boot manager paths (backslashes, drive letters, any case)
+onto the staged tree."""
 import re
 
 from cobbler_winpe.errors import InputError
@@ -52,4 +53,60 @@ def render_tftpd_remap(distros, locales=DEFAULT_LOCALES):
         lines.append(_rule("ri", r"^/%s/%s/" % (IMAGES, _regex_literal(name)), "/%s/%s/" % (IMAGES, name)))
     lines.append(_rule("ri", r"^(/%s/[^/]+/)(.*/)?([^/]+\.(%s))$" % (IMAGES, "|".join(LOWERED_EXTENSIONS)),
                        r"\1\2\L\3"))
+    return "\n".join(lines) + "\n"
+
+
+# atftpd --pcre: "PATTERN REPLACEMENT" per line, no comments or blank lines (every line must match atftpd's
+# ^(\S+)\s+(\S+)$), first match wins, one pcre2_substitute() without the global or extended flags (so $1 but no \L),
+# tried only when the name as asked is not a file (atftpd tftpd_file.c, tftpd_pcre.c).
+_START = r"(?i)^(?:[a-z]:)?[\\/]*"
+_SEP = r"[\\/]+"
+_PART = r"([^\\/]+)"
+ATFTPD_DEPTH = 6
+
+
+def _pcre_literal(text):
+    """TEXT matched literally in a PCRE pattern."""
+    return re.sub(r"([^A-Za-z0-9_])", r"\\\1", text)
+
+
+def _pcre_rule(parts, target):
+    """A whole-name rule: PARTS (regex pieces, one per path component) joined by any run of separators."""
+    rule = _START + _SEP.join(parts) + "$ " + target
+    if re.search(r"\s", rule.replace(" ", "", 1)):
+        raise InputError("atftpd rule %r" % rule, "contains whitespace", "rename the item")
+    return rule
+
+
+def _slashes(count):
+    return "/".join("$%d" % number for number in range(1, count + 1))
+
+
+def render_atftpd_pcre(distros, locales=DEFAULT_LOCALES):
+    r"""The atftpd --pcre file: the same names as render_tftpd_remap resolve, except that atftpd cannot lower-case
+    (no \L): a file below images/<distro>/ must be asked for in the case it is staged in (the BCDs do so).
+
+    Rules, first match wins: Boot/BCD, Boot/Fonts/*, Boot/<locale>/*, Boot/* in any case; images/<distro>/ (the
+    distro's case, any case asked) with its locale folders, 1-3 levels deep; then any name of up to ATFTPD_DEPTH components with
+    backslashes turned into slashes and a drive letter dropped.  A '..' component is left as it is, and atftpd
+    refuses any name holding /../ after the rules (tftpd_rules_check)."""
+    boot = ["boot"]
+    lines = [_pcre_rule(boot + ["bcd"], "Boot/BCD"), _pcre_rule(boot + ["fonts", _PART], "Boot/Fonts/$1")]
+    for locale in locales:
+        locale = values.text("locale", locale, 16)
+        if not re.fullmatch(r"[A-Za-z]{2,3}-[A-Za-z0-9]{2,8}", locale):
+            raise InputError("locale %r" % locale, "not a locale like en-US")
+        lines.append(_pcre_rule(boot + [_pcre_literal(locale), _PART], "Boot/%s/$1" % locale))
+    lines.append(_pcre_rule(boot + [_PART], "Boot/$1"))
+    for distro in sorted(distros, key=lambda item: item.name):
+        name = values.text("distro name", distro.name, 128, forbidden="/\\ #$")
+        if name in (".", ".."):
+            raise InputError("distro name %r" % name, "a dot name", "rename the distro")
+        lines += [_pcre_rule([IMAGES, _pcre_literal(name), _pcre_literal(locale), _PART],
+                             "%s/%s/%s/$1" % (IMAGES, name, locale)) for locale in locales]
+        for depth in (1, 2, 3):
+            lines.append(_pcre_rule([IMAGES, _pcre_literal(name)] + [_PART] * depth,
+                                    "%s/%s/%s" % (IMAGES, name, _slashes(depth))))
+    for depth in range(ATFTPD_DEPTH, 0, -1):
+        lines.append(_pcre_rule([_PART] * depth, _slashes(depth)))
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ plan_*() are pure: from the model and the names found in the boot-file cache to 
 apply_plan() writes a plan under one root incrementally and atomically, and removes what it staged before and no
 longer plans.  Only folders carrying MARKER are ever cleaned, so Linux distros' images are never touched.
 """
+import functools
 import hashlib
 import os
 import posixpath
@@ -135,9 +136,14 @@ def ipxe_plan(distro, profiles, server, settings, inject=(), staged=(), systems=
 
 def wimboot_bcd_plan(distro):
     r"""The BCD wimboot is handed: it names wimboot's virtual disk paths (\sources\boot.wim, \boot\boot.sdi)."""
-    data = build_pxe_store("bios", WIMBOOT_SDI, [(distro.name, WIMBOOT_WIM)], loader=distro.winload + ".exe",
-                           timeout=0, timestamp=BCD_TIMESTAMP)
-    return {layout.wimboot_bcd_file(distro.name): Source(data=data)}
+    return {layout.wimboot_bcd_file(distro.name): Source(data=wimboot_bcd_store(distro.name, distro.winload))}
+
+
+@functools.lru_cache(maxsize=256)
+def wimboot_bcd_store(name, winload):
+    """wimboot's BCD for a distro, built once per process (see bcd_store)."""
+    return build_pxe_store("bios", WIMBOOT_SDI, [(name, WIMBOOT_WIM)], loader=winload + ".exe", timeout=0,
+                           timestamp=BCD_TIMESTAMP)
 
 
 def marker_plan(distro_name):
@@ -267,14 +273,19 @@ def bcd_source(distro, profile, settings, firmware, manager):
     wim = layout.windows_path(layout.distro_file(distro.name, "boot.wim"))
     fonts = layout.windows_path(layout.distro_file(
         distro.name, bootfiles.FONTS_DIR[manager if firmware == "uefi" else "2011"]))
-    data = build_pxe_store(
-        firmware, sdi, [(profile.name, wim)], loader=distro.winload + LOADER_EXT[firmware],
-        timeout=settings.get("bcd_timeout") or 0,
-        tftp_blocksize=settings.get("tftp_blocksize") or None,
-        tftp_windowsize=settings.get("tftp_windowsize") or None,
-        tftp_varwindow=bool(settings.get("tftp_varwindow")), fontpath=fonts,
-        loadoptions=PROFILE_OPTION + profile.name, timestamp=BCD_TIMESTAMP)
-    return Source(data=data)
+    return Source(data=bcd_store(
+        firmware, sdi, wim, profile.name, distro.winload + LOADER_EXT[firmware], settings.get("bcd_timeout") or 0,
+        settings.get("tftp_blocksize") or None, settings.get("tftp_windowsize") or None,
+        bool(settings.get("tftp_varwindow")), fonts))
+
+
+@functools.lru_cache(maxsize=1024)
+def bcd_store(firmware, sdi, wim, name, loader, timeout, blocksize, windowsize, varwindow, fonts):
+    """The serialised BCD for these inputs, built once per process: a sync whose inputs did not change (cobblerd
+    runs every sync in one process) reuses the bytes instead of serialising every store again."""
+    return build_pxe_store(firmware, sdi, [(name, wim)], loader=loader, timeout=timeout, tftp_blocksize=blocksize,
+                           tftp_windowsize=windowsize, tftp_varwindow=varwindow, fontpath=fonts,
+                           loadoptions=PROFILE_OPTION + name, timestamp=BCD_TIMESTAMP)
 
 
 def bcd_plan(distro, profiles, settings, firmwares, staged=()):

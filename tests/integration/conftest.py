@@ -52,6 +52,7 @@ def install_plugin(bed):
 BED_CONFIG_PATH = pathlib.Path("/etc/cobbler/winpe.yaml")
 BED_CONFIG = """smb_include: /etc/cobbler/winpe/smb-winpe.conf
 tftpd_rules: /etc/cobbler/winpe/tftpd.rules
+atftpd_rules: /etc/cobbler/winpe/atftpd.pcre
 dhcp_snippets_dir: /etc/cobbler/winpe
 smb_password_file: /etc/cobbler/winpe/smb.secret
 """

@@ -56,3 +56,17 @@ def test_check_command_exits_non_zero_when_something_needed_is_missing(tmp_path,
     out = capsys.readouterr().out
     assert "MISSING  iPXE for UEFI hand-over" in out and "fix: apt-get install ipxe" in out
     assert "MISSING  cobbler hooks" in out and "fix: cobbler-winpe install-hooks" in out
+
+
+def test_atftpd_pcre_option_is_found_and_needed_only_with_atftpd(tmp_path):
+    cfg = cfg_with(tmp_path, atftpd_rules=str(tmp_path / "atftpd.pcre"))
+    defaults = tmp_path / "atftpd"
+    absent = checks.atftpd_remap(cfg, str(defaults))
+    assert not absent.ok and not absent.needed
+    defaults.write_text('USE_INETD=false\nOPTIONS="--daemon --port 69 /srv/tftp"\n')
+    check = checks.atftpd_remap(cfg, str(defaults))
+    assert not check.ok and check.needed and "--pcre %s" % cfg.atftpd_rules in check.fix
+    defaults.write_text('OPTIONS="--daemon --pcre %s.old /srv/tftp"\n' % cfg.atftpd_rules)
+    assert not checks.atftpd_remap(cfg, str(defaults)).ok
+    defaults.write_text('OPTIONS="--daemon --pcre %s /srv/tftp"\n' % cfg.atftpd_rules)
+    assert checks.atftpd_remap(cfg, str(defaults)).ok

@@ -229,3 +229,23 @@ def test_the_admins_signed_wimboot_and_shim_enter_the_wimboot_scripts(cache, pla
     assert fetched[-1] == ("shim", "tftp://192.0.2.5/" + layout.IPXE_SHIM) and run.ended == "boot"
     plain = chained(plan_for(cache, method="wimboot"), "win10-x64-pro", platform)
     assert plain.actions[0].url.endswith("/" + layout.WIMBOOT) and "shim" not in {a.verb for a in plain.actions}
+
+
+def test_a_second_plan_with_the_same_inputs_serialises_no_bcd_again(cache, monkeypatch):
+    built = []
+    real = staging.build_pxe_store
+    monkeypatch.setattr(staging, "build_pxe_store", lambda *a, **k: built.append(a[0]) or real(*a, **k))
+    staging.bcd_store.cache_clear()
+    staging.wimboot_bcd_store.cache_clear()
+    first = plan_for(cache)
+    count = len(built)
+    assert count == 2 * len(PROFILES) + 1      # one store per profile and firmware, and wimboot's
+    second = plan_for(cache)
+    assert len(built) == count                 # nothing serialised again
+    bcd = layout.bcd_file(DISTRO.name, "win10-x64-pro", "bios")
+    assert second[bcd].data == first[bcd].data
+    other = staging.distro_plan(DISTRO, PROFILES, str(cache), str(cache / "boot.sdi"), str(cache.parent / "boot.wim"),
+                                {"boot_method": "wds", "tftp_blocksize": 1456, "tftp_windowsize": 16}, SERVER, {})
+    assert len(built) == 2 * count - 1         # a changed TFTP setting builds every PXE store again
+    assert other[bcd].data != first[bcd].data
+    assert dump_store(read_store(other[bcd].data)) != dump_store(read_store(first[bcd].data))

@@ -99,6 +99,7 @@ class Worker:
 
 def write_config(path, out, **values):
     lines = ["smb_guest: true", "smb_include: %s/smb-winpe.conf" % out, "tftpd_rules: %s/tftpd.rules" % out,
+             "atftpd_rules: %s/atftpd.pcre" % out,
              "dhcp_snippets_dir: %s/dhcp" % out] + ["%s: %s" % item for item in values.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(path)

@@ -4,13 +4,15 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
+from contextlib import contextmanager
 
 import pytest
 import tftpy
 
 from cobbler_winpe.gen.model import WinDistro
 from cobbler_winpe.gen.remap import render_tftpd_remap
-from tftpd import running
+from tftpd import TFTPD, free_udp_port
 
 pytestmark = pytest.mark.integration
 
@@ -20,10 +22,12 @@ FILES = {"Boot/BCD": b"bcd-store", "Boot/Fonts/wgl4_boot.ttf": b"font",
          "images/Win11.Pro/boot.wim": b"wim", "etc/passwd": b"inside-root-only"}
 
 
-@pytest.fixture
-def tftpd():
-    root = tempfile.mkdtemp(prefix="cwpe-tftp-")
-    os.chmod(root, 0o755)
+DISTROS = [WinDistro("win10-x64", "x86_64", "10", "/m"), WinDistro("Win11.Pro", "x86_64", "11", "/m")]
+
+
+def served_tree(prefix, render):
+    """A temp folder holding tree/ (FILES) and the rules file RENDER(DISTROS) writes; returns (folder, rules)."""
+    root = tempfile.mkdtemp(prefix=prefix)
     for rel, data in FILES.items():
         path = os.path.join(root, "tree", rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -31,13 +35,36 @@ def tftpd():
             handle.write(data)
     rules = os.path.join(root, "rules")
     with open(rules, "w") as handle:
-        handle.write(render_tftpd_remap([WinDistro("win10-x64", "x86_64", "10", "/m"),
-                                         WinDistro("Win11.Pro", "x86_64", "11", "/m")]))
+        handle.write(render(DISTROS))
+    subprocess.run(["chmod", "-R", "a+rX", root], check=True)
+    return root, rules
+
+
+@contextmanager
+def running_server(prefix, render, argv):
+    """A TFTP server on 127.0.0.1 serving served_tree(); ARGV(port, tree, rules) is its command; yields the port."""
+    root, rules = served_tree(prefix, render)
+    port = free_udp_port()
+    proc = subprocess.Popen(argv(port, os.path.join(root, "tree"), rules), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    assert proc.poll() is None, "%s exited at start" % os.path.basename(proc.args[0])
     try:
-        with running(os.path.join(root, "tree"), rules) as port:
-            yield port
+        yield port
     finally:
+        proc.terminate()
+        proc.wait(timeout=10)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def tftpd():
+    if not os.path.exists(TFTPD):
+        pytest.skip("needs tftpd-hpa (%s)" % TFTPD)
+    with running_server("cwpe-tftp-", render_tftpd_remap,
+                        lambda port, tree, rules: [TFTPD, "-L", "-a", "127.0.0.1:%d" % port, "-s", tree,
+                                                   "-m", rules, "-u", "nobody"]) as port:
+        yield port
 
 
 def _get(port, name):
