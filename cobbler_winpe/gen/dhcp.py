@@ -146,8 +146,9 @@ def render_dnsmasq(hosts, server):
         out.append("dhcp-boot=tag:%s,tag:%s-ipxe,%s" % (host, TAG, _plain("iPXE URL", ipxe_url(server, system))))
         for arch_tags, firmware in (("tag:%s-efi64" % TAG, "uefi"), ("tag:%s-arm64" % TAG, "uefi"),
                                     (not_efi, "bios")):
-            match = "tag:%s,tag:!%s-ipxe,%s" % (host, TAG, arch_tags)
+            # PXE firmware only: an installed Windows (MSFT 5.0) keeps what the rest of the config gives it
+            match = "tag:%s,tag:!%s-ipxe,tag:%s-pxe,%s" % (host, TAG, TAG, arch_tags)
             out.append("dhcp-boot=%s,%s,,%s" % (match, _plain("boot file", boot_file(distro, firmware)), address))
-            out.append("dhcp-option-force=%s,tag:%s-pxe,%d,%s"
-                       % (match, TAG, BCD_OPTION, _quoted("BCD path", bcd_path(distro, profile, firmware))))
+            out.append("dhcp-option-force=%s,%d,%s"
+                       % (match, BCD_OPTION, _quoted("BCD path", bcd_path(distro, profile, firmware))))
     return "\n".join(out) + "\n"

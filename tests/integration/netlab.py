@@ -1,6 +1,6 @@
 """A DHCP test network: server and client namespaces joined by a veth pair, servers run by PID, a raw client."""
+import collections
 import contextlib
-import socket
 import struct
 import subprocess
 import time
@@ -70,6 +70,15 @@ def dhcpd(conf, work):
                    SERVER_IF], work / "dhcpd.log")
 
 
+def dnsmasq(conf, work):
+    """dnsmasq in the foreground on CONF (DHCP only: port 0 turns its DNS off), leases and log under WORK."""
+    (work / "dnsmasq.leases").write_text("")
+    return server(["dnsmasq", "--keep-in-foreground", "--conf-file=%s" % conf, "--port=0", "--user=root",
+                   "--interface=%s" % SERVER_IF, "--bind-interfaces", "--pid-file=%s" % (work / "dnsmasq.pid"),
+                   "--dhcp-leasefile=%s" % (work / "dnsmasq.leases"), "--log-dhcp", "--log-facility=-"],
+                  work / "dnsmasq.log")
+
+
 CLIENT_CODE = r'''
 import socket, sys, time
 packet = bytes.fromhex(sys.argv[1])
@@ -87,8 +96,13 @@ for _ in range(8):
 '''
 
 
+Offer = collections.namedtuple("Offer", "filename options seconds next_server")
+
+
 def discover(kind, mac):
-    """Send KIND's DISCOVER from the client namespace; return (filename, options dict, seconds) of the OFFER."""
+    """Send KIND's DISCOVER from the client namespace; return the Offer: boot file (option 67 when present, which
+    edk2's PxeBcDhcp4.c prefers and dnsmasq sends instead of the file field to clients that ask for 67, else the
+    file field), options dict, seconds it took, siaddr."""
     vendor, extra, prl = CLIENTS[kind]
     opts = b"".join(bytes([code, len(value)]) + value for code, value in
                     [(53, b"\x01"), (55, prl), (60, vendor)] + sorted(extra.items()))
@@ -100,7 +114,9 @@ def discover(kind, mac):
     assert done.stdout.strip(), "no OFFER for %s: %s" % (kind, done.stderr)
     reply, seconds = done.stdout.split()
     data = bytes.fromhex(reply)
-    return data[108:236].split(b"\0")[0].decode(), options(data[240:]), float(seconds)
+    found = options(data[240:])
+    filename = found[67].rstrip(b"\0") if 67 in found else data[108:236].split(b"\0")[0]
+    return Offer(filename.decode(), found, float(seconds), ".".join(str(b) for b in data[20:24]))
 
 
 def options(raw):

@@ -1,0 +1,149 @@
+"""Cobbler's own DHCP output (manage_dhcp: its isc and dnsmasq managers rendering the templates install-hooks edited)
+served by real dhcpd and dnsmasq on a namespace network: what each firmware's DISCOVER gets, per system."""
+import contextlib
+import os
+import pathlib
+import re
+import shutil
+
+import pytest
+
+import netlab
+from conftest import write_bed_config
+from testbed import run_ok
+
+pytestmark = pytest.mark.integration
+
+WIN_MAC, IPXE_MAC, LINUX_MAC, OTHER_MAC = ("52:54:00:c0:00:01", "52:54:00:c0:00:02", "52:54:00:c0:00:03",
+                                           "52:54:00:c0:00:99")
+DISTRO, PROFILE = "win10-x86_64", "win10-x86_64-pro"
+MODULES_CONF = pathlib.Path("/etc/cobbler/modules.conf")
+# What each Cobbler DHCP manager writes outside the bed's trees (restored after the sync): the config it renders,
+# and the dnsmasq manager's /etc/ethers.
+WRITTEN = {"isc": pathlib.Path("/etc/dhcp/dhcpd.conf"), "dnsmasq": pathlib.Path("/etc/dnsmasq.conf")}
+ETHERS = pathlib.Path("/etc/ethers")
+MANAGERS = {"isc": "managers.isc", "dnsmasq": "managers.dnsmasq"}
+SERVERS = {"isc": netlab.dhcpd, "dnsmasq": netlab.dnsmasq}
+
+
+@contextlib.contextmanager
+def kept(paths):
+    """PATHS as they are now (content or absence) again on exit."""
+    saved = {path: path.read_bytes() if path.exists() else None for path in paths}
+    try:
+        yield
+    finally:
+        for path, data in saved.items():
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(data)
+
+
+def with_dhcp_module(text, module):
+    """Cobbler's modules.conf with its [dhcp] section naming MODULE."""
+    changed, count = re.subn(r"(\[dhcp\]\s*\nmodule\s*=\s*)\S+", r"\g<1>" + module, text)
+    assert count == 1, text
+    return changed
+
+
+def add_systems(bed, media, work):
+    run_ok(bed, "import", "--path", media.iso, "--name", "win10")
+    (work / "vmlinuz").write_bytes(b"\x7fKERNEL" * 8)
+    (work / "initrd.img").write_bytes(b"INITRD" * 8)
+    run_ok(bed, "distro", "add", "--name", "linux", "--arch", "x86_64", "--breed", "redhat", "--os-version",
+           "rhel9", "--kernel", work / "vmlinuz", "--initrd", work / "initrd.img")
+    run_ok(bed, "profile", "add", "--name", "linux-p", "--distro", "linux")
+    for name, profile, mac, extra in (("winbox", PROFILE, WIN_MAC, ()),
+                                      ("ipxebox", PROFILE, IPXE_MAC, ("--enable-ipxe", "true")),
+                                      ("linuxbox", "linux-p", LINUX_MAC, ())):
+        run_ok(bed, "system", "add", "--name", name, "--profile", profile, "--mac", mac, "--netboot-enabled",
+               "true", *extra)
+
+
+@pytest.fixture(scope="module")
+def generated(winpe_bed, sample_media, tmp_path_factory):
+    """The bed's Windows and Linux systems synced once per DHCP manager; {manager: path of its rendered config}."""
+    missing = [name for name in ("dhcpd", "dnsmasq") if not shutil.which(name)]
+    if os.geteuid() != 0 or missing:
+        pytest.skip("needs root, dhcpd and dnsmasq (missing: %s)" % ", ".join(missing))
+    bed, work = winpe_bed, tmp_path_factory.mktemp("cobbler-dhcp")
+    bed.reset()
+    write_bed_config()
+    add_systems(bed, sample_media["win10-x64"], work)
+    modules = MODULES_CONF.read_text(encoding="utf-8")
+    rendered = {}
+    with kept(list(WRITTEN.values()) + [ETHERS]):
+        try:
+            bed.set_settings({"manage_dhcp": True, "manage_dhcp_v4": True, "next_server_v4": netlab.SERVER_IP,
+                              "enable_ipxe": False})     # Cobbler's default (the bed turns it on)
+            for manager, module in MANAGERS.items():
+                MODULES_CONF.write_text(with_dhcp_module(modules, module), encoding="utf-8")
+                bed.restart_cobblerd()
+                bed.task("sync")
+                rendered[manager] = work / (manager + ".conf")
+                shutil.copyfile(WRITTEN[manager], rendered[manager])
+        finally:
+            MODULES_CONF.write_text(modules, encoding="utf-8")
+            bed.set_settings({"manage_dhcp": False, "manage_dhcp_v4": False, "next_server_v4": "127.0.0.1",
+                              "enable_ipxe": True})
+    return bed, rendered
+
+
+@pytest.fixture(scope="module", params=sorted(MANAGERS))
+def served(request, generated, tmp_path_factory):
+    """The namespace network with the real server of one manager running the config that manager rendered."""
+    manager = request.param
+    bed, rendered = generated
+    with netlab.network(), SERVERS[manager](rendered[manager], tmp_path_factory.mktemp(manager)):
+        yield manager, bed
+
+
+def bcd(name, firmware):
+    r"""Option 252 naming the BCD NAME (profile, or sys\<system>) of the Windows distro."""
+    return ("\\images\\%s\\bcd\\%s%s" % (DISTRO, name, ".uefi" if firmware == "uefi" else "")).encode()
+
+
+LOADER = {"uefi": "images/%s/bootmgfw.efi" % DISTRO, "bios": "images/%s/pxeboot.n12" % DISTRO}
+IPXE_URL = "ipxe-url"   # Cobbler's per-system iPXE script URL (stands for http://<server>:<port>/cblr/svc/...)
+# (manager, MAC) -> what each client kind gets: (boot file, option 252).  Stock Cobbler's answers for the Linux
+# system and the unknown MAC come from its templates as shipped: dhcp.template's pxeclients class (grub/grub.0,
+# grub/grubx64.efi; an installed OS nothing), dnsmasq.template's `dhcp-boot=pxelinux.0` for every client.
+ISC_STOCK = {"edk2-uefi-x64": ("grub/grubx64.efi", None), "bios-pxe-rom": ("grub/grub.0", None),
+             "ipxe": ("grub/grub.0", None), "msft-5.0": ("", None)}
+DNSMASQ_STOCK = dict.fromkeys(netlab.CLIENTS, ("pxelinux.0", None))
+EXPECTED = {
+    ("isc", WIN_MAC): {"edk2-uefi-x64": (LOADER["uefi"], bcd("sys\\winbox", "uefi")),
+                       "bios-pxe-rom": (LOADER["bios"], bcd("sys\\winbox", "bios")),
+                       "ipxe": ("grub/grub.0", None), "msft-5.0": ("", None)},
+    # enable_ipxe: Cobbler's own branch, untouched (undionly.kpxe even to UEFI firmware, as Cobbler ships it)
+    ("isc", IPXE_MAC): {"edk2-uefi-x64": ("undionly.kpxe", None), "bios-pxe-rom": ("undionly.kpxe", None),
+                        "ipxe": (IPXE_URL, None), "msft-5.0": ("undionly.kpxe", None)},
+    ("isc", LINUX_MAC): ISC_STOCK,
+    ("isc", OTHER_MAC): ISC_STOCK,
+    ("dnsmasq", WIN_MAC): {"edk2-uefi-x64": (LOADER["uefi"], bcd(PROFILE, "uefi")),
+                           "bios-pxe-rom": (LOADER["bios"], bcd(PROFILE, "bios")),
+                           "ipxe": (IPXE_URL, None), "msft-5.0": ("pxelinux.0", None)},
+    ("dnsmasq", IPXE_MAC): {"edk2-uefi-x64": (LOADER["uefi"], bcd(PROFILE, "uefi")),
+                            "bios-pxe-rom": (LOADER["bios"], bcd(PROFILE, "bios")),
+                            "ipxe": (IPXE_URL, None), "msft-5.0": ("pxelinux.0", None)},
+    ("dnsmasq", LINUX_MAC): DNSMASQ_STOCK,
+    ("dnsmasq", OTHER_MAC): DNSMASQ_STOCK,
+}
+SYSTEMS = {WIN_MAC: "winbox", IPXE_MAC: "ipxebox", LINUX_MAC: "linuxbox", OTHER_MAC: None}
+
+
+@pytest.mark.parametrize("mac", sorted(SYSTEMS))
+@pytest.mark.parametrize("kind", sorted(netlab.CLIENTS))
+def test_offer(served, mac, kind):
+    manager, bed = served
+    offer = netlab.discover(kind, mac)
+    print("MEASURED %s %s %s -> %r 252=%r %.2fs" % (manager, SYSTEMS[mac], kind, offer.filename,
+                                                     offer.options.get(252), offer.seconds))
+    filename, option = EXPECTED[(manager, mac)][kind]
+    if filename == IPXE_URL:
+        filename = "http://127.0.0.1:%d/cblr/svc/op/ipxe/system/%s" % (bed.http_port, SYSTEMS[mac])
+    assert (offer.filename, offer.options.get(252)) == (filename, option)
+    assert offer.next_server == netlab.SERVER_IP
+    if option:   # the BCD the boot manager will ask for is staged, with the backslashes tftpd's remap turns
+        assert (bed.tftproot / option.decode().replace("\\", "/").lstrip("/")).is_file()
