@@ -70,3 +70,17 @@ def test_shared_mac_gives_one_block_naming_the_other():
     for render in (dhcp.render_isc_dhcpd, dhcp.render_dnsmasq):
         text = render(hosts, Server("10.0.0.1"))
         assert text.count("52:54:00:00:00:01") == 1 and "system b shares this MAC; system a is served" in text
+
+
+@pytest.mark.parametrize("network", ["192.168.1", "10.0.0.0/24", "", "fe80::1", "10.0.0.0\nport=53"])
+def test_proxy_network_refused(network):
+    with pytest.raises(InputError):
+        dhcp.render_dnsmasq_proxy(_hosts(), Server("10.0.0.1"), network)
+
+
+def test_proxy_leaves_arm64_systems_out():
+    distros = DISTROS + [WinDistro("w11a", "arm64", "11", "/m")]
+    hosts = dhcp.windows_hosts([WinSystem("armbox", "arm", macs=("52:54:00:00:00:07",))],
+                               PROFILES + [WinProfile("arm", "w11a")], distros)
+    text = dhcp.render_dnsmasq_proxy(hosts, Server("10.0.0.1"), "10.0.0.0")
+    assert "52:54:00:00:00:07" not in text and "# system armbox: arm64, not served by this proxy" in text

@@ -1,5 +1,6 @@
 """Cobbler's own DHCP output (manage_dhcp: its isc and dnsmasq managers rendering the templates install-hooks edited)
-served by real dhcpd and dnsmasq on a namespace network: what each firmware's DISCOVER gets, per system."""
+served by real dhcpd and dnsmasq on a namespace network, and the plugin's proxyDHCP file beside a plain site dhcpd:
+what each firmware's DISCOVER (and REQUEST, and PXE boot server request) gets, per system."""
 import contextlib
 import os
 import pathlib
@@ -24,6 +25,10 @@ WRITTEN = {"isc": pathlib.Path("/etc/dhcp/dhcpd.conf"), "dnsmasq": pathlib.Path(
 ETHERS = pathlib.Path("/etc/ethers")
 MANAGERS = {"isc": "managers.isc", "dnsmasq": "managers.dnsmasq"}
 SERVERS = {"isc": netlab.dhcpd, "dnsmasq": netlab.dnsmasq}
+PROXY_CONF = pathlib.Path("/etc/cobbler/winpe/dnsmasq-proxy.conf")     # dhcp_snippets_dir of the bed's config
+SITE_CONF = """# the site's DHCP server: addresses only, nothing about PXE
+subnet 192.168.1.0 netmask 255.255.255.0 { range 192.168.1.100 192.168.1.200; option routers 192.168.1.1; }
+"""
 
 
 @contextlib.contextmanager
@@ -69,7 +74,7 @@ def generated(winpe_bed, sample_media, tmp_path_factory):
         pytest.skip("needs root, dhcpd and dnsmasq (missing: %s)" % ", ".join(missing))
     bed, work = winpe_bed, tmp_path_factory.mktemp("cobbler-dhcp")
     bed.reset()
-    write_bed_config()
+    write_bed_config("proxy_dhcp_network: 192.168.1.0\n")
     add_systems(bed, sample_media["win10-x64"], work)
     modules = MODULES_CONF.read_text(encoding="utf-8")
     rendered = {}
@@ -83,10 +88,13 @@ def generated(winpe_bed, sample_media, tmp_path_factory):
                 bed.task("sync")
                 rendered[manager] = work / (manager + ".conf")
                 shutil.copyfile(WRITTEN[manager], rendered[manager])
+            rendered["proxy"] = work / "proxy.conf"
+            shutil.copyfile(PROXY_CONF, rendered["proxy"])
         finally:
             MODULES_CONF.write_text(modules, encoding="utf-8")
             bed.set_settings({"manage_dhcp": False, "manage_dhcp_v4": False, "next_server_v4": "127.0.0.1",
                               "enable_ipxe": True})
+            write_bed_config()
     return bed, rendered
 
 
@@ -147,3 +155,47 @@ def test_offer(served, mac, kind):
     assert offer.next_server == netlab.SERVER_IP
     if option:   # the BCD the boot manager will ask for is staged, with the backslashes tftpd's remap turns
         assert (bed.tftproot / option.decode().replace("\\", "/").lstrip("/")).is_file()
+
+
+@pytest.fixture(scope="module")
+def proxied(generated, tmp_path_factory):
+    """A bridged lab: the site's plain dhcpd in its own namespace, the plugin's proxy file run by dnsmasq on the
+    Cobbler side."""
+    bed, rendered = generated
+    work = tmp_path_factory.mktemp("proxy")
+    (work / "site.conf").write_text(SITE_CONF)
+    with netlab.network(site=True) as lab, \
+            netlab.dhcpd(work / "site.conf", work, dev=lab.site_dev, ns=netlab.SITE_NS), \
+            netlab.dnsmasq(rendered["proxy"], work, dev=lab.dev):
+        yield bed
+
+
+# What the PXE boot server request (port 4011) to the proxy answers: known Windows systems' firmware gets iPXE and
+# their iPXE Cobbler's per-system script; the Linux system and the unknown MAC get Cobbler's GRUB as the stock
+# dhcp.template would give them.  An installed OS (MSFT 5.0) gets no proxy offer.
+PROXY_WINDOWS = {"edk2-uefi-x64": "winpe/ipxe/snponly.efi", "bios-pxe-rom": "winpe/ipxe/undionly.kpxe",
+                 "ipxe": IPXE_URL, "msft-5.0": None}
+PROXY_OTHER = {"edk2-uefi-x64": "grub/grubx64.efi", "bios-pxe-rom": "grub/grub.0", "ipxe": "grub/grub.0",
+               "msft-5.0": None}
+PROXY_EXPECTED = {WIN_MAC: PROXY_WINDOWS, IPXE_MAC: PROXY_WINDOWS, LINUX_MAC: PROXY_OTHER, OTHER_MAC: PROXY_OTHER}
+
+
+@pytest.mark.parametrize("mac", sorted(SYSTEMS))
+@pytest.mark.parametrize("kind", sorted(netlab.CLIENTS))
+def test_proxy(proxied, mac, kind):
+    bed = proxied
+    done = netlab.exchange(kind, mac, window=1.5, request=True, boot_server=True)
+    print("MEASURED proxy %s %s -> offers %s, ack %s, boot %r 252=%r %.2fs"
+          % (SYSTEMS[mac], kind, [(o.address, o.next_server, o.filename) for o in done.offers],
+             done.ack and (done.ack.address, done.ack.filename), done.boot and done.boot.filename,
+             done.boot and done.boot.options.get(252), done.boot.seconds if done.boot else 0))
+    assert done.ack and done.ack.address.startswith("192.168.1.") and not done.ack.filename   # the site's lease
+    expected = PROXY_EXPECTED[mac][kind]
+    if expected == IPXE_URL:
+        expected = "http://127.0.0.1:%d/cblr/svc/op/ipxe/system/%s" % (bed.http_port, SYSTEMS[mac])
+    assert (done.boot and done.boot.filename) == expected
+    if expected:
+        assert done.boot.next_server == netlab.SERVER_IP and 252 not in done.boot.options
+        assert [o.address for o in done.offers if o.options.get(54) == bytes([192, 168, 1, 5])] == ["0.0.0.0"]
+    else:
+        assert all(o.address != "0.0.0.0" for o in done.offers)     # the proxy stays silent
