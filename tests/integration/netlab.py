@@ -115,6 +115,18 @@ def dnsmasq(conf, work, dev=SERVER_IF):
                   work / "dnsmasq.log")
 
 
+def tftpd(root, work):
+    """tftpd-hpa in the foreground on SERVER_IP:69 serving ROOT (as root: pytest's folders are private)."""
+    return server(["in.tftpd", "--foreground", "--listen", "--address", SERVER_IP + ":69", "--secure", "--user",
+                   "root", str(root)], work / "tftpd.log")
+
+
+def http(root, work):
+    """A static HTTP server on SERVER_IP:80 serving ROOT."""
+    return server(["python3", "-m", "http.server", "80", "--bind", SERVER_IP, "--directory", str(root)],
+                  work / "http.log")
+
+
 Offer = collections.namedtuple("Offer", "type filename options seconds next_server address")
 Exchange = collections.namedtuple("Exchange", "offers ack boot")
 
