@@ -58,13 +58,19 @@ def lab(tmp_path_factory):
         yield net
 
 
+def boot(lab, firmware, mac, who):
+    """One QEMU client of FIRMWARE with MAC on the lab's tap; its stand-in lines are printed as the measurement."""
+    result = harness.boot(firmware, netdev=harness.tap_netdev(lab.taps[0]), netns=netlab.SERVER_NS, mac=mac,
+                          timeout=150)
+    print("MEASURED proxy qemu %s %s: exit %s in %.1f s\n%s" % (firmware, who, result.exit_code, result.seconds,
+                                                                "\n".join(result.lines("STANDIN"))))
+    assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
+    return result
+
+
 @pytest.mark.parametrize("firmware", ["uefi", "bios"])
 def test_unknown_machine_gets_cobblers_grub(lab, firmware):
-    result = harness.boot(firmware, netdev=harness.tap_netdev(lab.taps[0]), netns=netlab.SERVER_NS, mac=OTHER_MAC,
-                          timeout=120)
-    print("MEASURED proxy qemu %s unknown: exit %s in %.1f s\n%s" % (firmware, result.exit_code, result.seconds,
-                                                                      "\n".join(result.lines("STANDIN"))))
-    assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
+    result = boot(lab, firmware, OTHER_MAC, "unknown")
     assert any(GRUB_MARKER[firmware] in line and "opt252=-" in line for line in result.lines("STANDIN")), \
         result.text[-3000:]
     assert not any("opt252=\\" in line for line in result.lines("STANDIN"))
@@ -72,11 +78,7 @@ def test_unknown_machine_gets_cobblers_grub(lab, firmware):
 
 @pytest.mark.parametrize("firmware", ["uefi", "bios"])
 def test_windows_system_reaches_its_loader_with_252(lab, firmware):
-    result = harness.boot(firmware, netdev=harness.tap_netdev(lab.taps[0]), netns=netlab.SERVER_NS, mac=WIN_MAC,
-                          timeout=150)
-    print("MEASURED proxy qemu %s winbox: exit %s in %.1f s\n%s" % (firmware, result.exit_code, result.seconds,
-                                                                     "\n".join(result.lines("STANDIN"))))
-    assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
+    result = boot(lab, firmware, WIN_MAC, SYSTEM.name)
     expected = "file=%s opt252=%s" % (layout.nbp_file(DISTRO.name, firmware),
                                       menus.bcd_option(DISTRO, PROFILE, firmware))
     prefix = "STANDIN-%s %s " % ("EFI" if firmware == "uefi" else "NBP", DISTRO.name)
