@@ -83,3 +83,6 @@ def test_windows_system_reaches_its_loader_with_252(lab, firmware):
                                       menus.bcd_option(DISTRO, PROFILE, firmware))
     prefix = "STANDIN-%s %s " % ("EFI" if firmware == "uefi" else "NBP", DISTRO.name)
     assert any(line.endswith(expected) for line in result.lines(prefix)), result.text[-3000:]
+    # the cached PXE reply (from the proxy) names the loader too, not the script URL (menus.PROXY_FILENAME)
+    reply = result.lines(prefix + ("pkt=pxereply" if firmware == "uefi" else "pkt=3"))
+    assert reply and " file=%s " % layout.nbp_file(DISTRO.name, firmware) in reply[0], result.text[-3000:]
