@@ -6,11 +6,15 @@ import os
 import pathlib
 import re
 import shutil
+import sys
 
 import pytest
 
 import netlab
 from conftest import write_bed_config
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+import harness  # noqa: E402  (tests/integration/qemu, the QEMU client helpers)
 from testbed import run_ok
 
 pytestmark = pytest.mark.integration
@@ -98,13 +102,22 @@ def generated(winpe_bed, sample_media, tmp_path_factory):
     return bed, rendered
 
 
-@pytest.fixture(scope="module", params=sorted(MANAGERS))
+@pytest.fixture(scope="module")
 def served(request, generated, tmp_path_factory):
-    """The namespace network with the real server of one manager running the config that manager rendered."""
-    manager = request.param
-    bed, rendered = generated
-    with netlab.network(), SERVERS[manager](rendered[manager], tmp_path_factory.mktemp(manager)):
-        yield manager, bed
+    """The lab for one mode (the test's indirect parameter), so pytest tears one down before the next starts:
+    'isc' / 'dnsmasq' run the config that manager rendered (bridged, with a tap for QEMU); 'proxy' runs the site's
+    plain dhcpd in its own namespace and the plugin's proxy file by dnsmasq on the Cobbler side."""
+    mode, (bed, rendered) = request.param, generated
+    work = tmp_path_factory.mktemp(mode)
+    (work / "site.conf").write_text(SITE_CONF)
+    with contextlib.ExitStack() as stack:
+        lab = stack.enter_context(netlab.network(taps=1, site=mode == "proxy"))
+        if mode == "proxy":
+            stack.enter_context(netlab.dhcpd(work / "site.conf", work, dev=lab.site_dev, ns=netlab.SITE_NS))
+            stack.enter_context(netlab.dnsmasq(rendered["proxy"], work, dev=lab.dev))
+        else:
+            stack.enter_context(SERVERS[mode](rendered[mode], work, dev=lab.dev))
+        yield mode, bed, lab
 
 
 def bcd(name, firmware):
@@ -143,8 +156,9 @@ SYSTEMS = {WIN_MAC: "winbox", IPXE_MAC: "ipxebox", LINUX_MAC: "linuxbox", OTHER_
 
 @pytest.mark.parametrize("mac", sorted(SYSTEMS))
 @pytest.mark.parametrize("kind", sorted(netlab.CLIENTS))
+@pytest.mark.parametrize("served", sorted(MANAGERS), indirect=True)
 def test_offer(served, mac, kind):
-    manager, bed = served
+    manager, bed, _lab = served
     offer = netlab.discover(kind, mac)
     print("MEASURED %s %s %s -> %r 252=%r %.2fs" % (manager, SYSTEMS[mac], kind, offer.filename,
                                                      offer.options.get(252), offer.seconds))
@@ -155,19 +169,6 @@ def test_offer(served, mac, kind):
     assert offer.next_server == netlab.SERVER_IP
     if option:   # the BCD the boot manager will ask for is staged, with the backslashes tftpd's remap turns
         assert (bed.tftproot / option.decode().replace("\\", "/").lstrip("/")).is_file()
-
-
-@pytest.fixture(scope="module")
-def proxied(generated, tmp_path_factory):
-    """A bridged lab: the site's plain dhcpd in its own namespace, the plugin's proxy file run by dnsmasq on the
-    Cobbler side."""
-    bed, rendered = generated
-    work = tmp_path_factory.mktemp("proxy")
-    (work / "site.conf").write_text(SITE_CONF)
-    with netlab.network(site=True) as lab, \
-            netlab.dhcpd(work / "site.conf", work, dev=lab.site_dev, ns=netlab.SITE_NS), \
-            netlab.dnsmasq(rendered["proxy"], work, dev=lab.dev):
-        yield bed
 
 
 # What the PXE boot server request (port 4011) to the proxy answers: known Windows systems' firmware gets iPXE and
@@ -182,8 +183,9 @@ PROXY_EXPECTED = {WIN_MAC: PROXY_WINDOWS, IPXE_MAC: PROXY_WINDOWS, LINUX_MAC: PR
 
 @pytest.mark.parametrize("mac", sorted(SYSTEMS))
 @pytest.mark.parametrize("kind", sorted(netlab.CLIENTS))
-def test_proxy(proxied, mac, kind):
-    bed = proxied
+@pytest.mark.parametrize("served", ["proxy"], indirect=True)
+def test_proxy(served, mac, kind):
+    _mode, bed, _lab = served
     done = netlab.exchange(kind, mac, window=1.5, request=True, boot_server=True)
     print("MEASURED proxy %s %s -> offers %s, ack %s, boot %r 252=%r %.2fs"
           % (SYSTEMS[mac], kind, [(o.address, o.next_server, o.filename) for o in done.offers],
@@ -199,3 +201,33 @@ def test_proxy(proxied, mac, kind):
         assert [o.address for o in done.offers if o.options.get(54) == bytes([192, 168, 1, 5])] == ["0.0.0.0"]
     else:
         assert all(o.address != "0.0.0.0" for o in done.offers)     # the proxy stays silent
+
+
+# OVMF on Cobbler's rendered dhcpd.conf: (MAC, stand-in marker, what its DhcpAck line must end with)
+FIRMWARE_CASES = [(WIN_MAC, DISTRO, "file=%s opt252=%s" % (LOADER["uefi"], bcd("sys\\winbox", "uefi").decode())),
+                  (LINUX_MAC, "cobbler-grubx64", "file=grub/grubx64.efi opt252=-")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mac, marker, expected", FIRMWARE_CASES)
+@pytest.mark.parametrize("served", ["isc"], indirect=True)
+def test_uefi_firmware_pxe_on_cobblers_dhcpd(served, tmp_path, mac, marker, expected):
+    """OVMF's own PXE (no option ROM) on the tap, Cobbler's rendered dhcpd.conf, tftpd-hpa on a copy of the bed's
+    TFTP tree whose bootmgfw.efi and grubx64.efi are stand-ins: the Windows system's loader sees its BCD in option
+    252, the Linux system reaches Cobbler's GRUB without it."""
+    _mode, bed, lab = served
+    missing = harness.missing_programs("uefi") + [p for p in ("in.tftpd", "gcc") if not shutil.which(p)]
+    if missing:
+        pytest.fail("missing: %s (./scripts/setup.sh installs them)" % ", ".join(missing))
+    root, build = tmp_path / "tftp", str(tmp_path / "build")
+    shutil.copytree(bed.tftproot, root)
+    builder = harness.load_standins_builder()
+    harness.place_standins(builder, str(root), [DISTRO], "uefi", build)
+    builder.build_efi("cobbler-grubx64", str(root / "grub" / "grubx64.efi"), build)
+    with netlab.tftpd(root, tmp_path):
+        result = harness.boot("uefi", netdev=harness.tap_netdev(lab.taps[0]), netns=netlab.SERVER_NS, mac=mac,
+                              timeout=120)
+    print("MEASURED isc (Cobbler-rendered) qemu uefi %s: exit %s in %.1f s\n%s"
+          % (SYSTEMS[mac], result.exit_code, result.seconds, "\n".join(result.lines("STANDIN"))))
+    assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
+    assert result.lines("STANDIN-EFI %s pkt=dhcpack received=1 %s" % (marker, expected)), result.text[-3000:]
