@@ -203,16 +203,18 @@ def test_proxy(served, mac, kind):
         assert all(o.address != "0.0.0.0" for o in done.offers)     # the proxy stays silent
 
 
-# OVMF on Cobbler's rendered dhcpd.conf: (MAC, stand-in marker, what its DhcpAck line must end with)
-FIRMWARE_CASES = [(WIN_MAC, DISTRO, "file=%s opt252=%s" % (LOADER["uefi"], bcd("sys\\winbox", "uefi").decode())),
-                  (LINUX_MAC, "cobbler-grubx64", "file=grub/grubx64.efi opt252=-")]
+# OVMF on the DHCP config Cobbler rendered: (manager, MAC, stand-in marker, what its DhcpAck line must end with).
+# Cobbler's dnsmasq.template gives UEFI Linux clients pxelinux.0, which OVMF cannot run: no Linux row there.
+FIRMWARE_CASES = [
+    ("isc", WIN_MAC, DISTRO, "file=%s opt252=%s" % (LOADER["uefi"], bcd("sys\\winbox", "uefi").decode())),
+    ("isc", LINUX_MAC, "cobbler-grubx64", "file=grub/grubx64.efi opt252=-"),
+    ("dnsmasq", WIN_MAC, DISTRO, "file=%s opt252=%s" % (LOADER["uefi"], bcd(PROFILE, "uefi").decode()))]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mac, marker, expected", FIRMWARE_CASES)
-@pytest.mark.parametrize("served", ["isc"], indirect=True)
-def test_uefi_firmware_pxe_on_cobblers_dhcpd(served, tmp_path, mac, marker, expected):
-    """OVMF's own PXE (no option ROM) on the tap, Cobbler's rendered dhcpd.conf, tftpd-hpa on a copy of the bed's
+@pytest.mark.parametrize("served, mac, marker, expected", FIRMWARE_CASES, indirect=["served"])
+def test_uefi_firmware_pxe_on_cobblers_dhcp(served, tmp_path, mac, marker, expected):
+    """OVMF's own PXE (no option ROM) on the tap, Cobbler's rendered config, tftpd-hpa on a copy of the bed's
     TFTP tree whose bootmgfw.efi and grubx64.efi are stand-ins: the Windows system's loader sees its BCD in option
     252, the Linux system reaches Cobbler's GRUB without it."""
     _mode, bed, lab = served
@@ -227,7 +229,7 @@ def test_uefi_firmware_pxe_on_cobblers_dhcpd(served, tmp_path, mac, marker, expe
     with netlab.tftpd(root, tmp_path):
         result = harness.boot("uefi", netdev=harness.tap_netdev(lab.taps[0]), netns=netlab.SERVER_NS, mac=mac,
                               timeout=120)
-    print("MEASURED isc (Cobbler-rendered) qemu uefi %s: exit %s in %.1f s\n%s"
-          % (SYSTEMS[mac], result.exit_code, result.seconds, "\n".join(result.lines("STANDIN"))))
+    print("MEASURED %s (Cobbler-rendered) qemu uefi %s: exit %s in %.1f s\n%s"
+          % (served[0], SYSTEMS[mac], result.exit_code, result.seconds, "\n".join(result.lines("STANDIN"))))
     assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
     assert result.lines("STANDIN-EFI %s pkt=dhcpack received=1 %s" % (marker, expected)), result.text[-3000:]
