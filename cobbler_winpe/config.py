@@ -41,6 +41,8 @@ DEFAULTS = {
     "tftpd_rules": ("/etc/cobbler/winpe/tftpd.rules", "tftpd-hpa remap file (-m) the plugin writes"),
     "atftpd_rules": ("/etc/cobbler/winpe/atftpd.pcre", "atftpd pattern file (--pcre) the plugin writes"),
     "dhcp_snippets_dir": ("/etc/cobbler/winpe", "where the ISC dhcpd and dnsmasq snippets are written"),
+    "proxy_dhcp_network": ("", "subnet address (e.g. 192.168.1.0) for dnsmasq-proxy.conf, the proxyDHCP file for a "
+                           "site DHCP server Cobbler does not run; empty: not written"),
     "locale": ("en-US", "default answer-file locale (metadata winpe_locale overrides)"),
     "timezone": ("UTC", "default answer-file time zone (metadata winpe_timezone overrides)"),
 }

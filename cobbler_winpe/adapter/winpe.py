@@ -142,6 +142,9 @@ def write_service_files(distros, profiles, systems, server, cfg):
     write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dhcpd-winpe.conf"), dhcp.render_isc_dhcpd(hosts, server))
     write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dnsmasq-winpe.conf"),
                  dhcp.render_dnsmasq(hosts, server, uefi_menu=cfg.uefi_menu))
+    if cfg.proxy_dhcp_network:
+        write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dnsmasq-proxy.conf"),
+                     dhcp.render_dnsmasq_proxy(hosts, server, cfg.proxy_dhcp_network))
 
 
 def write_loaders(server, cfg):

@@ -115,6 +115,13 @@ def http_url(server, relpath):
     return "http://%s/cobbler/%s" % (netloc, relpath)
 
 
+# Behind a proxyDHCP server iPXE builds the cached PXE reply packet (BIOS CACHED_REPLY, UEFI PxeReply) from its
+# proxydhcp/pxebs settings, whose file name is the iPXE script URL; these give that packet the loader's name too
+# (measured, docs/boot-chains.md).  Without a proxy the blocks do not exist and `isset ${ip}` keeps the script going.
+PROXY_FILENAME = ["isset ${%s/dhcp-server} && set %s/filename ${winpe-nbp} || isset ${ip}" % (block, block)
+                  for block in ("proxydhcp", "pxebs")]
+
+
 def ipxe_chain_lines(distro, profile, uefi_nbp=None, system=None):
     r"""iPXE commands that start the distro's own loader over TFTP with option 252 set to the profile's BCD.
 
@@ -126,7 +133,7 @@ def ipxe_chain_lines(distro, profile, uefi_nbp=None, system=None):
     bcd = {fw: bcd_option(distro, profile, fw, system) for fw in ("bios", "uefi")}
     return ["iseq ${platform} efi && set winpe-nbp %s || set winpe-nbp %s" % (nbp["uefi"], nbp["bios"]),
             "iseq ${platform} efi && set 252:string %s || set 252:string %s" % (bcd["uefi"], bcd["bios"]),
-            "set netX.dhcp/filename ${winpe-nbp}",
+            "set netX.dhcp/filename ${winpe-nbp}"] + PROXY_FILENAME + [
             "chain tftp://${next-server}/${winpe-nbp}"]
 
 

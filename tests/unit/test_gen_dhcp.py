@@ -82,3 +82,17 @@ def test_dnsmasq_uefi_menu_only_for_unknown_uefi_pxe_clients():
     assert boots == ["dhcp-boot=tag:!known,tag:!cwpe-ipxe,tag:cwpe-efi64,winpe/menu/x64/bootmgfw.efi,,10.0.0.1",
                      "dhcp-boot=tag:!known,tag:!cwpe-ipxe,tag:cwpe-arm64,winpe/menu/arm64/bootmgfw.efi,,10.0.0.1"]
     assert 'dhcp-option-force=tag:!known,tag:!cwpe-ipxe,tag:cwpe-efi64,tag:cwpe-pxe,252,"\\\\winpe\\\\menu\\\\x64\\\\BCD"' in lines
+
+
+@pytest.mark.parametrize("network", ["192.168.1", "10.0.0.0/24", "", "fe80::1", "10.0.0.0\nport=53"])
+def test_proxy_network_refused(network):
+    with pytest.raises(InputError):
+        dhcp.render_dnsmasq_proxy(_hosts(), Server("10.0.0.1"), network)
+
+
+def test_proxy_leaves_arm64_systems_out():
+    distros = DISTROS + [WinDistro("w11a", "arm64", "11", "/m")]
+    hosts = dhcp.windows_hosts([WinSystem("armbox", "arm", macs=("52:54:00:00:00:07",))],
+                               PROFILES + [WinProfile("arm", "w11a")], distros)
+    text = dhcp.render_dnsmasq_proxy(hosts, Server("10.0.0.1"), "10.0.0.0")
+    assert "52:54:00:00:00:07" not in text and "# system armbox: arm64, not served by this proxy" in text

@@ -99,6 +99,8 @@ def test_ipxe_chain_lines_pick_loader_and_bcd_by_platform():
         "iseq ${platform} efi && set 252:string \\images\\win10-x64\\bcd\\win10-x64-pro.uefi"
         " || set 252:string \\images\\win10-x64\\bcd\\win10-x64-pro",
         "set netX.dhcp/filename ${winpe-nbp}",
+        "isset ${proxydhcp/dhcp-server} && set proxydhcp/filename ${winpe-nbp} || isset ${ip}",
+        "isset ${pxebs/dhcp-server} && set pxebs/filename ${winpe-nbp} || isset ${ip}",
         "chain tftp://${next-server}/${winpe-nbp}"]
 
 

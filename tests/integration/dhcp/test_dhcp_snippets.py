@@ -54,3 +54,14 @@ def test_dnsmasq_accepts_snippet(tmp_path):
     assert "syntax check OK" in done.stdout + done.stderr
     snippet.write_text(snippet.read_text() + "dhcp-boot=tag:,,,\ndhcp-option=252,\"\n")
     assert _run(["/usr/sbin/dnsmasq", "--test", "--conf-file=%s" % conf]).returncode != 0
+
+
+def test_dnsmasq_accepts_proxy_file(tmp_path):
+    if not shutil.which("dnsmasq") and not os.path.exists("/usr/sbin/dnsmasq"):
+        pytest.skip("needs dnsmasq")
+    conf = tmp_path / "proxy.conf"
+    conf.write_text(dhcp.render_dnsmasq_proxy(_hosts(), Server("10.0.0.1"), "10.0.0.0"))
+    done = _run(["/usr/sbin/dnsmasq", "--test", "--conf-file=%s" % conf])
+    assert done.returncode == 0 and "syntax check OK" in done.stdout + done.stderr, done.stderr
+    conf.write_text(conf.read_text() + 'pxe-service=tag:x,NoSuchCSA,"y",z\n')
+    assert _run(["/usr/sbin/dnsmasq", "--test", "--conf-file=%s" % conf]).returncode != 0

@@ -34,6 +34,6 @@ def lab(tmp_path):
     ("edk2-uefi-x64", OTHER_MAC, "", None),
 ])
 def test_offer(lab, kind, mac, filename, bcd):
-    got_file, opts, seconds = netlab.discover(kind, mac)
-    print("%s %s -> %r 252=%r %.2fs" % (kind, mac, got_file, opts.get(252), seconds))
-    assert (got_file, opts.get(252)) == (filename, bcd)
+    offer = netlab.discover(kind, mac)
+    print("%s %s -> %r 252=%r %.2fs" % (kind, mac, offer.filename, offer.options.get(252), offer.seconds))
+    assert (offer.filename, offer.options.get(252)) == (filename, bcd)
