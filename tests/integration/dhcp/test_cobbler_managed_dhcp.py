@@ -125,7 +125,12 @@ def bcd(name, firmware):
     return ("\\images\\%s\\bcd\\%s%s" % (DISTRO, name, ".uefi" if firmware == "uefi" else "")).encode()
 
 
-LOADER = {"uefi": "images/%s/bootmgfw.efi" % DISTRO, "bios": "images/%s/pxeboot.n12" % DISTRO}
+LOADER = {"uefi": "images/%s/sys/%%s/bootmgfw.efi" % DISTRO, "bios": "images/%s/pxeboot.n12" % DISTRO}
+
+
+def uefi_loader(system):
+    """The UEFI boot manager DHCP names for SYSTEM: its own copy (the boot-manager choice is per system)."""
+    return LOADER["uefi"] % system
 IPXE_URL = "ipxe-url"   # Cobbler's per-system iPXE script URL (stands for http://<server>:<port>/cblr/svc/...)
 # (manager, MAC) -> what each client kind gets: (boot file, option 252).  Stock Cobbler's answers for the Linux
 # system and the unknown MAC come from its templates as shipped: dhcp.template's pxeclients class (grub/grub.0,
@@ -134,7 +139,7 @@ ISC_STOCK = {"edk2-uefi-x64": ("grub/grubx64.efi", None), "bios-pxe-rom": ("grub
              "ipxe": ("grub/grub.0", None), "msft-5.0": ("", None)}
 DNSMASQ_STOCK = dict.fromkeys(netlab.CLIENTS, ("pxelinux.0", None))
 EXPECTED = {
-    ("isc", WIN_MAC): {"edk2-uefi-x64": (LOADER["uefi"], bcd("sys\\winbox", "uefi")),
+    ("isc", WIN_MAC): {"edk2-uefi-x64": (uefi_loader("winbox"), bcd("sys\\winbox", "uefi")),
                        "bios-pxe-rom": (LOADER["bios"], bcd("sys\\winbox", "bios")),
                        "ipxe": ("grub/grub.0", None), "msft-5.0": ("", None)},
     # enable_ipxe: Cobbler's own branch, untouched (undionly.kpxe even to UEFI firmware, as Cobbler ships it)
@@ -142,11 +147,11 @@ EXPECTED = {
                         "ipxe": (IPXE_URL, None), "msft-5.0": ("undionly.kpxe", None)},
     ("isc", LINUX_MAC): ISC_STOCK,
     ("isc", OTHER_MAC): ISC_STOCK,
-    ("dnsmasq", WIN_MAC): {"edk2-uefi-x64": (LOADER["uefi"], bcd(PROFILE, "uefi")),
-                           "bios-pxe-rom": (LOADER["bios"], bcd(PROFILE, "bios")),
+    ("dnsmasq", WIN_MAC): {"edk2-uefi-x64": (uefi_loader("winbox"), bcd("sys\\winbox", "uefi")),
+                           "bios-pxe-rom": (LOADER["bios"], bcd("sys\\winbox", "bios")),
                            "ipxe": (IPXE_URL, None), "msft-5.0": ("pxelinux.0", None)},
-    ("dnsmasq", IPXE_MAC): {"edk2-uefi-x64": (LOADER["uefi"], bcd(PROFILE, "uefi")),
-                            "bios-pxe-rom": (LOADER["bios"], bcd(PROFILE, "bios")),
+    ("dnsmasq", IPXE_MAC): {"edk2-uefi-x64": (uefi_loader("ipxebox"), bcd("sys\\ipxebox", "uefi")),
+                            "bios-pxe-rom": (LOADER["bios"], bcd("sys\\ipxebox", "bios")),
                             "ipxe": (IPXE_URL, None), "msft-5.0": ("pxelinux.0", None)},
     ("dnsmasq", LINUX_MAC): DNSMASQ_STOCK,
     ("dnsmasq", OTHER_MAC): DNSMASQ_STOCK,
@@ -206,9 +211,9 @@ def test_proxy(served, mac, kind):
 # OVMF on the DHCP config Cobbler rendered: (manager, MAC, stand-in marker, what its DhcpAck line must end with).
 # Cobbler's dnsmasq.template gives UEFI Linux clients pxelinux.0, which OVMF cannot run: no Linux row there.
 FIRMWARE_CASES = [
-    ("isc", WIN_MAC, DISTRO, "file=%s opt252=%s" % (LOADER["uefi"], bcd("sys\\winbox", "uefi").decode())),
+    ("isc", WIN_MAC, DISTRO, "file=%s opt252=%s" % (uefi_loader("winbox"), bcd("sys\\winbox", "uefi").decode())),
     ("isc", LINUX_MAC, "cobbler-grubx64", "file=grub/grubx64.efi opt252=-"),
-    ("dnsmasq", WIN_MAC, DISTRO, "file=%s opt252=%s" % (LOADER["uefi"], bcd(PROFILE, "uefi").decode()))]
+    ("dnsmasq", WIN_MAC, DISTRO, "file=%s opt252=%s" % (uefi_loader("winbox"), bcd("sys\\winbox", "uefi").decode()))]
 
 
 @pytest.mark.slow
@@ -224,7 +229,7 @@ def test_uefi_firmware_pxe_on_cobblers_dhcp(served, tmp_path, mac, marker, expec
     root, build = tmp_path / "tftp", str(tmp_path / "build")
     shutil.copytree(bed.tftproot, root)
     builder = harness.load_standins_builder()
-    harness.place_standins(builder, str(root), [DISTRO], "uefi", build)
+    harness.place_standins(builder, str(root), [DISTRO], "uefi", build, ["winbox"])
     builder.build_efi("cobbler-grubx64", str(root / "grub" / "grubx64.efi"), build)
     with netlab.tftpd(root, tmp_path):
         result = harness.boot("uefi", netdev=harness.tap_netdev(lab.taps[0]), netns=netlab.SERVER_NS, mac=mac,

@@ -88,15 +88,22 @@ def add_ipxe(root, name, rel=None):
     return _copy(os.path.join(IPXE_DIR, name), root, rel or name)
 
 
-def place_standins(builder, root, distro_names, firmware, workdir):
+def place_standins(builder, root, distro_names, firmware, workdir, systems=()):
     """Replace each distro's first Windows loader in a TFTP tree (ours or one cobblerd staged) with a stand-in
-    that names itself after the distro; FIRMWARE 'bios' (pxeboot.n12) or 'uefi' (bootmgfw.efi)."""
+    that names itself after the distro; FIRMWARE 'bios' (pxeboot.n12) or 'uefi' (bootmgfw.efi, also the copy
+    DHCP hands each of SYSTEMS: images/<distro>/sys/<system>/bootmgfw.efi)."""
     for name in distro_names:
-        dest = os.path.join(root, layout.nbp_file(name, firmware))
-        if firmware == "bios":
-            builder.build_nbp(name, dest)
-        else:
-            builder.build_efi(name, dest, workdir)
+        dests = [layout.nbp_file(name, firmware)]
+        if firmware == "uefi":
+            dests += [layout.system_nbp_file(name, system) for system in systems]
+        for dest in (os.path.join(root, rel) for rel in dests):
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            if os.path.lexists(dest):
+                os.unlink(dest)      # a hard link into the bed's cache: never write through it
+            if firmware == "bios":
+                builder.build_nbp(name, dest)
+            else:
+                builder.build_efi(name, dest, workdir)
 
 
 def with_serial_console(pxelinux_cfg):

@@ -7,7 +7,7 @@ import pytest
 
 import harness
 import netlab
-from cobbler_winpe.gen import dhcp, layout, menus
+from cobbler_winpe.gen import dhcp, layout
 from cobbler_winpe.gen.model import Server
 from test_proxy_dhcp_qemu import DISTRO, PROFILE, SYSTEM, WIN_MAC, tftp_tree
 
@@ -40,6 +40,6 @@ def test_uefi_firmware_pxe_gets_bootmgfw_and_252(lab):
     print("MEASURED isc qemu uefi %s: exit %s in %.1f s\n%s" % (SYSTEM.name, result.exit_code, result.seconds,
                                                                "\n".join(result.lines("STANDIN"))))
     assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
-    expected = "pkt=dhcpack received=1 file=%s opt252=%s" % (layout.nbp_file(DISTRO.name, "uefi"),
-                                                            menus.bcd_option(DISTRO, PROFILE, "uefi"))
+    expected = "pkt=dhcpack received=1 file=%s opt252=%s" % (layout.system_nbp_file(DISTRO.name, SYSTEM.name),
+                                                            dhcp.bcd_path(DISTRO, SYSTEM, "uefi"))
     assert result.lines("STANDIN-EFI %s %s" % (DISTRO.name, expected)), result.text[-3000:]

@@ -29,7 +29,7 @@ def tftp_tree(root, work):
     builder.build_nbp(GRUB_MARKER["bios"], os.path.join(root, dhcp.COBBLER_GRUB["bios"]))
     builder.build_efi(GRUB_MARKER["uefi"], os.path.join(root, dhcp.COBBLER_GRUB["uefi"]), work)
     harness.place_standins(builder, root, [DISTRO.name], "bios", work)
-    harness.place_standins(builder, root, [DISTRO.name], "uefi", work)
+    harness.place_standins(builder, root, [DISTRO.name], "uefi", work, [SYSTEM.name])
     harness.add_ipxe(root, "snponly.efi", layout.IPXE_EFI)
     harness.add_ipxe(root, "undionly.kpxe", layout.IPXE_BIOS)
 
