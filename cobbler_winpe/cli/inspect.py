@@ -2,6 +2,7 @@
 import json
 import sys
 
+from cobbler_winpe.errors import escape
 from cobbler_winpe.media.detect import detect
 from cobbler_winpe.media.source import open_media
 
@@ -28,8 +29,9 @@ def run(args, out=None):
 
 
 def _table(rows):
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    rows = [[escape(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
 
 def _dash(value):
@@ -51,4 +53,4 @@ def format_table(info):
                   _dash(i.build), ",".join(i.languages) or "-") for i in distro.install.images]
         lines += ["  " + line for line in _table(rows)]
         lines += ["  warning: " + w for w in distro.warnings]
-    return "\n".join(lines) + "\n"
+    return "".join(escape(line) + "\n" for line in lines)   # media text never moves the cursor or adds a line
