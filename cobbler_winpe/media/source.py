@@ -4,7 +4,7 @@ import os
 import stat
 import tempfile
 from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from cobbler_winpe.errors import InputError, MediaError
 
@@ -223,8 +223,18 @@ def confined_target(real_dest, rel):
     return target
 
 
+class TreeNode(NamedTuple):
+    """Where a tree entry was found when listed: its real path and the inode it was then."""
+    path: str
+    dev: int
+    ino: int
+
+
 class TreeMedia(Media):
-    """A directory tree (a mounted or copied medium); symlinks must stay inside it."""
+    """A directory tree (a mounted or copied medium); symlinks must stay inside it.
+
+    Reads never follow a link: a file is opened component by component with O_NOFOLLOW from the tree's root and
+    must still be the inode the listing saw, so a name swapped for a symlink during a copy is refused."""
 
     kind = "tree"
 
@@ -233,14 +243,14 @@ class TreeMedia(Media):
         self.root = os.path.realpath(path)
 
     def _root_handle(self):
-        return self.root
+        return TreeNode(self.root, 0, 0)
 
     def _list(self, handle):
         try:
-            with os.scandir(handle) as it:
+            with os.scandir(handle.path) as it:
                 return [self._entry(d) for d in it]
         except OSError as err:
-            raise MediaError(handle, "cannot list directory (%s)" % err.strerror) from None
+            raise MediaError(handle.path, "cannot list directory (%s)" % err.strerror) from None
 
     def _entry(self, dirent):
         refused = None if is_safe_name(dirent.name) else "unsafe file name (refused)"
@@ -252,18 +262,42 @@ class TreeMedia(Media):
         try:
             st = os.stat(path)
         except OSError:
-            return Entry(dirent.name, False, 0, path, refused or "broken symlink or unreadable file")
+            return Entry(dirent.name, False, 0, TreeNode(path, 0, 0), refused or "broken symlink or unreadable file")
         if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
             refused = refused or "not a regular file or directory"
         return Entry(dirent.name, stat.S_ISDIR(st.st_mode), 0 if stat.S_ISDIR(st.st_mode) else st.st_size,
-                     path, refused)
+                     TreeNode(path, st.st_dev, st.st_ino), refused)
 
     def _open(self, handle):
-        return open(handle, "rb")
+        fd = open_nofollow(self.root, os.path.relpath(handle.path, self.root))
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (handle.dev, handle.ino):
+            os.close(fd)
+            raise MediaError(handle.path, "changed since the tree was listed (refused)",
+                             "import from a tree that nobody else can write to")
+        return os.fdopen(fd, "rb")
 
     def local_path(self, relpath):
         hit = self._lookup(relpath)
-        return hit[1].handle if hit else None
+        return hit[1].handle.path if hit else None
+
+
+def open_nofollow(root, rel):
+    """A read-only fd of root/rel reached without following any symlink below ``root``; MediaError when one is met."""
+    dir_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    parts = rel.split(os.sep)
+    try:
+        for part in parts[:-1]:
+            next_fd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+            os.close(dir_fd)
+            dir_fd = next_fd
+        # O_NONBLOCK: a FIFO swapped in must not hang the open (regular files ignore it)
+        return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=dir_fd)
+    except OSError as err:
+        raise MediaError(os.path.join(root, rel), "cannot open without following a link (%s; refused)"
+                         % err.strerror, "import from a tree that nobody else can write to") from None
+    finally:
+        os.close(dir_fd)
 
 
 class IsoMedia(Media):

@@ -205,3 +205,56 @@ def test_iso_shorter_than_its_volume_is_refused(samples, tmp_path):
     path.write_bytes(data[:-4096])
     with pytest.raises(MediaError, match="truncated ISO"):
         open_media(str(path))
+
+
+SECRET = b"root-only secret that must never reach a mirror\n"
+
+
+def _swap_during_copy(samples, tmp_path, swap):
+    """Copy a sample tree; at the first progress call, swap(tree, the last file still to copy, secret path)."""
+    tree = str(tmp_path / "tree")
+    subprocess.run(["cp", "-a", samples("win10-x64").tree, tree], check=True)
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET)
+    secret.chmod(0o600)
+    dest = tmp_path / "mirror"
+    with open_media(tree) as media:
+        last = [rel for rel, is_dir, _size in media.walk() if not is_dir][-1]
+        swapped = []
+
+        def progress(rel, _size):
+            if not swapped:
+                swapped.append(swap(tree, last, str(secret)))
+        with pytest.raises(MediaError) as refused:
+            media.copy_tree(str(dest), progress=progress)
+    assert swapped and str(refused.value).count("\n") == 0 and "refused" in str(refused.value)
+    assert all(SECRET not in data for data in _tree_files(str(dest)).values())
+    return str(refused.value)
+
+
+def test_file_swapped_for_symlink_during_copy_is_refused(samples, tmp_path):
+    def swap(tree, rel, secret):
+        os.unlink(os.path.join(tree, rel))
+        os.symlink(secret, os.path.join(tree, rel))
+        return rel
+    assert "cannot open without following a link" in _swap_during_copy(samples, tmp_path, swap)
+
+
+def test_folder_swapped_for_symlink_during_copy_is_refused(samples, tmp_path):
+    def swap(tree, rel, secret):
+        folder = os.path.join(tree, os.path.dirname(rel))
+        outside = os.path.join(os.path.dirname(secret), "outside")
+        os.makedirs(outside)
+        os.link(secret, os.path.join(outside, os.path.basename(rel)))
+        os.rename(folder, folder + ".old")
+        os.symlink(outside, folder)
+        return rel
+    assert "cannot open without following a link" in _swap_during_copy(samples, tmp_path, swap)
+
+
+def test_file_replaced_by_another_inode_is_refused(samples, tmp_path):
+    def swap(tree, rel, secret):
+        os.unlink(os.path.join(tree, rel))
+        os.link(secret, os.path.join(tree, rel))   # a hard link: no symlink to notice, only the inode differs
+        return rel
+    assert "changed since the tree was listed" in _swap_during_copy(samples, tmp_path, swap)
