@@ -53,6 +53,8 @@ def test_system_boots_its_windows_profile_then_nopxe_turns_it_local(system):
     assert url == "http://127.0.0.1:%d/cblr/svc/op/nopxe/system/winbox" % bed.http_port
     assert "<ComputerName>winbox</ComputerName>" in (folder / "unattend-bios.xml").read_text()
     assert get(url) == 200
+    assert not folder.exists()   # install started: its answer files and system.cmd left the share at once
+    assert (DATA / "profiles" / "nopxe-x86_64-pro" / "unattend-bios.xml").is_file()
     assert "False" in run_ok(bed, "system", "report", "--name", "winbox").split("Netboot Enabled")[1].splitlines()[0]
     assert "pxechn.c32" not in pxe_file(bed) and "localboot" in pxe_file(bed).lower()
     status, script = bed.http_get("/cblr/svc/op/ipxe/system/winbox")
