@@ -1,6 +1,8 @@
 """`cobbler-winpe check`: lists what the host lacks for each enabled boot path, with the fix for each."""
 import os
 
+import yaml
+
 from cobbler_winpe import checks, config, seccheck, troubleshooting
 from cobbler_winpe.adapter import install
 from cobbler_winpe.errors import WinpeError
@@ -17,10 +19,23 @@ def hooks_check(module_dir=None):
                         "cobbler-winpe install-hooks, then restart cobblerd")
 
 
+def nopxe_check(settings_path):
+    """Cobbler runs the add/system triggers on nopxe only with nopxe_with_triggers (its default): without them
+    a system's answer files and passwords stay on the data share after its install has started."""
+    fix = "set nopxe_with_triggers: true in %s and restart cobblerd" % settings_path
+    try:
+        on = install.merged_settings(settings_path).get("nopxe_with_triggers", True) is True
+    except (OSError, yaml.YAMLError) as err:
+        return checks.Check("nopxe_with_triggers", False, "%s unreadable (%s)" % (settings_path, err), fix, False)
+    detail = ("on: a system's answer files leave the data share when its install starts" if on else
+              "off: a system's answer files and passwords stay on the data share until the next sync")
+    return checks.Check("nopxe_with_triggers", on, detail, fix, needed=False)
+
+
 def run(args):
     cfg = config.load(args.config)
     failed = 0
-    rows = [hooks_check(args.module_dir)] + checks.all_checks(cfg, args.tftproot) + \
+    rows = [hooks_check(args.module_dir), nopxe_check(args.settings)] + checks.all_checks(cfg, args.tftproot) + \
         seccheck.security_rows(cfg, args.tftproot)
     for check in rows:
         state = "ok" if check.ok else ("MISSING" if check.needed else "optional")
@@ -36,5 +51,6 @@ def register(subparsers):
     parser = subparsers.add_parser("check", help="list what this host lacks for Windows netboot")
     parser.add_argument("--config", help="plugin configuration file (default /etc/cobbler/winpe.yaml)")
     parser.add_argument("--tftproot", default="/srv/tftpboot", help="Cobbler's TFTP root")
+    parser.add_argument("--settings", default="/etc/cobbler/settings.yaml", help="Cobbler's settings file")
     parser.add_argument("--module-dir", help="Cobbler's cobbler/modules folder (found automatically)")
     parser.set_defaults(func=run)

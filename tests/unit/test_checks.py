@@ -56,3 +56,17 @@ def test_check_command_exits_non_zero_when_something_needed_is_missing(tmp_path,
     out = capsys.readouterr().out
     assert "MISSING  iPXE for UEFI hand-over" in out and "fix: apt-get install ipxe" in out
     assert "MISSING  cobbler hooks" in out and "fix: cobbler-winpe install-hooks" in out
+
+
+def test_nopxe_with_triggers_off_is_warned(tmp_path):
+    from cobbler_winpe.cli.check import nopxe_check
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("nopxe_with_triggers: true\nserver: 127.0.0.1\n")
+    assert nopxe_check(str(settings)).ok
+    (tmp_path / "settings.d").mkdir()
+    (tmp_path / "settings.d" / "site.settings").write_text("nopxe_with_triggers: false\n")   # cobblerd's last word
+    row = nopxe_check(str(settings))
+    assert not row.ok and not row.needed and "stay on the data share" in row.detail
+    assert row.fix == "set nopxe_with_triggers: true in %s and restart cobblerd" % settings
+    settings.write_text("nopxe_with_triggers: [unclosed\n")
+    assert not nopxe_check(str(settings)).ok
