@@ -361,9 +361,10 @@ class TreeMedia(Media):
                      same_data=(st.st_dev, st.st_ino))
 
     def stored_bytes(self, entries):
-        """Disk usage of the tree's files, each inode once, with 1/8 slack for compressing file systems."""
+        """Disk usage of the tree's files, each inode once, with 1/8 (and 1 MiB) slack for compressing file
+        systems and tiny files stored inline."""
         used = {entry.same_data: entry.handle.disk for entry in entries}
-        return sum(used.values()) * 9 // 8
+        return sum(used.values()) * 9 // 8 + COPY_CHUNK
 
     def _open(self, handle):
         fd = open_nofollow(self.root, os.path.relpath(handle.path, self.root))
