@@ -82,23 +82,27 @@ def mirror_dir(api, name):
     return os.path.join(api.settings().webdir, "distro_mirror", name)
 
 
-def claim_mirror(api, dest):
-    """Mark DEST as the plugin's mirror; a non-empty folder the plugin did not make (no mark, and no distro of
-    the plugin's recording it as its own mirror) ends the import with one line and is left untouched."""
-    mark = os.path.join(dest, MIRROR_MARK)
+def refuse_foreign_mirror(api, dest):
+    """A non-empty DEST the plugin did not make (no mark, and no distro of the plugin's recording it as its own
+    mirror) ends the import with one line, before anything is written."""
     recorded = any(items.made_by_plugin(d) and items.meta(d).get("winpe_mirror") == dest
                    and items.meta(d).get(winpe.MIRROR_OWNED) == "1" for d in api.distros())
-    if os.path.isdir(dest) and os.listdir(dest) and not os.path.exists(mark) and not recorded:
+    if os.path.isdir(dest) and os.listdir(dest) and not os.path.exists(os.path.join(dest, MIRROR_MARK)) \
+            and not recorded:
         raise InputError(dest, "exists and was not made by cobbler-winpe; nothing was changed",
                          "import under another --name")
-    os.makedirs(dest, exist_ok=True)
-    write_atomic(mark, "made by cobbler-winpe: files the medium does not list are deleted on re-import\n")
 
 
-def copy_media(media, dest):
+def copy_media(api, media, dest):
     """Stream the whole medium into the plugin's distro_mirror folder, logging progress every 10%; what an
-    earlier import left there and this medium does not list goes (e.g. the old install image)."""
-    total = sum(size for _rel, is_dir, size in media.walk() if not is_dir) or 1
+    earlier import left there and this medium does not list goes (e.g. the old install image).  The folder
+    is marked as the plugin's once the copy is known to fit, before its first file."""
+    refuse_foreign_mirror(api, dest)
+    plan = media.copy_plan(dest)
+    os.makedirs(dest, exist_ok=True)
+    write_atomic(os.path.join(dest, MIRROR_MARK),
+                 "made by cobbler-winpe: files the medium does not list are deleted on re-import\n")
+    total = sum(entry.size for _rel, entry in plan if not entry.is_dir) or 1
     state = {"next": 10, "done": 0}
 
     def progress(_relpath, size):
@@ -108,7 +112,7 @@ def copy_media(media, dest):
             LOG.info("cobbler-winpe: copied %d%% of %.1f MiB", percent, total / 1048576)
             state["next"] = percent - percent % 10 + 10
 
-    media.copy_tree(dest, progress=progress, prune_keeping={MIRROR_MARK})
+    media.copy_tree(dest, progress=progress, prune_keeping={MIRROR_MARK}, plan=plan)
 
 
 def stage_cache(cfg, media, found, distro_name, mirror):
@@ -246,6 +250,5 @@ def import_media(api, cfg, options):
         mirror = options.get("available_as") and os.path.isdir(path) and path or mirror_dir(api, base_name)
         owned = mirror != path
         if owned:
-            claim_mirror(api, mirror)
-            copy_media(media, mirror)
+            copy_media(api, media, mirror)
         return [import_distro(api, cfg, media, found, base_name, mirror, owned) for found in info.distros]

@@ -167,16 +167,21 @@ class Media:
         """What the medium takes on disk, the most an honest copy of it can write."""
         raise NotImplementedError
 
-    def copy_tree(self, dest, progress=None, prune_keeping=None):
+    def copy_plan(self, dest):
+        """The (relpath, Entry) list copy_tree() writes, after checking the bytes it writes against the
+        medium's own size and the free space at ``dest`` (one line when either is short); writes nothing."""
+        entries = list(self._walk_entries())
+        self._check_budget(entries, dest)
+        return entries
+
+    def copy_tree(self, dest, progress=None, prune_keeping=None, plan=None):
         """Stream every file to ``dest`` (created if missing); progress(relpath, size) after each file.
 
         Names that share stored data on the medium become hard links in ``dest`` (a copy where the file
-        system refuses links). Before anything is written the bytes to write are checked against the
-        medium's own size and the free space at ``dest``. With ``prune_keeping`` (a set of relpaths), files and
-        folders in ``dest`` that neither the medium nor that set lists are then deleted (links never followed).
-        Returns the bytes placed."""
-        entries = list(self._walk_entries())
-        self._check_budget(entries, dest)
+        system refuses links). Nothing is written unless copy_plan() (or the ``plan`` it gave) passed. With
+        ``prune_keeping`` (a set of relpaths), files and folders in ``dest`` that neither the medium nor that
+        set lists are then deleted (links never followed). Returns the bytes placed."""
+        entries = plan if plan is not None else self.copy_plan(dest)
         os.makedirs(dest, exist_ok=True)
         real_dest = os.path.realpath(dest)
         first = {}   # same_data -> the target holding it
