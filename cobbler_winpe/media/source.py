@@ -211,7 +211,8 @@ class Media:
                              "the medium is damaged or forged: copy it again from the original")
         room = shutil.disk_usage(_existing_parent(dest)).free + _unique_bytes(_files_in(dest))
         if to_write > room:
-            raise ToolError(dest, "copying the medium needs %s, %s is free there" % (_mib(to_write), _mib(room)),
+            raise ToolError(dest, "copying the medium needs %s, only %s is free there (counting the files it "
+                            "replaces)" % (_mib(to_write), _mib(room)),
                             "free space on that file system or move the destination to a larger one")
 
     def _copy_file(self, rel, size, target):

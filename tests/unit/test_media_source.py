@@ -363,7 +363,7 @@ def test_no_room_at_the_destination_is_refused_before_writing(tmp_path, small_fs
         with pytest.raises(ToolError) as refused:
             media.copy_tree(str(small_fs / "mirror"))
     line = str(refused.value)
-    assert "\n" not in line and "needs 3.0 MiB, 2.0 MiB is free there" in line
+    assert "\n" not in line and "needs 3.0 MiB, only 2.0 MiB is free there" in line
     assert os.listdir(str(small_fs)) == []
 
 
