@@ -4,6 +4,15 @@ import re
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")   # C0, DEL, C1, surrogates, non-characters
 
 
+def escape(text):
+    """``text`` with every CONTROL character written as a visible escape (\\n, \\x1b, \\u009b) for a terminal."""
+    return CONTROL.sub(lambda match: _escaped(match.group()), str(text))
+
+
+def _escaped(char):
+    return repr(char)[1:-1] if char < "\x80" else "\\u%04x" % ord(char)   # repr keeps C1 raw, so spell it
+
+
 class WinpeError(Exception):
     """Base of every error this package raises on purpose.
 

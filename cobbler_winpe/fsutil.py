@@ -1,5 +1,6 @@
 """Small file-system helpers shared by every layer: atomic writes and safe joins."""
 import os
+import stat
 import tempfile
 
 from cobbler_winpe.errors import InputError
@@ -7,20 +8,23 @@ from cobbler_winpe.errors import InputError
 TEMP_PREFIX = ".tmp-"   # write_temp names: .tmp-<writer pid>-<random>
 
 
-def write_atomic(path, data, mode=0o644):
+def write_atomic(path, data, mode=0o644, group=None):
     """Write DATA (bytes or str) to PATH through a temp file in the same folder and a rename.
 
-    Returns True when the file changed, False when it already held exactly DATA (nothing is written then).
+    With GROUP (a gid), the file is owned by that group and a file holding DATA with another mode or group is
+    written again.  Returns True when the file changed, False when it already held exactly DATA (nothing is
+    written then).
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
     try:
         with open(path, "rb") as handle:
-            if handle.read(len(data) + 1) == data:
+            same_access = group is None or _access(os.fstat(handle.fileno())) == (mode, group)
+            if handle.read(len(data) + 1) == data and same_access:
                 return False
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         pass
-    tmp = write_temp(path, data, mode)
+    tmp = write_temp(path, data, mode, group)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -47,14 +51,20 @@ def create_once(path, data, mode=0o600):
         os.unlink(tmp)
 
 
-def write_temp(path, data, mode):
-    """DATA in a new temp file with MODE beside PATH (its folder made if needed); returns the temp path."""
+def _access(st):
+    return stat.S_IMODE(st.st_mode), st.st_gid
+
+
+def write_temp(path, data, mode, group=None):
+    """DATA in a new temp file with MODE (and GROUP) beside PATH (its folder made if needed); returns its path."""
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="%s%d-" % (TEMP_PREFIX, os.getpid()), dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            if group is not None:
+                os.fchown(handle.fileno(), -1, group)
         os.chmod(tmp, mode)
     except BaseException:
         os.unlink(tmp)

@@ -7,6 +7,7 @@ import threading
 
 from cobbler_winpe.adapter import items, staging, winpe
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
+from cobbler_winpe.fsutil import write_atomic
 from cobbler_winpe.gen import menus
 from cobbler_winpe.gen.model import IMAGE_FILES
 from cobbler_winpe.gen.staging import index_tree
@@ -16,6 +17,7 @@ from cobbler_winpe.wim import bootfiles, extract
 
 LOG = logging.getLogger("cobbler_winpe")
 UEFI_KERNEL = "bootmgfw.kernel"
+MIRROR_MARK = ".cobbler-winpe-mirror"   # in every mirror folder the plugin made
 WINDOWS_MARKERS = ("sources/boot.wim", "x64/sources/boot.wim", "x86/sources/boot.wim", "arm64/sources/boot.wim")
 
 
@@ -82,9 +84,27 @@ def mirror_dir(api, name):
     return os.path.join(api.settings().webdir, "distro_mirror", name)
 
 
-def copy_media(media, dest):
-    """Stream the whole medium into Cobbler's distro_mirror, logging progress every 10%."""
-    total = sum(size for _rel, is_dir, size in media.walk() if not is_dir) or 1
+def refuse_foreign_mirror(api, dest):
+    """A non-empty DEST the plugin did not make (no mark, and no distro of the plugin's recording it as its own
+    mirror) ends the import with one line, before anything is written."""
+    recorded = any(items.made_by_plugin(d) and items.meta(d).get("winpe_mirror") == dest
+                   and items.meta(d).get(winpe.MIRROR_OWNED) == "1" for d in api.distros())
+    if os.path.isdir(dest) and os.listdir(dest) and not os.path.exists(os.path.join(dest, MIRROR_MARK)) \
+            and not recorded:
+        raise InputError(dest, "exists and was not made by cobbler-winpe; nothing was changed",
+                         "import under another --name")
+
+
+def copy_media(api, media, dest):
+    """Stream the whole medium into the plugin's distro_mirror folder, logging progress every 10%; what an
+    earlier import left there and this medium does not list goes (e.g. the old install image).  The folder
+    is marked as the plugin's once the copy is known to fit, before its first file."""
+    refuse_foreign_mirror(api, dest)
+    plan = media.copy_plan(dest)
+    os.makedirs(dest, exist_ok=True)
+    write_atomic(os.path.join(dest, MIRROR_MARK),
+                 "made by cobbler-winpe: files the medium does not list are deleted on re-import\n")
+    total = sum(entry.size for _rel, entry in plan if not entry.is_dir) or 1
     state = {"next": 10, "done": 0}
 
     def progress(_relpath, size):
@@ -94,7 +114,7 @@ def copy_media(media, dest):
             LOG.info("cobbler-winpe: copied %d%% of %.1f MiB", percent, total / 1048576)
             state["next"] = percent - percent % 10 + 10
 
-    media.copy_tree(dest, progress=progress)
+    media.copy_tree(dest, progress=progress, prune_keeping={MIRROR_MARK}, plan=plan)
 
 
 def stage_cache(cfg, media, found, distro_name, mirror):
@@ -252,5 +272,5 @@ def import_media(api, cfg, options):
         mirror = options.get("available_as") and os.path.isdir(path) and path or mirror_dir(api, base_name)
         owned = mirror != path
         if owned:
-            copy_media(media, mirror)
+            copy_media(api, media, mirror)
         return [import_distro(api, cfg, media, found, base_name, mirror, owned) for found in info.distros]

@@ -39,13 +39,8 @@ if PLUGIN_PATH not in sys.path:
 
 def cobbler_settings(path="/etc/cobbler/settings.yaml"):
     """The few Cobbler settings the installer needs, with Cobbler's defaults."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-    except FileNotFoundError:
-        data = {}
+    data = merged_settings(path)
     return {"server": data.get("server", "127.0.0.1"), "http_port": int(data.get("http_port", 80)),
-            "anamon_enabled": bool(data.get("anamon_enabled", False)),
             "template_dir": data.get("boot_loader_conf_template_dir", "/etc/cobbler/boot_loader_conf"),
             "snippet_dir": data.get("autoinstall_snippets_dir", "/var/lib/cobbler/snippets"),
             "signatures": data.get("signature_path", "/var/lib/cobbler/distro_signatures.json")}
@@ -165,17 +160,22 @@ def settings_d(settings_path, name):
     return os.path.join(os.path.dirname(settings_path), "settings.d", name)
 
 
+def merged_settings(settings_path, skip=None):
+    """Cobbler's settings as cobblerd sees them: settings.yaml updated key by key by settings.d/*.settings."""
+    data = {}
+    for path in [settings_path] + sorted(glob.glob(settings_d(settings_path, "*.settings"))):
+        if path != skip and os.path.isfile(path):
+            with open(path, encoding="utf-8") as handle:
+                data.update(yaml.safe_load(handle) or {})
+    return data
+
+
 def grub_formats(settings_path):
     """Cobbler's bootloaders_formats with `linux16` added to i386-pc-pxe (grub.0), or None if it has it already.
 
     A settings.d file replaces the whole dict (Cobbler updates settings key by key), so the whole dict is returned.
     """
-    ours = settings_d(settings_path, GRUB_SETTINGS)
-    data = {}
-    for path in [settings_path] + sorted(glob.glob(settings_d(settings_path, "*.settings"))):
-        if path != ours and os.path.isfile(path):
-            with open(path, encoding="utf-8") as handle:
-                data.update(yaml.safe_load(handle) or {})
+    data = merged_settings(settings_path, skip=settings_d(settings_path, GRUB_SETTINGS))
     formats = copy.deepcopy(data.get("bootloaders_formats") or {})
     pxe = formats.get("i386-pc-pxe")
     if pxe is None or "linux16" in pxe.get("extra_modules", []):

@@ -4,7 +4,9 @@ import fcntl
 import hashlib
 import logging
 import os
+import pwd
 import shutil
+import stat
 
 from cobbler_winpe.errors import MediaError
 from cobbler_winpe.fsutil import remove_dead_temps, write_atomic
@@ -16,6 +18,7 @@ from cobbler_winpe.wim import extract
 LOG = logging.getLogger("cobbler_winpe")
 WINPE_WIM = "winpe.wim"          # cache/<distro>/winpe.wim: boot.wim with the start files, made once per change
 SYSTEM32 = "Windows/System32/"
+SHARE_FILE_MODE, SHARE_DIR_MODE = 0o640, 0o750   # data share: root and the share account's group only
 MIRROR_OWNED = "winpe_mirror_owned"   # distro meta: the plugin made the mirror (from an ISO), so it may update it
 
 
@@ -109,12 +112,25 @@ def relink(source, dest):
         os.replace(tmp, dest)
 
 
-def sync_folder(root, files, copies=None):
+def share_group(cfg):
+    """The gid of the data share's files: the primary group of the account smbd reads them as (smb_user, or
+    Samba's default guest account nobody in guest mode); root's when that account does not exist yet."""
+    account = "nobody" if cfg.smb_guest else cfg.smb_user
+    try:
+        return pwd.getpwnam(account).pw_gid
+    except KeyError:
+        LOG.warning("cobbler-winpe: account %s does not exist: the data share is readable by root only "
+                    "(run cobbler-winpe smb-account)", account)
+        return 0
+
+
+def sync_folder(root, files, copies=None, group=0):
     """Make ROOT hold exactly FILES ({relpath: text}) and COPIES ({relpath: host file}, hard-linked or copied
-    when changed); the plugin owns ROOT entirely."""
+    when changed); the plugin owns ROOT entirely.  FILES are 0640 and folders 0750, group GROUP (owner: this
+    process, root under cobblerd): answer files hold passwords, so only root and the share account may read them."""
     copies = copies or {}
     for rel, text in files.items():
-        write_atomic(os.path.join(root, rel), text)
+        write_atomic(os.path.join(root, rel), text, SHARE_FILE_MODE, group)
     for rel, path in copies.items():
         os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
         staging.write_source(os.path.join(root, rel), staging.Source(path=path))
@@ -125,6 +141,15 @@ def sync_folder(root, files, copies=None):
                 os.unlink(os.path.join(folder, name))
         if folder != root and not os.listdir(folder):
             os.rmdir(folder)
+        else:
+            restrict_folder(folder, group)
+
+
+def restrict_folder(folder, group):
+    st = os.lstat(folder)
+    if (stat.S_IMODE(st.st_mode), st.st_gid) != (SHARE_DIR_MODE, group):
+        os.chown(folder, -1, group)
+        os.chmod(folder, SHARE_DIR_MODE)
 
 
 def write_service_files(distros, profiles, systems, server, cfg):
@@ -135,7 +160,7 @@ def write_service_files(distros, profiles, systems, server, cfg):
         remove_dead_temps(folder)
     write_atomic(cfg.smb_include, samba.render_smb_include(distros, server, cfg))
     files = startnet.data_tree(distros, profiles, systems, server, template_dirs(cfg), cfg)
-    sync_folder(samba.data_dir(cfg), files, startnet.data_copies(distros, profiles, systems))
+    sync_folder(samba.data_dir(cfg), files, startnet.data_copies(distros, profiles, systems), share_group(cfg))
     write_atomic(cfg.tftpd_rules, remap.render_tftpd_remap(distros))
     write_atomic(cfg.atftpd_rules, remap.render_atftpd_pcre(distros))
     hosts = dhcp.windows_hosts(systems, profiles, distros)

@@ -8,7 +8,7 @@ from cobbler_winpe.bcd.elements import (
     BOOTMGR, DEFAULT, DESCRIPTION, DETECTHAL, DEVICE, DISPLAYORDER, FONTPATH, LOADOPTIONS, LOCALE, OSDEVICE, PATH,
     RAMDISKOPTIONS, SDIDEVICE, SDIPATH, SYSTEMROOT, TFTP_BLOCKSIZE, TFTP_VARWINDOW, TFTP_WINDOWSIZE, TIMEOUT, WINPE)
 from cobbler_winpe.bcd.store import BcdObject, Store
-from cobbler_winpe.errors import InputError
+from cobbler_winpe.errors import CONTROL, InputError
 
 TYPE_BOOTMGR = 0x10100002
 TYPE_OSLOADER = 0x10200003
@@ -36,8 +36,9 @@ def _number(value, what, low, high):
 
 
 def _title(title):
-    if not isinstance(title, str) or not title.strip() or "\0" in title or len(title) > 255:
-        raise InputError("BCD entry title", "%r is empty or not plain text" % (title,), "give each entry a title")
+    if not isinstance(title, str) or not title.strip() or CONTROL.search(title) or len(title) > 255:
+        raise InputError("BCD entry title", "%a is empty or not plain text" % (title,),
+                         "give each entry a title of printable characters")
     return title
 
 

@@ -43,8 +43,20 @@ def parse_entry(text):
     return title, path
 
 
+def utf8_text(value, option):
+    """``value`` unchanged when it is text; argv bytes that are not UTF-8 (surrogate-escaped) are refused."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(option, "%a is not valid UTF-8 text" % value, "write it in UTF-8; check LANG and LC_ALL") from None
+    return value
+
+
 def run_write(args):
-    entries = [parse_entry(text) for text in args.entry]
+    for option in ("sdi", "loader", "fontpath", "locale", "loadoptions"):
+        if getattr(args, option):
+            utf8_text(getattr(args, option), "--" + option)
+    entries = [parse_entry(utf8_text(text, "--entry")) for text in args.entry]
     data = build_pxe_store(args.firmware, args.sdi, entries, loader=args.loader, default=args.default,
                            timeout=args.timeout, tftp_blocksize=args.tftp_blocksize,
                            tftp_windowsize=args.tftp_windowsize, tftp_varwindow=args.tftp_varwindow,

@@ -2,6 +2,8 @@
 import json
 import os
 
+import yaml
+
 from cobbler_winpe import checks, config, seccheck, troubleshooting
 from cobbler_winpe.adapter import install
 from cobbler_winpe.cli import sbreport
@@ -21,17 +23,31 @@ def hooks_check(module_dir=None):
 
 def status_check(settings_path):
     """Does Cobbler keep what WinPE reports (`cobbler-winpe status`)? Only with anamon_enabled."""
-    on = bool(install.cobbler_settings(settings_path)["anamon_enabled"])
+    on = install.merged_settings(settings_path).get("anamon_enabled", False) is True
     return checks.Check("status reports (anamon)", on, "anamon_enabled is %s in %s" % ("on" if on else "off",
                                                                                        settings_path),
                         "cobbler setting edit --name=anamon_enabled --value=true (or set it in %s)" % settings_path,
                         needed=False)
 
 
+def nopxe_check(settings_path):
+    """Cobbler runs the add/system triggers on nopxe only with nopxe_with_triggers (its default): without them
+    a system's answer files and passwords stay on the data share after its install has started."""
+    fix = "set nopxe_with_triggers: true in %s and restart cobblerd" % settings_path
+    try:
+        on = install.merged_settings(settings_path).get("nopxe_with_triggers", True) is True
+    except (OSError, yaml.YAMLError) as err:
+        return checks.Check("nopxe_with_triggers", False, "%s unreadable (%s)" % (settings_path, err), fix, False)
+    detail = ("on: a system's answer files leave the data share when its install starts" if on else
+              "off: a system's answer files and passwords stay on the data share until the next sync")
+    return checks.Check("nopxe_with_triggers", on, detail, fix, needed=False)
+
+
 def run(args):
     cfg = config.load(args.config)
     failed = 0
-    rows = [hooks_check(args.module_dir), status_check(args.settings)] + checks.all_checks(cfg, args.tftproot) + \
+    rows = [hooks_check(args.module_dir), status_check(args.settings), nopxe_check(args.settings)] + \
+        checks.all_checks(cfg, args.tftproot) + \
         seccheck.security_rows(cfg, args.tftproot)
     reports = sbreport.staged_reports(args.tftproot, cfg)
     if getattr(args, "json", False):
@@ -60,8 +76,8 @@ def register(subparsers):
     parser = subparsers.add_parser("check", help="list what this host lacks for Windows netboot")
     parser.add_argument("--config", help="plugin configuration file (default /etc/cobbler/winpe.yaml)")
     parser.add_argument("--tftproot", default="/srv/tftpboot", help="Cobbler's TFTP root")
-    parser.add_argument("--module-dir", help="Cobbler's cobbler/modules folder (found automatically)")
     parser.add_argument("--settings", default="/etc/cobbler/settings.yaml", help="Cobbler's settings file")
+    parser.add_argument("--module-dir", help="Cobbler's cobbler/modules folder (found automatically)")
     parser.add_argument("--json", action="store_true",
                         help="print the checks and each staged distro's Secure Boot report as JSON")
     parser.set_defaults(func=run)

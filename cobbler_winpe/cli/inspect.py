@@ -4,6 +4,7 @@ import sys
 
 from cobbler_winpe import config
 from cobbler_winpe.cli import sbreport
+from cobbler_winpe.errors import escape
 from cobbler_winpe.media.detect import detect
 from cobbler_winpe.media.source import open_media
 
@@ -46,8 +47,9 @@ def secure_boot_reports(media, info, args):
 
 
 def _table(rows):
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    rows = [[escape(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
 
 def _dash(value):
@@ -66,7 +68,7 @@ def format_table(info, reports=None):
         lines += ["  warning: " + w for w in distro.warnings]
         if reports:
             lines += ["  " + line for line in sbreport.text_lines("secure boot:", reports[number])]
-    return "\n".join(lines) + "\n"
+    return "".join(escape(line) + "\n" for line in lines)   # media text never moves the cursor or adds a line
 
 
 def _install_lines(distro):

@@ -13,7 +13,7 @@ def ensure_unix_user(user):
         return False
     except KeyError:
         pass
-    argv = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user]
+    argv = ["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", user]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         raise ToolError(" ".join(argv), (done.stderr or "exit %d" % done.returncode).strip(), "run it as root")

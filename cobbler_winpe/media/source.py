@@ -2,12 +2,13 @@
 bare boot image file (a WinPE .wim, presented as sources/boot.wim)."""
 import io
 import os
+import shutil
 import stat
 import tempfile
 from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
-from cobbler_winpe.errors import InputError, MediaError
+from cobbler_winpe.errors import InputError, MediaError, ToolError
 from cobbler_winpe.wim import header
 
 MAX_ENTRIES = 1000000      # walk() refuses media with more entries (a loop or a hostile image)
@@ -23,6 +24,7 @@ class Entry:
     size: int
     handle: object
     refused: Optional[str] = None   # why this entry may not be used (e.g. a symlink leaving the tree)
+    same_data: object = None        # equal for names holding the same stored data (hard links, shared extents)
 
 
 def split_relpath(relpath):
@@ -145,6 +147,10 @@ class Media:
     # -- walking and copying --------------------------------------------------------------------
     def walk(self):
         """Yield (relpath, is_dir, size) for every entry, parents before children; bounded."""
+        for rel, entry in self._walk_entries():
+            yield rel, entry.is_dir, entry.size
+
+    def _walk_entries(self):
         stack = [("", self._root_handle(), 0)]
         count = 0
         while stack:
@@ -156,25 +162,61 @@ class Media:
                 count += 1
                 if count > MAX_ENTRIES or depth >= MAX_DEPTH:
                     raise MediaError(self.path, "media tree too large or too deep (a symlink loop?)")
-                yield rel, entry.is_dir, entry.size
+                yield rel, entry
                 if entry.is_dir:
                     stack.append((rel, entry.handle, depth + 1))
 
-    def copy_tree(self, dest, progress=None):
-        """Stream every file to ``dest`` (created if missing); progress(relpath, size) after each file."""
+    def stored_bytes(self, entries):
+        """What the medium takes on disk, the most an honest copy of it can write."""
+        raise NotImplementedError
+
+    def copy_plan(self, dest):
+        """The (relpath, Entry) list copy_tree() writes, after checking the bytes it writes against the
+        medium's own size and the free space at ``dest`` (one line when either is short); writes nothing."""
+        entries = list(self._walk_entries())
+        self._check_budget(entries, dest)
+        return entries
+
+    def copy_tree(self, dest, progress=None, prune_keeping=None, plan=None):
+        """Stream every file to ``dest`` (created if missing); progress(relpath, size) after each file.
+
+        Names that share stored data on the medium become hard links in ``dest`` (a copy where the file
+        system refuses links). Nothing is written unless copy_plan() (or the ``plan`` it gave) passed. With
+        ``prune_keeping`` (a set of relpaths), files and folders in ``dest`` that neither the medium nor that
+        set lists are then deleted (links never followed). Returns the bytes placed."""
+        entries = plan if plan is not None else self.copy_plan(dest)
         os.makedirs(dest, exist_ok=True)
         real_dest = os.path.realpath(dest)
-        total = 0
-        for rel, is_dir, size in self.walk():
+        first = {}   # same_data -> the target holding it
+        for rel, entry in entries:
             target = confined_target(real_dest, rel)
-            if is_dir:
+            if entry.is_dir:
                 os.makedirs(target, exist_ok=True)
                 continue
-            self._copy_file(rel, size, target)
-            total += size
+            key = entry.same_data
+            if key not in first or not _link(first[key], target):
+                self._copy_file(rel, entry.size, target)
+                if key is not None:
+                    first.setdefault(key, target)
             if progress:
-                progress(rel, size)
-        return total
+                progress(rel, entry.size)
+        if prune_keeping is not None:
+            prune_except(real_dest, {rel for rel, _entry in entries} | set(prune_keeping))
+        return sum(entry.size for _rel, entry in entries)
+
+    def _check_budget(self, entries, dest):
+        files = [entry for _rel, entry in entries if not entry.is_dir]
+        to_write = _unique_bytes(files)
+        on_medium = self.stored_bytes(files)
+        if to_write > on_medium:
+            raise MediaError(self.path, "its files would write %s but the medium holds only %s (overlapping or "
+                             "sparse files; refused)" % (_mib(to_write), _mib(on_medium)),
+                             "the medium is damaged or forged: copy it again from the original")
+        room = shutil.disk_usage(_existing_parent(dest)).free + _unique_bytes(_files_in(dest))
+        if to_write > room:
+            raise ToolError(dest, "copying the medium needs %s, only %s is free there (counting the files it "
+                            "replaces)" % (_mib(to_write), _mib(room)),
+                            "free space on that file system or move the destination to a larger one")
 
     def _copy_file(self, rel, size, target):
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(target))
@@ -212,6 +254,60 @@ def _copy_stream(src, out):
         copied += len(chunk)
 
 
+def _unique_bytes(files):
+    """Total size of Entry-like files, counting names that share data once."""
+    sizes = {}
+    for number, entry in enumerate(files):
+        sizes[entry.same_data if entry.same_data is not None else ("own", number)] = entry.size
+    return sum(sizes.values())
+
+
+def _link(existing, target):
+    """Hard-link ``existing`` at ``target`` (replacing it); False when the file system will not."""
+    tmp = "%s.tmp-link-%d" % (target, os.getpid())
+    try:
+        os.link(existing, tmp)
+    except OSError:
+        return False
+    os.replace(tmp, target)
+    return True
+
+
+def _files_in(folder):
+    """Entries for the regular files under ``folder`` (symlinks not followed), one identity per inode."""
+    found = []
+    for parent, _dirs, names in os.walk(folder):
+        for name in names:
+            st = os.lstat(os.path.join(parent, name))
+            if stat.S_ISREG(st.st_mode):
+                found.append(Entry(name, False, st.st_size, None, same_data=(st.st_dev, st.st_ino)))
+    return found
+
+
+def prune_except(root, keep):
+    """Delete what lies under ``root`` but not in ``keep`` (relpaths); symlinks are removed, never followed."""
+    for parent, dirs, names in os.walk(root, topdown=False):
+        for name in names + dirs:
+            path = os.path.join(parent, name)
+            if os.path.relpath(path, root).replace(os.sep, "/") in keep:
+                continue
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.rmdir(path)   # its content went first (bottom-up walk)
+            else:
+                os.unlink(path)
+
+
+def _existing_parent(path):
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def _mib(size):
+    return "%.1f MiB" % (size / 1048576)
+
+
 def confined_target(real_dest, rel):
     """real_dest/rel for a '/'-separated relative name: every name checked, no symlink may lead elsewhere."""
     parts = rel.split("/")
@@ -226,8 +322,19 @@ def confined_target(real_dest, rel):
     return target
 
 
+class TreeNode(NamedTuple):
+    """Where a tree entry was found when listed: its real path and the inode it was then."""
+    path: str
+    dev: int
+    ino: int
+    disk: int = 0   # bytes the file takes on disk (st_blocks)
+
+
 class TreeMedia(Media):
-    """A directory tree (a mounted or copied medium); symlinks must stay inside it."""
+    """A directory tree (a mounted or copied medium); symlinks must stay inside it.
+
+    Reads never follow a link: a file is opened component by component with O_NOFOLLOW from the tree's root and
+    must still be the inode the listing saw, so a name swapped for a symlink during a copy is refused."""
 
     kind = "tree"
 
@@ -236,14 +343,14 @@ class TreeMedia(Media):
         self.root = os.path.realpath(path)
 
     def _root_handle(self):
-        return self.root
+        return TreeNode(self.root, 0, 0)
 
     def _list(self, handle):
         try:
-            with os.scandir(handle) as it:
+            with os.scandir(handle.path) as it:
                 return [self._entry(d) for d in it]
         except OSError as err:
-            raise MediaError(handle, "cannot list directory (%s)" % err.strerror) from None
+            raise MediaError(handle.path, "cannot list directory (%s)" % err.strerror) from None
 
     def _entry(self, dirent):
         refused = None if is_safe_name(dirent.name) else "unsafe file name (refused)"
@@ -255,18 +362,49 @@ class TreeMedia(Media):
         try:
             st = os.stat(path)
         except OSError:
-            return Entry(dirent.name, False, 0, path, refused or "broken symlink or unreadable file")
+            return Entry(dirent.name, False, 0, TreeNode(path, 0, 0), refused or "broken symlink or unreadable file")
         if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
             refused = refused or "not a regular file or directory"
         return Entry(dirent.name, stat.S_ISDIR(st.st_mode), 0 if stat.S_ISDIR(st.st_mode) else st.st_size,
-                     path, refused)
+                     TreeNode(path, st.st_dev, st.st_ino, st.st_blocks * 512), refused,
+                     same_data=(st.st_dev, st.st_ino))
+
+    def stored_bytes(self, entries):
+        """Disk usage of the tree's files, each inode once, with 1/8 (and 1 MiB) slack for compressing file
+        systems and tiny files stored inline."""
+        used = {entry.same_data: entry.handle.disk for entry in entries}
+        return sum(used.values()) * 9 // 8 + COPY_CHUNK
 
     def _open(self, handle):
-        return open(handle, "rb")
+        fd = open_nofollow(self.root, os.path.relpath(handle.path, self.root))
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (handle.dev, handle.ino):
+            os.close(fd)
+            raise MediaError(handle.path, "changed since the tree was listed (refused)",
+                             "import from a tree that nobody else can write to")
+        return os.fdopen(fd, "rb")
 
     def local_path(self, relpath):
         hit = self._lookup(relpath)
-        return hit[1].handle if hit else None
+        return hit[1].handle.path if hit else None
+
+
+def open_nofollow(root, rel):
+    """A read-only fd of root/rel reached without following any symlink below ``root``; MediaError when one is met."""
+    dir_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    parts = rel.split(os.sep)
+    try:
+        for part in parts[:-1]:
+            next_fd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+            os.close(dir_fd)
+            dir_fd = next_fd
+        # O_NONBLOCK: a FIFO swapped in must not hang the open (regular files ignore it)
+        return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=dir_fd)
+    except OSError as err:
+        raise MediaError(os.path.join(root, rel), "cannot open without following a link (%s; refused)"
+                         % err.strerror, "import from a tree that nobody else can write to") from None
+    finally:
+        os.close(dir_fd)
 
 
 class IsoMedia(Media):
@@ -353,7 +491,22 @@ class IsoMedia(Media):
             refused = "unsafe file name on the ISO (refused)"
         elif symlink:
             refused = "symlink on the ISO (not supported)"
-        return Entry(name, rec.is_dir(), 0 if rec.is_dir() else rec.get_data_length(), handle, refused)
+        size = 0 if rec.is_dir() else rec.get_data_length()
+        return Entry(name, rec.is_dir(), size, handle, refused, same_data=self._data_place(rec, size))
+
+    def _data_place(self, rec, size):
+        """Where a file's bytes lie in the image: names with the same place and size hold the same data."""
+        if rec.is_dir() or not size:
+            return None
+        if self.namespace == "udf":
+            extents = tuple((getattr(ad, "part_ref_num", 0), ad.log_block_num, ad.extent_length)
+                            for ad in rec.alloc_descs)
+            return ("udf", extents, size) if extents else None   # no extents: the data sits in the entry
+        return ("extent", rec.extent_location(), size)
+
+    def stored_bytes(self, entries):
+        """The ISO file's size: every file's data lies inside it."""
+        return os.path.getsize(self.path)
 
     def _dr_name(self, rec):
         """(display name, name to pass back to pycdlib, is symlink) for an ISO9660/Joliet/RR record."""
@@ -447,6 +600,10 @@ class WimFileMedia(Media):
 
     def _open(self, handle):
         return open(self.file, "rb")
+
+    def stored_bytes(self, entries):
+        """The boot image file's size: it is the one file this medium holds."""
+        return os.path.getsize(self.file)
 
     def where(self, stored):
         """The file itself for its one file (errors name what the admin gave), else as other media do."""

@@ -165,9 +165,15 @@ def read_xml_bytes(fp, header, name, file_size=None):
     return data
 
 
-def _int(text):
-    """Decimal or 0x-hex integer text -> int, or None when absent or malformed."""
+MAX_DIGITS = 20   # 2**64 has 20 decimal digits; longer numbers are hostile (and Python refuses str() past 4300)
+
+
+def _int(text, name, field):
+    """Decimal or 0x-hex integer text -> int, or None when absent or malformed; refuses an absurd digit count."""
     text = text.strip()
+    if len(text) > MAX_DIGITS + 2:
+        raise MediaError(name, "WIM XML metadata field %s is a %d-character number (at most %d digits)"
+                         % (field, len(text), MAX_DIGITS), "the WIM is damaged or forged: use the original media")
     try:
         return int(text, 16) if text.lower().startswith("0x") else int(text)
     except ValueError:
@@ -176,9 +182,13 @@ def _int(text):
 
 def image_from_node(node, name):
     """One <IMAGE INDEX="n"> element -> WimImage."""
-    index = _int(node.attrs.get("INDEX", ""))
+    index = _int(node.attrs.get("INDEX", ""), name, "IMAGE INDEX")
     if index is None or index < 1:
         raise MediaError(name, "WIM XML metadata has an IMAGE without a valid INDEX")
+
+    def number(path):
+        return _int(node.value(path), name, path)
+
     return WimImage(
         index=index,
         name=node.value("NAME"),
@@ -190,16 +200,16 @@ def image_from_node(node, name):
         installation_type=node.value("WINDOWS/INSTALLATIONTYPE"),
         product_type=node.value("WINDOWS/PRODUCTTYPE"),
         product_name=node.value("WINDOWS/PRODUCTNAME"),
-        arch_code=_int(node.value("WINDOWS/ARCH")),
-        major=_int(node.value("WINDOWS/VERSION/MAJOR")),
-        minor=_int(node.value("WINDOWS/VERSION/MINOR")),
-        build=_int(node.value("WINDOWS/VERSION/BUILD")),
-        spbuild=_int(node.value("WINDOWS/VERSION/SPBUILD")),
+        arch_code=number("WINDOWS/ARCH"),
+        major=number("WINDOWS/VERSION/MAJOR"),
+        minor=number("WINDOWS/VERSION/MINOR"),
+        build=number("WINDOWS/VERSION/BUILD"),
+        spbuild=number("WINDOWS/VERSION/SPBUILD"),
         languages=tuple(v for v in node.values("WINDOWS/LANGUAGES/LANGUAGE") if v),
         default_language=node.value("WINDOWS/LANGUAGES/DEFAULT"),
-        total_bytes=_int(node.value("TOTALBYTES")),
-        dir_count=_int(node.value("DIRCOUNT")),
-        file_count=_int(node.value("FILECOUNT")),
+        total_bytes=number("TOTALBYTES"),
+        dir_count=number("DIRCOUNT"),
+        file_count=number("FILECOUNT"),
     )
 
 

@@ -70,3 +70,17 @@ def test_atftpd_pcre_option_is_found_and_needed_only_with_atftpd(tmp_path):
     assert not checks.atftpd_remap(cfg, str(defaults)).ok
     defaults.write_text('OPTIONS="--daemon --pcre %s /srv/tftp"\n' % cfg.atftpd_rules)
     assert checks.atftpd_remap(cfg, str(defaults)).ok
+
+
+def test_nopxe_with_triggers_off_is_warned(tmp_path):
+    from cobbler_winpe.cli.check import nopxe_check
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("nopxe_with_triggers: true\nserver: 127.0.0.1\n")
+    assert nopxe_check(str(settings)).ok
+    (tmp_path / "settings.d").mkdir()
+    (tmp_path / "settings.d" / "site.settings").write_text("nopxe_with_triggers: false\n")   # cobblerd's last word
+    row = nopxe_check(str(settings))
+    assert not row.ok and not row.needed and "stay on the data share" in row.detail
+    assert row.fix == "set nopxe_with_triggers: true in %s and restart cobblerd" % settings
+    settings.write_text("nopxe_with_triggers: [unclosed\n")
+    assert not nopxe_check(str(settings)).ok

@@ -1,5 +1,8 @@
 """Tests for `cobbler-winpe bcd write|dump` (cobbler_winpe.cli.bcd) through the CLI entry point."""
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -80,3 +83,26 @@ def test_write_into_a_missing_directory(tmp_path, capsys):
     code = main(["bcd", "write", "--firmware", "bios", "--sdi", r"\b.sdi", "--entry", r"A=\a.wim",
                  "-o", str(tmp_path / "no" / "BCD")])
     assert code == 2 and "cannot write" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option, value", [("--entry", b"T\xffitle=/images/pe/boot.wim"),
+                                           ("--sdi", b"/images/\xff/boot.sdi"), ("--locale", b"en-\xffUS")])
+def test_non_utf8_text_is_one_line(tmp_path, option, value):
+    """Bytes a UTF-8 locale cannot decode reach Python as surrogates; the program says so and writes nothing."""
+    out = tmp_path / "BCD"
+    argv = {"--entry": b"PE=/images/pe/boot.wim", "--sdi": b"/images/pe/boot.sdi"}
+    argv[option] = value
+    done = subprocess.run([sys.executable, "-m", "cobbler_winpe", "bcd", "write", "--firmware", "uefi", "-o", str(out)]
+                          + [arg for pair in argv.items() for arg in (pair[0].encode(), pair[1])],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, LC_ALL="C.UTF-8"))
+    err = done.stderr.decode()
+    assert done.returncode == 2 and err.count("\n") == 1 and "internal error" not in err
+    assert err.startswith("cobbler-winpe: %s: " % option) and "is not valid UTF-8 text" in err
+    assert not out.exists()
+
+
+def test_control_characters_in_a_title_are_refused(tmp_path, capsys):
+    code, out = write(tmp_path, "--entry", "Evil\x1b[2J\u009b=/images/two/boot.wim")
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "\x1b" not in err and "BCD entry title" in err
+    assert not out.exists()

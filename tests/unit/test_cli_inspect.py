@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from cobbler_winpe.cli.main import main
-from media_fixtures import samples, utf16, with_xml  # noqa: F401
+from cobbler_winpe.errors import CONTROL
+from media_fixtures import samples, utf16, wiminfo_xml, with_xml  # noqa: F401
 from test_wim_xmlinfo import BILLION_LAUGHS
 
 TOP_KEYS = {"source", "kind", "label", "distros"}
@@ -124,3 +125,57 @@ def test_bare_winpe_wim_json_and_table(samples, capsys):
 def test_wim_that_is_no_winpe_is_one_line_exit_1(samples, capsys):
     code, out, err = _run(capsys, samples("win11-x64").installs[""])
     assert code == 1 and out == "" and len(err.splitlines()) == 1 and "is not a bootable WinPE image" in err
+
+
+HOSTILE_LABEL = "EVIL\n\x1b[2J\x9b\x85"
+
+
+def _hostile_iso(samples, tmp_path):
+    """win10-x64's ISO with a volume label holding a newline, ESC, CSI and NEL (latin-1 bytes, as a PVD holds)."""
+    data = bytearray(open(samples("win10-x64").iso, "rb").read())
+    data[16 * 2048 + 40:16 * 2048 + 72] = HOSTILE_LABEL.encode("latin-1").ljust(32, b" ")
+    path = tmp_path / "hostile.iso"
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+def _tree_with_install_xml(samples, tmp_path, edit):
+    """A copy of win11-x64's tree whose install.wim XML is edit(the real XML text)."""
+    tree = tmp_path / "tree"
+    shutil.copytree(samples("win11-x64").tree, tree)
+    wim = tree / "sources" / "install.wim"
+    wim.write_bytes(with_xml(wim.read_bytes(), utf16(edit(wiminfo_xml(str(wim))))))
+    return str(tree)
+
+
+def _raw_control(text):
+    return CONTROL.findall(text.replace("\n", ""))
+
+
+def test_table_escapes_control_characters(samples, tmp_path, capsys):
+    iso = _hostile_iso(samples, tmp_path)
+    code, out, err = _run(capsys, iso)
+    assert code == 0 and err == ""
+    assert _raw_control(out) == [] and r"label EVIL\n\x1b[2J\u009b\u0085" in out
+    tree = _tree_with_install_xml(samples, tmp_path, lambda xml: xml.replace(
+        "<NAME>Windows 11 Pro</NAME>", "<NAME>Pro&#10;\u009b2J\u0085x</NAME>").replace(
+        "<EDITIONID>Core</EDITIONID>", "<EDITIONID>Co&#13;re\u009b</EDITIONID>"))
+    code, out, err = _run(capsys, tree)
+    assert code == 0 and err == "" and _raw_control(out) == []
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[1:3] for row in rows] == [["Windows", "11"], [r"Pro\n\u009b2J\u0085x", "Professional"]]
+    assert r"Co\rre\u009b" in rows[0]
+
+
+def test_json_carries_control_characters_as_escapes(samples, tmp_path, capsys):
+    code, out, _ = _run(capsys, _hostile_iso(samples, tmp_path), "--json")
+    assert code == 0 and _raw_control(out) == []
+    assert json.loads(out)["label"] == HOSTILE_LABEL
+
+
+def test_huge_build_number_is_one_line(samples, tmp_path, capsys):
+    tree = _tree_with_install_xml(samples, tmp_path, lambda xml: xml.replace(
+        "<BUILD>26100</BUILD>", "<BUILD>0x%s</BUILD>" % ("f" * 4000), 1))
+    code, out, err = _run(capsys, tree)
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "WINDOWS/VERSION/BUILD is a 4002-character number (at most 20 digits)" in err and "internal" not in err

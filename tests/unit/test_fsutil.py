@@ -69,3 +69,16 @@ def test_write_temp_names_its_writer(tmp_path):
     from cobbler_winpe import fsutil
     tmp = fsutil.write_temp(str(tmp_path / "f"), b"x", 0o600)
     assert os.path.basename(tmp).startswith(".tmp-%d-" % os.getpid())
+
+
+def test_write_atomic_with_a_group_fixes_mode_and_group_of_unchanged_content(tmp_path):
+    import grp
+    import stat
+    group = grp.getgrnam("nogroup").gr_gid if os.geteuid() == 0 else os.getegid()
+    path = tmp_path / "answer.xml"
+    path.write_text("secret")
+    path.chmod(0o644)   # as an older version wrote it
+    assert write_atomic(str(path), "secret", 0o640, group)
+    st = os.stat(path)
+    assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o640, group)
+    assert not write_atomic(str(path), "secret", 0o640, group)   # now nothing to do

@@ -2,6 +2,8 @@
 import os
 import pathlib
 import re
+import stat
+import subprocess
 import urllib.request
 
 import pytest
@@ -52,7 +54,14 @@ def test_system_boots_its_windows_profile_then_nopxe_turns_it_local(system):
     url = batch_value(cmd, "WINPE_NOPXE")
     assert url == "http://127.0.0.1:%d/cblr/svc/op/nopxe/system/winbox" % bed.http_port
     assert "<ComputerName>winbox</ComputerName>" in (folder / "unattend-bios.xml").read_text()
+    for path in (DATA, folder, folder / "unattend-bios.xml", folder / "system.cmd"):
+        assert stat.S_IMODE(os.stat(path).st_mode) == (0o750 if path.is_dir() else 0o640), path
+    nobody = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "cat",
+                             str(folder / "unattend-bios.xml")], capture_output=True, text=True, timeout=30)
+    assert nobody.returncode != 0 and "Permission denied" in nobody.stderr   # another local uid reads nothing
     assert get(url) == 200
+    assert not folder.exists()   # install started: its answer files and system.cmd left the share at once
+    assert (DATA / "profiles" / "nopxe-x86_64-pro" / "unattend-bios.xml").is_file()
     assert "False" in run_ok(bed, "system", "report", "--name", "winbox").split("Netboot Enabled")[1].splitlines()[0]
     assert "pxechn.c32" not in pxe_file(bed) and "localboot" in pxe_file(bed).lower()
     status, script = bed.http_get("/cblr/svc/op/ipxe/system/winbox")

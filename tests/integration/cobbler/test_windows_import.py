@@ -199,3 +199,33 @@ def test_unknown_build_fails_clearly_then_imports_with_os_version(winpe_bed, tmp
                  "--os-version", "2025")
     assert "TASK COMPLETE" in out
     assert ": 2025" in run_ok(winpe_bed, "distro", "report", "--name", "future-x86_64")
+
+
+def _mirror(bed, name):
+    return pathlib.Path(bed.webdir) / "distro_mirror" / name
+
+
+def test_reimport_under_the_same_name_leaves_no_old_image(winpe_bed, sample_media, tmp_path):
+    """win10 (install.esd) then win11 (install.wim) as `reimp`: the mirror holds the new medium only."""
+    from cobbler_winpe.sample import media as sample
+    win11 = sample.build_sample_media(str(tmp_path), sample.preset("win11-x64"))
+    assert "TASK COMPLETE" in cobbler_import(winpe_bed, sample_media["win10-x64"].iso, "reimp")
+    mirror = _mirror(winpe_bed, "reimp")
+    assert (mirror / "sources" / "install.esd").is_file()
+    assert "TASK COMPLETE" in cobbler_import(winpe_bed, win11.iso, "reimp")
+    files = set(tree_digest(str(mirror)))
+    assert "sources/install.wim" in files and "sources/install.esd" not in files
+    assert set(tree_digest(win11.tree)) <= files
+    assert files - set(tree_digest(win11.tree)) <= {".cobbler-winpe-mirror", "boot.catalog", "README.TXT"}
+    run_ok(winpe_bed, "sync")
+
+
+def test_a_mirror_folder_of_someone_else_is_left_alone(winpe_bed, sample_media):
+    mirror = _mirror(winpe_bed, "foreignmirror")
+    mirror.mkdir(parents=True, exist_ok=True)
+    (mirror / "vmlinuz").write_bytes(b"a Linux tree's kernel")
+    rc, out, _err = winpe_bed.cli("import", "--path", sample_media["win10-x64"].iso, "--name", "foreignmirror")
+    assert rc != 0 and "TASK FAILED" in out
+    assert "foreignmirror: exists and was not made by cobbler-winpe; nothing was changed" in winpe_bed.log_text()
+    assert os.listdir(str(mirror)) == ["vmlinuz"] and (mirror / "vmlinuz").read_bytes() == b"a Linux tree's kernel"
+    assert "foreignmirror-x86_64" not in names(winpe_bed, "distro")

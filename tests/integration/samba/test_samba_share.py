@@ -185,3 +185,49 @@ def test_guest_mode_reads_without_credentials(samba_tree):
         assert "setup.exe" in done.stdout
     finally:
         _stop(proc)
+
+
+def _as_nobody(*argv):
+    """Run ARGV as the local account nobody (uid and groups dropped), as any other local user would."""
+    return subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + list(argv),
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_data_share_is_readable_by_the_share_account_only(samba_tree):
+    """The data share as the plugin writes it (adapter.winpe.sync_folder): files 0640 and folders 0750 in the share
+    account's group; smbd (as that account) serves the answer file, another local uid reads nothing."""
+    _need_programs()
+    import pwd
+    import stat
+    import types
+    from cobbler_winpe.adapter import winpe
+    root, user = samba_tree
+    conf, port, _mirror = _build(root, user)
+    data = os.path.join(root, "data")
+    files = {rel: open(os.path.join(data, rel), encoding="utf-8").read()
+             for rel in (os.path.relpath(os.path.join(d, n), data) for d, _s, names in os.walk(data) for n in names)}
+    group = winpe.share_group(types.SimpleNamespace(smb_guest=False, smb_user=user))
+    assert group == pwd.getpwnam(user).pw_gid != 0
+    winpe.sync_folder(data, files, group)
+    answer = os.path.join(data, "systems", "52-54-00-12-34-56", "unattend-uefi.xml")
+    for folder, _dirs, names in os.walk(data):
+        st = os.stat(folder)
+        assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o750, group), folder
+        for name in names:
+            st = os.stat(os.path.join(folder, name))
+            assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o640, group), name
+    denied = _as_nobody("cat", answer)
+    assert denied.returncode != 0 and "Permission denied" in denied.stderr and "Adm" not in denied.stdout
+    assert _as_nobody("ls", data).returncode != 0
+    samba.create_smb_account(user, PASSWORD, smb_conf=conf)
+    proc = _start_smbd(conf, port)
+    try:
+        out = os.path.join(root, "out")
+        os.makedirs(out)
+        got = _smbclient(conf, port, "winpe", r'get "systems\52-54-00-12-34-56\unattend-uefi.xml" answer.xml',
+                         user, PASSWORD, cwd=out)
+        assert got.returncode == 0, got.stdout + got.stderr
+        with open(os.path.join(out, "answer.xml"), "rb") as fetched, open(answer, "rb") as original:
+            assert fetched.read() == original.read()
+    finally:
+        _stop(proc)
