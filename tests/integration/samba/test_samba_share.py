@@ -208,7 +208,7 @@ def test_data_share_is_readable_by_the_share_account_only(samba_tree):
              for rel in (os.path.relpath(os.path.join(d, n), data) for d, _s, names in os.walk(data) for n in names)}
     group = winpe.share_group(types.SimpleNamespace(smb_guest=False, smb_user=user))
     assert group == pwd.getpwnam(user).pw_gid != 0
-    winpe.sync_folder(data, files, group)
+    winpe.sync_folder(data, files, group=group)
     answer = os.path.join(data, "systems", "52-54-00-12-34-56", "unattend-uefi.xml")
     for folder, _dirs, names in os.walk(data):
         st = os.stat(folder)
