@@ -1,9 +1,9 @@
-"""Small file-system helpers shared by every layer: atomic writes and safe joins."""
+"""Small file-system helpers shared by every layer: atomic writes, safe joins and safe names from media."""
 import os
 import stat
 import tempfile
 
-from cobbler_winpe.errors import InputError
+from cobbler_winpe.errors import InputError, MediaError
 
 TEMP_PREFIX = ".tmp-"   # write_temp names: .tmp-<writer pid>-<random>
 
@@ -108,3 +108,22 @@ def _running(pid):
     except PermissionError:
         return True
     return True
+
+
+def is_safe_name(name):
+    """True when a name stored on media can be used as one path component on this host."""
+    return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0")
+
+
+def confined_target(real_dest, rel):
+    """real_dest/rel for a '/'-separated relative name: every name checked, no symlink may lead elsewhere."""
+    parts = rel.split("/")
+    if not all(is_safe_name(p) for p in parts):
+        raise MediaError(rel, "unsafe name (refused)")
+    target = os.path.join(real_dest, *parts)
+    parent = os.path.realpath(os.path.dirname(target))
+    if parent != real_dest and not parent.startswith(real_dest + os.sep):
+        raise MediaError(target, "destination leads outside %s (refused)" % real_dest)
+    if os.path.islink(target):
+        raise MediaError(target, "destination is a symlink (refused)")
+    return target

@@ -3,6 +3,7 @@ import re
 
 from cobbler_winpe import config, troubleshooting
 from cobbler_winpe.errors import InputError
+from cobbler_winpe.gen import values
 from cobbler_winpe.verify import chain, lookup
 
 FIRMWARES = {"bios": "bios", "uefi": "uefi", "grub": "grub", "ipxe": "pcbios", "ipxe-efi": "efi"}
@@ -13,7 +14,7 @@ def parse_host_port(text, default_port=69):
     match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d+))?|([^:\[\]\s]+)(?::(\d+))?|([0-9A-Fa-f:]+)", text or "")
     if not match:
         raise InputError("--tftp %r" % text, "not HOST or HOST:PORT", "e.g. --tftp 127.0.0.1:69")
-    host = match.group(1) or match.group(3) or match.group(5)
+    host = values.host("--tftp %r" % text, match.group(1) or match.group(3) or match.group(5))
     port = int(match.group(2) or match.group(4) or default_port)
     if not 0 < port < 65536:
         raise InputError("--tftp %r" % text, "port out of range", "use 1-65535")

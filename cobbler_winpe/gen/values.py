@@ -72,12 +72,26 @@ def url_segment(what, value):
     return urllib.parse.quote(value, safe="")
 
 
+HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?")
+
+
+def is_ip(value):
+    """True for an IPv4 address in dotted-quad form or an IPv6 address (netaddr, strict: no '10.1' shorthand)."""
+    try:
+        netaddr.IPAddress(value, flags=netaddr.INET_PTON)
+        return True
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return False
+
+
 def host(what, value):
-    """A host name or IP address usable in a URL and a UNC path: letters, digits, dot, dash, colon (IPv6)."""
+    """A host name or IP address usable in a URL and a UNC path: an address netaddr accepts (IPv6 also in
+    brackets), or a DNS name of letters, digits, dots and dashes that is not an address gone wrong."""
     value = text(what, value, 253)
-    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?|\[?[0-9A-Fa-f:.]+\]?", value):
-        raise InputError(what, "not a host name or IP address: %r" % value, "use the address clients reach")
-    return value
+    bare = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    if is_ip(bare) or (bare == value and HOST_NAME.fullmatch(value) and not re.fullmatch(r"[0-9.]+", value)):
+        return value
+    raise InputError(what, "not a host name or IP address: %r" % value, "use the address clients reach")
 
 
 def mac(what, value):

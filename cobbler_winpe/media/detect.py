@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 from cobbler_winpe.errors import MediaError
-from cobbler_winpe.media.source import is_safe_name
+from cobbler_winpe.fsutil import is_safe_name
 from cobbler_winpe.wim.info import read_wim_info
 from cobbler_winpe.wim.xmlinfo import WimImage
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, Optional
 
 from cobbler_winpe.errors import InputError, MediaError, ToolError
+from cobbler_winpe.fsutil import confined_target, is_safe_name
 from cobbler_winpe.wim import header
 
 MAX_ENTRIES = 1000000      # walk() refuses media with more entries (a loop or a hostile image)
@@ -39,11 +40,6 @@ def split_relpath(relpath):
     if ".." in parts:
         raise InputError(relpath, "media path must not contain '..'")
     return parts
-
-
-def is_safe_name(name):
-    """True when a name stored on media can be used as one path component on this host."""
-    return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0")
 
 
 class Media:
@@ -306,20 +302,6 @@ def _existing_parent(path):
 
 def _mib(size):
     return "%.1f MiB" % (size / 1048576)
-
-
-def confined_target(real_dest, rel):
-    """real_dest/rel for a '/'-separated relative name: every name checked, no symlink may lead elsewhere."""
-    parts = rel.split("/")
-    if not all(is_safe_name(p) for p in parts):
-        raise MediaError(rel, "unsafe name (refused)")
-    target = os.path.join(real_dest, *parts)
-    parent = os.path.realpath(os.path.dirname(target))
-    if parent != real_dest and not parent.startswith(real_dest + os.sep):
-        raise MediaError(target, "destination leads outside %s (refused)" % real_dest)
-    if os.path.islink(target):
-        raise MediaError(target, "destination is a symlink (refused)")
-    return target
 
 
 class TreeNode(NamedTuple):

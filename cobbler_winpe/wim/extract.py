@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from cobbler_winpe.errors import InputError, MediaError
-from cobbler_winpe.media.source import confined_target, is_safe_name
+from cobbler_winpe.fsutil import confined_target, is_safe_name
 from cobbler_winpe.wim import bootfiles
 from cobbler_winpe.wim.info import read_wim_info_path
 from cobbler_winpe.wim.tool import run_tool

@@ -9,7 +9,7 @@ import pytest
 
 from testbed import run_ok
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "unit"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "unit" / "gen"))
 from unattend_reference import FIREWALL, SHELL, TS, check_answer_file, setting  # noqa: E402
 
 pytestmark = pytest.mark.integration

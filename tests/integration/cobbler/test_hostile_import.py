@@ -1,6 +1,6 @@
 """Hostile media through the real `cobbler import`: the task fails with one cobbler-winpe log line, Cobbler is unchanged.
 
-A representative subset of tests/unit/test_hostile_media.py's cases (garbage, truncated and looping ISOs, a
+A representative subset of tests/unit/formats/test_hostile_media.py's cases (garbage, truncated and looping ISOs, a
 broken WIM header, an XML bomb, a symlink leaving the tree, hostile names, media without editions, and valid
 media carrying one hostile name that only the copy meets) is imported on the bed with the plugin installed.
 """
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "unit"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "unit", "formats"))
 
 import test_hostile_media as hostile  # noqa: E402  (needs the path above)
 

@@ -21,7 +21,7 @@ from conftest import install_plugin, write_bed_config
 from testbed import run_ok
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.join(HERE, "..", "..", "unit"), os.path.join(HERE, "..", "tftp")]
+sys.path[:0] = [os.path.join(HERE, "..", "..", "unit", "formats"), os.path.join(HERE, "..", "tftp")]
 
 import test_tftpd_remap as tftp_test  # noqa: E402  (needs the path above)
 import tftpd  # noqa: E402

@@ -4,7 +4,7 @@ import re
 
 from cobbler_winpe import troubleshooting
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
 def doc_anchors():

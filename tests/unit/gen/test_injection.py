@@ -20,7 +20,7 @@ from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import menus, samba, startnet, unattend
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SNIPPETS = os.path.join(REPO, "snippets")
 
 # Metacharacters of shells, cmd.exe, iPXE, GRUB, pxelinux, smb.conf and XML, alone and in combinations.

@@ -128,7 +128,7 @@ def test_signed_ipxe_under_its_own_ca_needs_a_shim(signers, tmp_path):
 def test_the_secure_boot_doc_names_every_chain():
     """docs/secure-boot.md has a row for each chain pe/secureboot.py offers (as the report names it)."""
     import os
-    doc = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "secure-boot.md")
+    doc = os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "secure-boot.md")
     with open(doc, encoding="utf-8") as handle:
         rows = [line for line in handle if line.startswith("| `")]
     named = {line.split("`")[1] for line in rows}

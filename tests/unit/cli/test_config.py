@@ -53,5 +53,5 @@ def test_secret_is_read_from_its_own_file(tmp_path):
 
 def test_configuration_doc_lists_every_key_and_default():
     import pathlib
-    doc = pathlib.Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+    doc = pathlib.Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
     assert doc.read_text() == config.describe(), "regenerate docs/configuration.md from config.describe()"

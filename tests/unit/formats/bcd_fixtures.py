@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 # shared/ lies beside the checkout (on developer machines and in CI): ../shared/reference/bcd
-DEFAULT_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "bcd"
+DEFAULT_REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference" / "bcd"
 REFERENCE_DIR = Path(os.environ.get("COBBLER_WINPE_BCD_REFERENCE", str(DEFAULT_REFERENCE)))
 DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 SETUP_MEDIA_BIOS = "winmedia-dylanstanding/boot_bcd"

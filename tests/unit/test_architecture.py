@@ -1,0 +1,82 @@
+"""The layering rules of docs/design.md, measured on the source: who may import whom, no cycles, a job line each."""
+import ast
+import pathlib
+
+import pytest
+
+PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "cobbler_winpe"
+FORMATS = {"media", "wim", "regf", "bcd", "pe"}           # format libraries: no Cobbler, no plugin layers above
+ABOVE_FORMATS = {"gen", "adapter", "cli", "verify", "config", "checks", "seccheck", "troubleshooting", "sample"}
+ABOVE_GEN = {"adapter", "cli", "verify", "config", "checks", "seccheck"}
+
+
+def modules():
+    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def unit(path):
+    """The part of the package a module belongs to: its subpackage, or its own name for a top-level module."""
+    rel = path.relative_to(PACKAGE).parts
+    return rel[0] if len(rel) > 1 else rel[0][:-3]
+
+
+def imports(path):
+    """(module name, line) of every import in PATH, at any depth (lazy imports inside functions too)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found += [(node.module + "." + alias.name, node.lineno) for alias in node.names]
+    return found
+
+
+def edges():
+    """{(from unit, to unit): [file:line]} between different parts of the package."""
+    graph = {}
+    for path in modules():
+        for name, line in imports(path):
+            parts = name.split(".")
+            if parts[0] == "cobbler_winpe" and len(parts) > 1:
+                target = parts[1] if parts[1] != "__init__" else None
+                if target and target != unit(path):
+                    graph.setdefault((unit(path), target), []).append("%s:%d" % (path.relative_to(PACKAGE), line))
+    return graph
+
+
+def test_only_the_adapter_imports_cobbler():
+    outside = ["%s:%d" % (p.relative_to(PACKAGE), line) for p in modules() for name, line in imports(p)
+               if name.split(".")[0] == "cobbler" and unit(p) != "adapter"]
+    assert not outside, outside
+
+
+def test_no_import_cycle_between_parts_of_the_package():
+    graph = edges()
+    for (a, b), where in graph.items():
+        assert (b, a) not in graph, "%s <-> %s: %s / %s" % (a, b, where, graph[(b, a)])
+    nodes = {n for edge in graph for n in edge}
+
+    def reach(start):
+        seen, stack = set(), [start]
+        while stack:
+            here = stack.pop()
+            for a, b in graph:
+                if a == here and b not in seen:
+                    seen.add(b)
+                    stack.append(b)
+        return seen
+
+    cyclic = sorted(n for n in nodes if n in reach(n))
+    assert not cyclic, cyclic
+
+
+@pytest.mark.parametrize("lower, upper", [(FORMATS, ABOVE_FORMATS), ({"gen"}, ABOVE_GEN)])
+def test_lower_layers_import_nothing_above_them(lower, upper):
+    wrong = ["%s -> %s: %s" % (a, b, where) for (a, b), where in edges().items() if a in lower and b in upper]
+    assert not wrong, wrong
+
+
+def test_every_module_starts_with_its_job_line():
+    missing = [str(p.relative_to(PACKAGE)) for p in modules()
+               if not (ast.get_docstring(ast.parse(p.read_text(encoding="utf-8"))) or "").strip()]
+    assert not missing, missing
