@@ -140,11 +140,21 @@ def goal(label, value, limit, below=True):
 
 # ---- the real Cobbler test bed (tests/integration/testbed.py) -------------------------------------------
 
-def bed_class():
+def testbed():
+    """tests/integration/testbed.py, the one home of the bed and of stopping a process by PID."""
     if INTEGRATION not in sys.path:
         sys.path.insert(0, INTEGRATION)
-    from testbed import CobblerBed  # noqa: E402  (lives beside the integration tests)
-    return CobblerBed
+    import testbed as module  # noqa: E402  (lives beside the integration tests)
+    return module
+
+
+def bed_class():
+    return testbed().CobblerBed
+
+
+def stop_process(proc):
+    """SIGTERM, a bounded wait, then SIGKILL (testbed.stop_process)."""
+    testbed().stop_process(proc)
 
 
 @contextmanager

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+import benchlib
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PREFIX = "cwb17"
 CLIENT, RELAY, SERVER = PREFIX + "c", PREFIX + "r", PREFIX + "s"
@@ -94,13 +96,7 @@ class BenchNet:
         return subprocess.run(in_ns(ns, argv), capture_output=True, text=True, timeout=timeout)
 
     def stop(self, proc):
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        benchlib.stop_process(proc)
 
     def relay_counts(self):
         """The relay's 'passed/dropped' line, read after stopping it (it prints the line on SIGTERM)."""

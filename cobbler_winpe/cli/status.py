@@ -4,7 +4,7 @@ import os
 import time
 
 from cobbler_winpe.adapter import status as reports
-from cobbler_winpe.errors import InputError, CONTROL
+from cobbler_winpe.errors import InputError, escape
 
 
 def _when(mtime):
@@ -27,7 +27,7 @@ def _systems(root):
 def _print_rows(rows):
     print("%-24s %-14s %-19s %-6s %s" % ("SYSTEM", "STAGE", "TIME", "CODE", "DETAIL"))
     for row in rows:
-        print("%-24s %-14s %-19s %-6s %s" % tuple(CONTROL.sub("?", str(row[k])) for k in
+        print("%-24s %-14s %-19s %-6s %s" % tuple(escape(str(row[k])) for k in
                                                   ("system", "stage", "time", "code", "detail")))
 
 
@@ -51,7 +51,7 @@ def run(args):
         return 0
     _print_rows(rows)
     for path in logs:
-        print("log: %s" % path)
+        print("log: %s" % escape(path))
     return 0
 
 

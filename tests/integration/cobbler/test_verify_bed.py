@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from testbed import run_ok
+from testbed import run_ok, stop_process
 
 from cobbler_winpe.bcd.pxe import build_pxe_store
 from cobbler_winpe.gen import layout, menus
@@ -41,15 +41,6 @@ def start_tftpd(rules=RULES):
     return proc, port
 
 
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def synced(winpe_bed, sample_media):
     """win10 imported and synced, one system that netboots and one that does not; tftpd with the remap rules."""
@@ -65,7 +56,7 @@ def synced(winpe_bed, sample_media):
     try:
         yield winpe_bed, port
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 def verify(bed, port, *args):
@@ -166,7 +157,7 @@ def test_remap_rules_missing(synced):
     try:
         rc, out = verify(bed, port, "--profile", PROFILE)
     finally:
-        stop(proc)
+        stop_process(proc)
     assert rc == 1
     line = fail_lines(out)[0]
     assert line.startswith("FAIL boot manager: tftp \\images\\%s\\bootmgr.exe" % DISTRO), out
