@@ -6,8 +6,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from testbed import run_ok
-from test_verify_bed import fail_lines, start_tftpd, stop, verify
+from testbed import run_ok, stop_process
+from test_verify_bed import fail_lines, start_tftpd, verify
 
 from cobbler_winpe.bcd.store import dump_store, read_store
 from cobbler_winpe.sample import media as sample
@@ -57,7 +57,7 @@ def winpes(winpe_bed, tmp_path_factory):
     try:
         yield winpe_bed, port, built, bare, outs
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 def test_each_winpe_is_one_distro_with_one_profile(winpes):
