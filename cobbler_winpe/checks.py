@@ -4,6 +4,8 @@ import re
 import shutil
 from dataclasses import dataclass
 
+from cobbler_winpe import names
+
 
 @dataclass(frozen=True)
 class Check:
@@ -34,10 +36,10 @@ def file_check(name, path, fix, needed=True):
 
 def loaders(tftproot):
     fix = "apt-get install pxelinux syslinux-common grub-efi-amd64-bin ipxe, then `cobbler mkloaders` and `cobbler sync`"
-    names = [("pxelinux", "pxelinux.0"), ("pxelinux ldlinux", "ldlinux.c32"), ("pxechn (BIOS Windows entries)",
-             "pxechn.c32"), ("libcom32", "libcom32.c32"), ("libutil", "libutil.c32"),
-             ("GRUB (UEFI)", "grub/grubx64.efi")]
-    return [file_check(label, os.path.join(tftproot, name), fix) for label, name in names]
+    wanted = [("pxelinux", names.PXELINUX), ("pxelinux ldlinux", "ldlinux.c32"), ("pxechn (BIOS Windows entries)",
+              names.PXECHN), ("libcom32", "libcom32.c32"), ("libutil", "libutil.c32"),
+              ("GRUB (UEFI)", "grub/" + names.GRUB_UEFI)]
+    return [file_check(label, os.path.join(tftproot, name), fix) for label, name in wanted]
 
 
 def wimboot_version(path):

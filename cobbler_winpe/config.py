@@ -5,11 +5,13 @@ import secrets
 
 import yaml
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.fsutil import create_once
 from cobbler_winpe.gen import answer_meta
 
 DEFAULT_PATH = "/etc/cobbler/winpe.yaml"
+DEBIAN_IPXE = "/usr/lib/ipxe/"         # Debian's ipxe package
 ENV_PATH = "COBBLER_WINPE_CONFIG"
 
 # Every key with its default and a one-line meaning; docs/configuration.md is generated from this table.
@@ -17,13 +19,14 @@ DEFAULTS = {
     "enabled": (True, "master switch: false makes every hook a no-op"),
     "cache_dir": ("/var/lib/cobbler/winpe", "boot files extracted once per distro (outside the trees sync wipes)"),
     "wimboot": ("/var/lib/cobbler/loaders/wimboot", "the admin's wimboot binary for iPXE entries (optional)"),
-    "ipxe_efi": ("/usr/lib/ipxe/snponly.efi",
-                 "iPXE for UEFI clients, staged as winpe/ipxe/snponly.efi (DHCP sends them there)"),
-    "ipxe_bios": ("/usr/lib/ipxe/undionly.kpxe", "iPXE BIOS binary (for DHCP snippets sending BIOS clients to iPXE)"),
-    "secure_boot_shim": ("", "iPXE's Microsoft-signed shim (ipxe-shimx64.efi, github.com/ipxe/shim), staged as "
-                                 "winpe/ipxe/sb/ipxe-shimx64.efi; '' = none (docs/secure-boot.md)"),
-    "secure_boot_ipxe": ("", "iPXE signed with the key that shim trusts (ipxe.efi or snponly.efi of iPXE's signed "
-                             "release), staged as winpe/ipxe/sb/ipxe.efi, the name the shim starts"),
+    "ipxe_efi": (DEBIAN_IPXE + names.SNPONLY,
+                 "iPXE for UEFI clients, staged as winpe/ipxe/%s (DHCP sends them there)" % names.SNPONLY),
+    "ipxe_bios": (DEBIAN_IPXE + names.UNDIONLY, "iPXE BIOS binary (for DHCP snippets sending BIOS clients to iPXE)"),
+    "secure_boot_shim": ("", "iPXE's Microsoft-signed shim (%s, github.com/ipxe/shim), staged as winpe/ipxe/sb/%s; "
+                                 "'' = none (docs/secure-boot.md)" % (names.IPXE_SHIM, names.IPXE_SHIM)),
+    "secure_boot_ipxe": ("", "iPXE signed with the key that shim trusts (%s or %s of iPXE's signed release), staged "
+                             "as winpe/ipxe/sb/%s, the name the shim starts" % (names.IPXE_EFI, names.SNPONLY,
+                                                                                 names.IPXE_EFI)),
     "secure_boot_wimboot": ("", "a signed wimboot; with it iPXE entries boot it (through the shim when one is set)"),
     "uefi_menu": (False, "unknown UEFI machines get the Windows boot manager's own menu of every Windows profile "
                          "(winpe/menu/<arch>/BCD) instead of GRUB; run install-hooks after changing it"),

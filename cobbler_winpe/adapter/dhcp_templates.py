@@ -2,9 +2,11 @@
 import os
 import re
 
+from cobbler_winpe import names
 from cobbler_winpe.adapter.blocks import BEGIN, END, without_block
 from cobbler_winpe.errors import ToolError
 from cobbler_winpe.fsutil import write_atomic
+from cobbler_winpe.gen import layout
 from cobbler_winpe.gen.dhcp import ARCH_BIOS, ISC_FORCE_252, isc_arch, isc_menu_statements
 
 
@@ -22,16 +24,17 @@ ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets it
         if substring (option vendor-class-identifier, 0, 9) = "PXEClient" and not exists user-class {{
 {force}
             if option system-arch = {arch_bios} {{
-                filename "images/$iface.distro.name/pxeboot.n12";
+                filename "{bios_file}";
                 option cobbler-winpe-bcd "$winpe_bcd";
             }} else {{
-                filename "images/$iface.distro.name/sys/$iface.owner/bootmgfw.efi";
-                option cobbler-winpe-bcd "${{winpe_bcd}}.uefi";
+                filename "{uefi_file}";
+                option cobbler-winpe-bcd "${{winpe_bcd}}{uefi_suffix}";
             }}
         }}
         #end if
         {end}
 """
+CHEETAH_DISTRO, CHEETAH_SYSTEM = "$iface.distro.name", "$iface.owner"   # dhcp.template's names for them
 ISC_HOST_LINE = re.compile(r"^[ \t]*host \$iface\.name \{[ \t]*\n", re.M)
 ISC_PXE_CLASS = re.compile(r'class\s+"pxeclients"\s*\{')
 ISC_MENU = """{begin}: unknown UEFI clients get the Windows boot manager menu (uefi_menu; last, so it replaces GRUB)
@@ -78,7 +81,10 @@ def with_isc_blocks(text, uefi_menu=False):
         raise ToolError("dhcp.template", "no `host $iface.name {` line to extend",
                         "include /etc/cobbler/winpe/dhcpd-winpe.conf in dhcpd.conf by hand instead")
     force = "\n".join(" " * 12 + line for line in ISC_FORCE_252)
-    host = ISC_HOST.format(begin=BEGIN, end=END, force=force, arch_bios=isc_arch(ARCH_BIOS[0]))
+    host = ISC_HOST.format(begin=BEGIN, end=END, force=force, arch_bios=isc_arch(ARCH_BIOS[0]),
+                           bios_file=layout.nbp_file(CHEETAH_DISTRO, names.BIOS),
+                           uefi_file=layout.system_nbp_file(CHEETAH_DISTRO, CHEETAH_SYSTEM),
+                           uefi_suffix=names.FIRMWARE[names.UEFI].bcd_suffix)
     text = text[:found.end()] + host + text[found.end():]
     return ISC_OPTION.format(begin=BEGIN, end=END) + text
 

@@ -5,20 +5,21 @@ import os
 import shutil
 import threading
 
-from cobbler_winpe.adapter import items, staging, winpe
+from cobbler_winpe import names
+from cobbler_winpe.adapter import items, staging
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
 from cobbler_winpe.fsutil import write_atomic
-from cobbler_winpe.gen import menus
-from cobbler_winpe.gen.model import IMAGE_FILES
+from cobbler_winpe.gen import menus, schema
 from cobbler_winpe.gen.staging import index_tree
 from cobbler_winpe.media.source import open_media
-from cobbler_winpe.media.detect import WINPE, detect
+from cobbler_winpe.media.detect import detect
 from cobbler_winpe.wim import bootfiles, extract
 
 LOG = logging.getLogger("cobbler_winpe")
-UEFI_KERNEL = "bootmgfw.kernel"
+UEFI_KERNEL = names.BOOTMGFW.rsplit(".", 1)[0] + ".kernel"
 MIRROR_MARK = ".cobbler-winpe-mirror"   # in every mirror folder the plugin made
-WINDOWS_MARKERS = ("sources/boot.wim", "x64/sources/boot.wim", "x86/sources/boot.wim", "arm64/sources/boot.wim")
+MEDIA_SDI = "boot/" + names.BOOT_SDI      # where setup media keep boot.sdi, below their root
+WINDOWS_MARKERS = tuple(root + "sources/" + names.BOOT_WIM for root in ("", "x64/", "x86/", "arm64/"))
 
 
 def claims(path):
@@ -56,14 +57,14 @@ def import_pre(api, args, cfg):
 
     def runner(_task):
         try:
-            names = import_media(api, cfg, options)
+            imported = import_media(api, cfg, options)
         except WinpeError as err:
             LOG.error("cobbler-winpe import failed: %s", err)
             return False
         except (ValueError, TypeError) as err:   # Cobbler refused a value (its item setters raise these)
             LOG.error("cobbler-winpe import failed: Cobbler refused the item: %s", err)
             return False
-        LOG.info("cobbler-winpe: imported %s", ", ".join(names))
+        LOG.info("cobbler-winpe: imported %s", ", ".join(imported))
         return True
 
     task._run = runner
@@ -88,7 +89,7 @@ def refuse_foreign_mirror(api, dest):
     """A non-empty DEST the plugin did not make (no mark, and no distro of the plugin's recording it as its own
     mirror) ends the import with one line, before anything is written."""
     recorded = any(items.made_by_plugin(d) and items.meta(d).get("winpe_mirror") == dest
-                   and items.meta(d).get(winpe.MIRROR_OWNED) == "1" for d in api.distros())
+                   and items.meta(d).get(schema.MIRROR_OWNED) == "1" for d in api.distros())
     if os.path.isdir(dest) and os.listdir(dest) and not os.path.exists(os.path.join(dest, MIRROR_MARK)) \
             and not recorded:
         raise InputError(dest, "exists and was not made by cobbler-winpe; nothing was changed",
@@ -137,44 +138,32 @@ def stage_cache(cfg, media, found, distro_name, mirror):
 
 def place_sdi(media, root, boot, cache):
     """cache/boot.sdi: the media's boot/boot.sdi, else the one the boot image carries (a bare WinPE .wim)."""
-    sdi, target = media.find(root + "boot/boot.sdi"), os.path.join(cache, "boot.sdi")
+    sdi, target = media.find(root + MEDIA_SDI), os.path.join(cache, names.BOOT_SDI)
     if sdi:
         with media.open(sdi) as src, open(target, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
     elif boot.sdi:
         os.link(os.path.join(cache, boot.sdi[0]), target)
     else:
-        raise MediaError(media.where(root + "boot/boot.sdi"), "missing, and the boot image holds no "
-                         "Windows/Boot/DVD/PCAT/boot.sdi either", "use complete Windows or WinPE media")
+        raise MediaError(media.where(root + MEDIA_SDI), "missing, and the boot image holds no "
+                         "Windows/Boot/DVD/PCAT/%s either" % names.BOOT_SDI, "use complete Windows or WinPE media")
 
 
 def kernel_and_initrd(cache):
     """Cobbler requires a kernel and an initrd file per distro: the NBP (or bootmgfw.efi) and boot.sdi."""
     index = {staged: os.path.join(cache, rel)   # staged name -> cached file, from the one boot-file list
              for rel, staged in bootfiles.select(index_tree(cache).values()).items()}
-    if "pxeboot.n12" in index:
-        return index["pxeboot.n12"], os.path.join(cache, "boot.sdi")
-    if "bootmgfw.efi" not in index:
-        raise MediaError(cache, "the boot image holds neither pxeboot.n12 nor bootmgfw.efi",
-                         "use Windows setup media (its boot.wim carries Windows/Boot/PXE and EFI)")
+    sdi = os.path.join(cache, names.BOOT_SDI)
+    if names.PXEBOOT in index:
+        return index[names.PXEBOOT], sdi
+    if names.BOOTMGFW not in index:
+        raise MediaError(cache, "the boot image holds neither %s nor %s" % (names.PXEBOOT, names.BOOTMGFW),
+                         "use Windows setup media (its %s carries Windows/Boot/PXE and EFI)" % names.BOOT_WIM)
     # UEFI-only media (arm64): Cobbler accepts only kernel names like *.kernel, so link bootmgfw.efi under one
     kernel = os.path.join(cache, UEFI_KERNEL)
     if not os.path.exists(kernel):
-        os.link(index["bootmgfw.efi"], kernel)
-    return kernel, os.path.join(cache, "boot.sdi")
-
-
-def distro_meta(found, mirror, boot, owned):
-    """The distro's autoinstall metadata: where its media and boot image are, and what kind of Windows it is."""
-    data = {
-        items.META_FLAG: "1", "winpe_mirror": mirror, "winpe_root": found.root,
-        "winpe_boot_wim": found.boot_wim.path, "winpe_boot_index": str(found.boot_image.index),
-        "winpe_install": found.install.path if found.install else "", "winpe_build": str(found.build or ""),
-        "winpe_winload": boot.winload, winpe.MIRROR_OWNED: "1" if owned else "0", items.BOOT_MANAGER: "auto",
-        items.KIND: found.kind, items.MADE_BY[0]: items.MADE_BY[1]}
-    if found.kind == WINPE:
-        data[items.START] = IMAGE_FILES
-    return data
+        os.link(index[names.BOOTMGFW], kernel)
+    return kernel, sdi
 
 
 def save_distro(api, name, found, cache, boot, mirror, owned):
@@ -186,7 +175,7 @@ def save_distro(api, name, found, cache, boot, mirror, owned):
     distro.os_version = found.os_version
     distro.kernel = kernel
     distro.initrd = initrd
-    distro.autoinstall_meta = distro_meta(found, mirror, boot, owned)
+    distro.autoinstall_meta = schema.distro_meta(found, mirror, boot.winload, owned)
     api.add_distro(distro, save=True)
     return distro
 
@@ -195,24 +184,19 @@ def save_profile(api, name, distro_name, meta):
     profile = api.find_profile(name=name) or api.new_profile()
     profile.name = name
     profile.distro = distro_name
-    profile.autoinstall_meta = dict(meta, **{items.MADE_BY[0]: items.MADE_BY[1]})
+    profile.autoinstall_meta = dict(meta, **{schema.MADE_BY[0]: schema.MADE_BY[1]})
     api.add_profile(profile, save=True)
-
-
-def edition_meta(image):
-    return {"winpe_image_index": str(image.index), "winpe_edition": image.edition_id or "",
-            "winpe_image_name": image.name}
 
 
 def profile_names(distro_name, images):
     """One readable, unique profile name per edition: <distro>-<edition slug>."""
-    names, seen = [], set()
+    chosen, seen = [], set()
     for image in images:
         base = "%s-%s" % (distro_name, items.slug(image.name or image.edition_id or str(image.index)))
         name = base if base not in seen else "%s-%d" % (base, image.index)
         seen.add(name)
-        names.append(name)
-    return names
+        chosen.append(name)
+    return chosen
 
 
 def distro_name(base_name, found):
@@ -250,9 +234,9 @@ def save_and_profile(api, name, found, cache, boot, mirror, owned):
     save_distro(api, name, found, cache, boot, mirror, owned)
     images = found.install_images
     for image, profile in zip(images, profile_names(name, images)):
-        save_profile(api, profile, name, edition_meta(image))
+        save_profile(api, profile, name, schema.profile_meta(image))
     if images:
-        save_profile(api, name, name, edition_meta(images[0]))
+        save_profile(api, name, name, schema.profile_meta(images[0]))
     else:
         save_profile(api, name, name, {"winpe_image_name": found.boot_image.name})
 

@@ -9,6 +9,7 @@ import subprocess
 import yaml
 
 from cobbler_winpe import config as winpe_config
+from cobbler_winpe import names
 from cobbler_winpe import resources
 from cobbler_winpe.adapter import dhcp_templates
 from cobbler_winpe.adapter.blocks import BEGIN, END, BLOCK_RE, without_block
@@ -191,7 +192,7 @@ def install_grub_settings(settings_path):
     if formats is None:
         return "unchanged"
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    write_atomic(path, "# written by cobbler-winpe install-hooks: grub.0 needs linux16 (docs/boot-chains.md)\n"
+    write_atomic(path, "# written by cobbler-winpe install-hooks: %s needs linux16 (docs/boot-chains.md)\n" % names.GRUB_BIOS
                  + yaml.safe_dump({"bootloaders_formats": formats}, default_flow_style=False))
     return path + " (run `cobbler mkloaders`, then `cobbler sync`)"
 
@@ -207,7 +208,7 @@ def install(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/se
             ("signatures", "windows " + (", ".join(add_signatures(settings["signatures"])) or "unchanged")),
             ("dhcp templates", ", ".join(dhcp_templates.edit_dhcp_templates(
                 os.path.dirname(settings_path), cfg.dhcp_snippets_dir, uefi_menu=cfg.uefi_menu)) or "unchanged"),
-            ("grub.0 modules", install_grub_settings(settings_path)),
+            (names.GRUB_BIOS + " modules", install_grub_settings(settings_path)),
             ("scripts", install_scripts())]
 
 

@@ -3,22 +3,16 @@ import logging
 import re
 
 from cobbler_winpe.errors import WinpeError
-from cobbler_winpe.gen import inventory, values
-from cobbler_winpe.gen.model import IMAGE_FILES, PLUGIN_FILES, SETUP, WINPE, WinDistro, WinProfile, WinSystem, Server
-from cobbler_winpe.wim import bootfiles
+from cobbler_winpe.gen import inventory, schema
+from cobbler_winpe.gen.model import WinSystem, Server
 
-META_FLAG = "winpe"                 # set on every distro the plugin imported; menus branch on it
-MADE_BY = ("winpe_made_by", "cobbler-winpe")   # written on every distro and profile the plugin creates
-BOOT_MANAGER = bootfiles.SETTING    # auto (2023 when the media has it), 2011 or 2023: distro, profile, system
-KIND = "winpe_kind"                 # distro: "setup" (Windows media) or "winpe" (a WinPE of its own)
-START = "winpe_start_files"         # distro: "plugin" or "image" (default for a WinPE of its own: its own files)
-INSTALL_FROM = "winpe_install_from"  # distro (WinPE of its own): the setup distro whose share it installs from
+META_FLAG, MADE_BY, BOOT_MANAGER = schema.FLAG, schema.MADE_BY, schema.BOOT_MANAGER   # the schema's (gen/schema.py)
+KIND, START, INSTALL_FROM = schema.KIND, schema.START, schema.INSTALL_FROM
 LOG = logging.getLogger("cobbler_winpe")
 CASE_CLASH = ("its name differs from distro %r's only in case, which SMB share names and TFTP paths ignore; the older"
               " one is served (rename this one)")
 SHARED_MACS = ("every MAC it has is served by system %r, the first by name of those sharing it (Cobbler's"
                " allow_duplicate_macs) (give it a MAC of its own)")
-MAX_INDEX = 65535                   # image indexes in a WIM
 COBBLER_ARCH = {"x86_64": "x86_64", "i386": "i386", "arm64": "aarch64"}
 MODEL_ARCH = {v: k for k, v in COBBLER_ARCH.items()}
 
@@ -43,9 +37,7 @@ def own_meta(item):
 def made_by_plugin(item):
     """True for a distro or profile the plugin created: its own marker, or (imports before the marker) the
     distro flag / the profile's image index set on the item itself."""
-    mine = own_meta(item)
-    key, value = MADE_BY
-    return mine.get(key) == value or bool(mine.get(META_FLAG)) or "winpe_image_index" in mine
+    return schema.made_by_marks(own_meta(item))
 
 
 def is_windows(item):
@@ -57,32 +49,14 @@ def arch_name(item):
     return getattr(arch, "value", arch) or ""
 
 
-def start_files(m):
-    """The distro's winpe_start_files (checked when planned); a WinPE of its own keeps its image's by default."""
-    return str(m.get(START) or (IMAGE_FILES if m.get(KIND) == WINPE else PLUGIN_FILES)).strip().lower()
-
-
 def to_distro(distro):
-    m = text_meta(distro)
-    return WinDistro(
-        name=distro.name, arch=MODEL_ARCH.get(arch_name(distro), arch_name(distro)),
-        os_version=distro.os_version, mirror=m.get("winpe_mirror", ""), root=m.get("winpe_root", ""),
-        boot_wim=m.get("winpe_boot_wim", "sources/boot.wim"),
-        boot_index=values.number("metadata winpe_boot_index", m.get("winpe_boot_index", 1), 1, MAX_INDEX),
-        install_image=m.get("winpe_install", "sources/install.wim"),
-        build=int(m["winpe_build"]) if re.fullmatch(r"[0-9]{1,9}", m.get("winpe_build", "")) else None,
-        winload=m.get("winpe_winload", WinDistro.winload), meta=m,
-        kind=WINPE if m.get(KIND) == WINPE else SETUP, start_files=start_files(m),
-        install_from=str(m.get(INSTALL_FROM) or ""))
+    return schema.win_distro(distro.name, MODEL_ARCH.get(arch_name(distro), arch_name(distro)), distro.os_version,
+                             text_meta(distro))
 
 
 def to_profile(profile):
-    m = text_meta(profile)
     parent = profile.distro
-    return WinProfile(name=profile.name, distro=parent.name if parent else "",
-                      image_index=values.number("metadata winpe_image_index", m.get("winpe_image_index", 1), 1,
-                                                MAX_INDEX),
-                      edition=m.get("winpe_edition", ""), meta=m)
+    return schema.win_profile(profile.name, parent.name if parent else "", text_meta(profile))
 
 
 def to_system(system):

@@ -7,6 +7,7 @@ import time
 from contextlib import contextmanager
 
 from cobbler_winpe import config as winpe_config
+from cobbler_winpe import names
 from cobbler_winpe.adapter import items, winpe
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
 from cobbler_winpe.gen import layout, staging, startnet, uefimenu
@@ -56,7 +57,7 @@ def plan_distro(distro, profiles, systems, server, cfg, password):
     else:
         wim = winpe.winpe_wim(distro, boot_wim, cache, server, cfg, password)
         inject = {p.name: startnet.winpe_files(distro, server, cfg, password, p) for p in profiles}
-    return staging.distro_plan(distro, profiles, cache, os.path.join(cache, "boot.sdi"), wim, cfg, server, inject,
+    return staging.distro_plan(distro, profiles, cache, os.path.join(cache, names.BOOT_SDI), wim, cfg, server, inject,
                                systems)
 
 
@@ -159,7 +160,7 @@ def prune_cache(cfg, keep):
     """Drop the cached boot files of distros Cobbler no longer has (the cache holds one folder per distro)."""
     for name in os.listdir(cfg.cache_dir):
         path = os.path.join(cfg.cache_dir, name)
-        cached_distro = os.path.isdir(path) and os.path.exists(os.path.join(path, "boot.sdi"))
+        cached_distro = os.path.isdir(path) and os.path.exists(os.path.join(path, names.BOOT_SDI))
         if name not in keep and name != BLOBS and cached_distro and not being_imported(path):
             shutil.rmtree(path, ignore_errors=True)
             LOG.info("cobbler-winpe: removed the cached boot files of %s", name)

@@ -8,9 +8,10 @@ import pwd
 import shutil
 import stat
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import MediaError
 from cobbler_winpe.fsutil import remove_dead_temps, write_atomic
-from cobbler_winpe.gen import dhcp, layout, remap, samba, staging, startnet
+from cobbler_winpe.gen import dhcp, layout, remap, samba, schema, staging, startnet
 from cobbler_winpe.gen.model import WINPE
 from cobbler_winpe.resources import data_dir
 from cobbler_winpe.wim import extract
@@ -19,7 +20,6 @@ LOG = logging.getLogger("cobbler_winpe")
 WINPE_WIM = "winpe.wim"          # cache/<distro>/winpe.wim: boot.wim with the start files, made once per change
 SYSTEM32 = "Windows/System32/"
 SHARE_FILE_MODE, SHARE_DIR_MODE = 0o640, 0o750   # data share: root and the share account's group only
-MIRROR_OWNED = "winpe_mirror_owned"   # distro meta: the plugin made the mirror (from an ISO), so it may update it
 
 
 def template_dirs(cfg, snippet_dir="/var/lib/cobbler/snippets"):
@@ -54,7 +54,7 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
     if os.path.exists(target) and read_line(stamp) == digest:
         return target
     # a WinPE of its own keeps its mirror's image pristine: switching back to its own start files needs it
-    owned = distro.meta.get(MIRROR_OWNED) == "1" and distro.kind != WINPE
+    owned = distro.meta.get(schema.MIRROR_OWNED) == "1" and distro.kind != WINPE
     work = os.path.join(cache, ".winpe-work")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
@@ -134,8 +134,8 @@ def sync_folder(root, files, copies=None, group=0):
     for rel, path in copies.items():
         os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
         staging.write_source(os.path.join(root, rel), staging.Source(path=path))
-    for folder, _dirs, names in os.walk(root, topdown=False):
-        for name in names:
+    for folder, _dirs, entries in os.walk(root, topdown=False):
+        for name in entries:
             rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
             if rel not in files and rel not in copies:
                 os.unlink(os.path.join(folder, name))
@@ -176,7 +176,7 @@ def write_loaders(server, cfg):
     """Debian's iPXE binaries into the TFTP tree (UEFI clients of Windows systems start there), the admin's
     wimboot into the web tree, and the admin's Secure Boot shim, signed iPXE and signed wimboot when configured
     (docs/secure-boot.md); a missing one is left to `cobbler-winpe check` to report."""
-    lkrn = os.path.join(os.path.dirname(cfg.ipxe_bios), "ipxe.lkrn")   # Debian's ipxe package ships both
+    lkrn = os.path.join(os.path.dirname(cfg.ipxe_bios), names.IPXE_LKRN)   # Debian's ipxe package ships both
     wanted = ((server.tftproot, layout.IPXE_EFI, cfg.ipxe_efi), (server.tftproot, layout.IPXE_BIOS, cfg.ipxe_bios),
               (server.tftproot, layout.IPXE_LKRN, lkrn), (server.webdir, layout.WIMBOOT, cfg.wimboot),
               (server.tftproot, layout.IPXE_SHIM, cfg.secure_boot_shim),

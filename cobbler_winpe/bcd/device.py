@@ -2,6 +2,7 @@
 import struct
 import uuid
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import InputError, MediaError
 from cobbler_winpe.bcd.elements import RAMDISKOPTIONS, guid_alias
 
@@ -233,6 +234,6 @@ def ramdisk_device(path, options=RAMDISKOPTIONS):
     """ramdisk=[boot]PATH,{options}: a WIM on the boot device, loaded as a RAM disk; any path length."""
     if not path or "\0" in path or len(path) > MAX_PATH:
         raise InputError("ramdisk path", "%r is empty, holds a NUL or is over %d characters" % (path, MAX_PATH),
-                         "give the WIM path as the client sees it, like \\images\\win10\\boot.wim")
+                         "give the WIM path as the client sees it, like \\images\\win10\\" + names.BOOT_WIM)
     guid_bytes(options)
     return Device(LocalFileDescriptor(LOCAL_RAMDISK, BootDescriptor(), path), options)

@@ -3,6 +3,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Optional
 
+from cobbler_winpe import names
 from cobbler_winpe.bcd.device import boot_device, ramdisk_device
 from cobbler_winpe.bcd.elements import (
     BOOTMGR, DEFAULT, DESCRIPTION, DETECTHAL, DEVICE, DISPLAYORDER, FONTPATH, LOADOPTIONS, LOCALE, OSDEVICE, PATH,
@@ -14,7 +15,7 @@ TYPE_BOOTMGR = 0x10100002
 TYPE_OSLOADER = 0x10200003
 TYPE_DEVICE_OPTIONS = 0x30000000
 
-LOADERS = {"bios": r"\windows\system32\boot\winload.exe", "uefi": r"\windows\system32\boot\winload.efi"}
+LOADERS = {names.BIOS: r"\windows\system32\boot\winload.exe", names.UEFI: r"\windows\system32\boot\winload.efi"}
 # Namespace for the loader GUIDs: the same entries always get the same GUIDs.
 LOADER_NAMESPACE = uuid.UUID("2f6b1c52-3a7e-4d4e-9d0c-7c1c0b8e6a51")
 MAX_ENTRIES = 100
@@ -23,7 +24,7 @@ MAX_ENTRIES = 100
 def client_path(path, what):
     """A client-side Windows path: forward slashes turned to backslashes, a leading backslash ensured."""
     if not isinstance(path, str) or not path.strip("\\/") or "\0" in path:
-        raise InputError(what, "%r is not a file path" % (path,), "give a path like \\images\\win10\\boot.wim")
+        raise InputError(what, "%r is not a file path" % (path,), "give a path like \\images\\win10\\" + names.BOOT_WIM)
     path = path.replace("/", "\\")
     return path if path.startswith("\\") else "\\" + path
 

@@ -2,6 +2,7 @@
 import json
 import os
 
+from cobbler_winpe import names
 from cobbler_winpe.bcd.pxe import build_pxe_store
 from cobbler_winpe.bcd.store import dump_store, format_dump, read_store
 from cobbler_winpe.errors import InputError, MediaError
@@ -14,10 +15,10 @@ def register(subparsers):
     commands = parser.add_subparsers(dest="bcd_command", metavar="ACTION")
     commands.required = True
     write = commands.add_parser("write", help="write a PXE ramdisk BCD store")
-    write.add_argument("--firmware", required=True, choices=("bios", "uefi"))
-    write.add_argument("--sdi", required=True, help=r"client path of boot.sdi, e.g. \images\win10\boot.sdi")
+    write.add_argument("--firmware", required=True, choices=names.FIRMWARES)
+    write.add_argument("--sdi", required=True, help=r"client path of %s, e.g. \images\win10\%s" % (names.BOOT_SDI, names.BOOT_SDI))
     write.add_argument("--entry", required=True, action="append", metavar="TITLE=WIM",
-                       help=r"menu title and client path of its boot.wim (repeat for a menu)")
+                       help="menu title and client path of its %s (repeat for a menu)" % names.BOOT_WIM)
     write.add_argument("--loader", help="winload path inside the WIM (default: by firmware)")
     write.add_argument("--default", type=int, default=0, help="index of the default entry (0)")
     write.add_argument("--timeout", type=int, help="menu timeout in seconds (0 for one entry, else 30)")
@@ -39,7 +40,7 @@ def parse_entry(text):
     """(title, wim path) of a TITLE=WIM argument (split at the first '=')."""
     title, sep, path = text.partition("=")
     if not sep or not title.strip() or not path.strip():
-        raise InputError("--entry %r" % text, "expected TITLE=WIM-PATH", r"write e.g. 'WinPE=\images\pe\boot.wim'")
+        raise InputError("--entry %r" % text, "expected TITLE=WIM-PATH", r"write e.g. 'WinPE=\images\pe\%s'" % names.BOOT_WIM)
     return title, path
 
 

@@ -3,6 +3,7 @@ import json
 import sys
 
 from cobbler_winpe import config
+from cobbler_winpe import names
 from cobbler_winpe.cli import sbreport
 from cobbler_winpe.errors import escape
 from cobbler_winpe.media.detect import detect
@@ -18,8 +19,8 @@ def register(subparsers):
                         help="a Windows or WinPE ISO file, a directory holding its files, or a WinPE boot .wim")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--secure-boot", action="store_true",
-                        help="also extract each distro's boot files and report who signed each loader, boot.stl "
-                             "and which UEFI chains pass Secure Boot (docs/secure-boot.md)")
+                        help="also extract each distro's boot files and report who signed each loader, %s "
+                             "and which UEFI chains pass Secure Boot (docs/secure-boot.md)" % names.BOOT_STL)
     parser.add_argument("--config", help="plugin configuration (its ipxe_efi and wimboot enter the chains)")
     parser.set_defaults(func=run)
 

@@ -2,11 +2,14 @@
 import re
 
 from cobbler_winpe import config, troubleshooting
+from cobbler_winpe import names
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import values
 from cobbler_winpe.verify import chain, lookup
 
-FIRMWARES = {"bios": "bios", "uefi": "uefi", "grub": "grub", "ipxe": "pcbios", "ipxe-efi": "efi"}
+FIRMWARES = {names.BIOS: names.BIOS, names.UEFI: names.UEFI, names.GRUB_CHAIN: names.GRUB_CHAIN,
+             names.IPXE_CHAIN: names.FIRMWARE[names.BIOS].ipxe_platform,
+             names.IPXE_EFI_CHAIN: names.FIRMWARE[names.UEFI].ipxe_platform}
 
 
 def parse_host_port(text, default_port=69):
@@ -47,7 +50,7 @@ def run(args):
     print("verify %s%s (profile %s, distro %s) as a %s client: tftp %s:%d, http %s" % (
         "system %s " % client.system if client.system else "", client.mac, client.profile, client.distro,
         firmware, servers.tftp_host, servers.tftp_port, servers.http_base))
-    if firmware in ("ipxe", "ipxe-efi"):
+    if firmware in (names.IPXE_CHAIN, names.IPXE_EFI_CHAIN):
         walker = chain.Walker(client, servers)
         walker.walk_ipxe(FIRMWARES[firmware], args.ipxe_script)
     else:
@@ -65,9 +68,11 @@ def register(subparsers):
     who.add_argument("--system", help="a Cobbler system name")
     who.add_argument("--profile", help="a Cobbler profile name (the client picks it from the menu)")
     who.add_argument("--mac", help="a client MAC (selects the system that has it)")
-    parser.add_argument("--firmware", choices=sorted(FIRMWARES), default="bios",
-                        help="bios: pxelinux; uefi: iPXE (snponly.efi) from DHCP; grub: Cobbler's GRUB menu; "
-                             "ipxe / ipxe-efi: Cobbler's iPXE menu on BIOS / UEFI (default bios)")
+    parser.add_argument("--firmware", choices=sorted(FIRMWARES), default=names.BIOS,
+                        help="%s: pxelinux; %s: iPXE (%s) from DHCP; %s: Cobbler's GRUB menu; %s / %s: Cobbler's "
+                             "iPXE menu on BIOS / UEFI (default %s)" % (
+                                 names.BIOS, names.UEFI, names.SNPONLY, names.GRUB_CHAIN, names.IPXE_CHAIN,
+                                 names.IPXE_EFI_CHAIN, names.BIOS))
     parser.add_argument("--tftp", metavar="HOST[:PORT]", help="TFTP server (default Cobbler's next_server_v4:69)")
     parser.add_argument("--http", metavar="URL", help="web server base URL (default http://server:http_port)")
     parser.add_argument("--cobbler", metavar="URL", default=lookup.DEFAULT_URL, help="cobblerd's XML-RPC URL")

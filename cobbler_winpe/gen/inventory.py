@@ -7,21 +7,21 @@ is wrong only when the items above it passed.
 """
 import posixpath
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import InputError
-from cobbler_winpe.gen import layout, menus, samba, unattend, values
+from cobbler_winpe.gen import layout, menus, samba, schema, unattend, values
 from cobbler_winpe.gen.model import WinProfile
-from cobbler_winpe.wim import bootfiles
 
 
 def _boot_manager(item):
-    bootfiles.check_choice(item.meta.get(bootfiles.SETTING) or "auto")
+    schema.boot_manager_choice(item)
 
 
 def _own_bcd_names(what, distro, name, path_of):
     """Refuse a NAME whose BIOS BCD path (PATH_OF: layout.bcd_file or system_bcd_file) is another name's UEFI one
     ("pro.uefi" would overwrite the UEFI store of "pro")."""
     stem, dot, _suffix = name.rpartition(".")
-    if dot and path_of(distro.name, stem, "uefi") == path_of(distro.name, name, "bios"):
+    if dot and path_of(distro.name, stem, names.UEFI) == path_of(distro.name, name, names.BIOS):
         raise InputError("%s %r" % (what, name), "ends like a UEFI BCD store: its BIOS store would be the UEFI "
                          "store of a %s %r" % (what, stem), "rename it")
 
@@ -56,8 +56,8 @@ def case_clashes(distros):
 def check_profile(profile, distro, config):
     """The profile's name (not the folder of the systems' BCDs), edition text, and its metadata over the distro's."""
     menus.safe_name("profile", profile.name)
-    if layout.bcd_file(distro.name, profile.name, "bios") == posixpath.dirname(
-            layout.system_bcd_file(distro.name, "-", "bios")):
+    if layout.bcd_file(distro.name, profile.name, names.BIOS) == posixpath.dirname(
+            layout.system_bcd_file(distro.name, "-", names.BIOS)):
         raise InputError("profile %r" % profile.name, "named like the folder of the systems' BCD stores",
                          "rename the profile")
     _own_bcd_names("profile", distro, profile.name, layout.bcd_file)

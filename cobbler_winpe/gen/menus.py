@@ -10,6 +10,7 @@ import re
 
 from Cheetah.Template import Template
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import layout, values
 from cobbler_winpe.resources import data_dir
@@ -20,8 +21,8 @@ TITLE_FORBIDDEN = "'\"$\\`{};&|<>#"
 # (name wimboot is handed, staged file; None = the wimboot BCD).  Names as wimboot's source matches them: main.c
 # add_file() takes "bootmgr.exe" as the BIOS boot manager ("bootmgr" would mean a compressed one to unpack), and
 # efifile.c takes "bootmgfw.efi", "BCD" and "*.wim"; each firmware's wimboot ignores the other's loader.
-WIMBOOT_FILES = (("bootmgr.exe", "bootmgr.exe"), ("bootmgfw.efi", layout.NBP["uefi"]), ("BCD", None),
-                 ("boot.sdi", "boot.sdi"), ("boot.wim", "boot.wim"))
+WIMBOOT_FILES = ((names.BOOTMGR_EXE, names.BOOTMGR_EXE), (names.BOOTMGFW, layout.NBP[names.UEFI]), (names.BCD, None),
+                 (names.BOOT_SDI, names.BOOT_SDI), (names.BOOT_WIM, names.BOOT_WIM))
 
 
 def safe_name(what, name):
@@ -128,11 +129,13 @@ def ipxe_chain_lines(distro, profile, uefi_nbp=None, system=None):
     pcbios clients chain pxeboot.n12 with the BIOS BCD, efi clients bootmgfw.efi with the UEFI BCD; iPXE puts
     252 and the boot file into the DHCP packets its PXE stack (BIOS) / PXE base code protocol (EFI) hands over.
     """
-    nbp = {fw: layout.nbp_file(safe_name("distro", distro.name), fw) for fw in ("bios", "uefi")}
-    nbp["uefi"] = uefi_nbp or nbp["uefi"]   # the profile's boot manager (gen/staging.py boot_manager)
-    bcd = {fw: bcd_option(distro, profile, fw, system) for fw in ("bios", "uefi")}
-    return ["iseq ${platform} efi && set winpe-nbp %s || set winpe-nbp %s" % (nbp["uefi"], nbp["bios"]),
-            "iseq ${platform} efi && set 252:string %s || set 252:string %s" % (bcd["uefi"], bcd["bios"]),
+    bios, uefi = names.FIRMWARE[names.BIOS], names.FIRMWARE[names.UEFI]
+    nbp = {fw: layout.nbp_file(safe_name("distro", distro.name), fw) for fw in names.FIRMWARES}
+    nbp[uefi.name] = uefi_nbp or nbp[uefi.name]   # the profile's boot manager (gen/staging.py boot_manager)
+    bcd = {fw: bcd_option(distro, profile, fw, system) for fw in names.FIRMWARES}
+    test = "iseq ${platform} %s &&" % uefi.ipxe_platform
+    return ["%s set winpe-nbp %s || set winpe-nbp %s" % (test, nbp[uefi.name], nbp[bios.name]),
+            "%s set 252:string %s || set 252:string %s" % (test, bcd[uefi.name], bcd[bios.name]),
             "set netX.dhcp/filename ${winpe-nbp}"] + PROXY_FILENAME + [
             "chain tftp://${next-server}/${winpe-nbp}"]
 

@@ -5,10 +5,11 @@ The adapter builds these from Cobbler items; tests build them directly.  Generat
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.media.detect import SETUP, WINPE   # WinDistro.kind, named as detect names a medium's distros
 
-FIRMWARES = ("bios", "uefi")
+FIRMWARES = names.FIRMWARES
 # WinDistro.start_files: the plugin's startnet.cmd/winpeshl.ini, or the image's own (kept as they are)
 PLUGIN_FILES, IMAGE_FILES = "plugin", "image"
 START_FILES = (PLUGIN_FILES, IMAGE_FILES)
@@ -37,7 +38,7 @@ class WinDistro:
     os_version: str                   # Cobbler os_version: 10, 11, 2022, ...
     mirror: str                       # the media tree on disk (Cobbler's distro_mirror/<name>)
     root: str = ""                    # sub folder of the media for dual-arch media ("", "x64", "x86")
-    boot_wim: str = "sources/boot.wim"   # relative to mirror (root included: x64/sources/boot.wim), as stored
+    boot_wim: str = "sources/" + names.BOOT_WIM   # relative to mirror (root included: x64/sources/boot.wim), as stored
     boot_index: int = 1
     install_image: str = "sources/install.wim"   # relative to mirror, like boot_wim
     build: Optional[int] = None

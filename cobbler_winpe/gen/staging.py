@@ -12,10 +12,11 @@ import shutil
 from dataclasses import dataclass
 from typing import Optional
 
+from cobbler_winpe import names
 from cobbler_winpe.bcd.pxe import build_pxe_store
 from cobbler_winpe.errors import MediaError
 from cobbler_winpe.fsutil import write_atomic
-from cobbler_winpe.gen import layout, menus
+from cobbler_winpe.gen import layout, menus, schema
 from cobbler_winpe.wim import bootfiles
 
 MARKER = ".cobbler-winpe"
@@ -61,9 +62,7 @@ def staged_names(plan, distro_name):
 def boot_manager(staged, *owners):
     """The UEFI boot manager ("2011" or "2023") of the first of OWNERS (system, profile, distro: model items or
     None) whose metadata sets winpe_boot_manager; auto (2023 when staged) when none does."""
-    choice = next((o.meta.get(bootfiles.SETTING) for o in owners if o is not None and o.meta.get(bootfiles.SETTING)),
-                  "auto")
-    return bootfiles.manager_of(staged, choice)
+    return bootfiles.manager_of(staged, schema.boot_manager_choice(*owners))
 
 
 def uefi_nbp(distro_name, manager):
@@ -74,8 +73,8 @@ def uefi_nbp(distro_name, manager):
 def wimboot_boot_files(staged, manager):
     """(name wimboot knows it by, staged name) of the UEFI boot files handed to wimboot explicitly: the chosen
     manager (wimboot then extracts no other from the WIM) and boot.stl when the image has one."""
-    names = {"2011": "bootmgfw.efi", "2023": "bootmgfw_EX.efi"}
-    files = [(names[manager], bootfiles.MANAGER_FILE[manager])] if bootfiles.MANAGER_FILE[manager] in staged else []
+    known_as = {"2011": names.BOOTMGFW, "2023": names.BOOTMGFW_EX}
+    files = [(known_as[manager], bootfiles.MANAGER_FILE[manager])] if bootfiles.MANAGER_FILE[manager] in staged else []
     return files + ([(bootfiles.STL, bootfiles.STL)] if bootfiles.STL in staged else [])
 
 
@@ -91,8 +90,8 @@ def check_plan(plan):
 
 def media_plan(distro, boot_sdi_path, boot_wim_path):
     """The two files taken from the media itself: boot.sdi and boot.wim (linked, never copied twice)."""
-    return {layout.distro_file(distro.name, "boot.sdi"): Source(path=boot_sdi_path),
-            layout.distro_file(distro.name, "boot.wim"): Source(path=boot_wim_path)}
+    return {layout.distro_file(distro.name, names.BOOT_SDI): Source(path=boot_sdi_path),
+            layout.distro_file(distro.name, names.BOOT_WIM): Source(path=boot_wim_path)}
 
 
 def inject_plan(distro_name, profile_name, files):
@@ -106,7 +105,7 @@ def ipxe_lines(server, distro, profile, settings, inject, staged, system=None):
     ("wds", the system's BCD), or wimboot over HTTP ("wimboot": the admin's signed wimboot and shim when SETTINGS
     name them); UEFI clients get the owner's boot manager."""
     manager = boot_manager(staged, system, profile, distro)
-    if settings.get("boot_method", "wds") == "wimboot":
+    if settings.get("boot_method", "wds") == names.WIMBOOT:
         return menus.ipxe_wimboot_lines(server, distro, profile.name, inject, boot=wimboot_boot_files(staged, manager),
                                         signed_wimboot=bool(settings.get("secure_boot_wimboot")),
                                         shim=bool(settings.get("secure_boot_shim")))
@@ -142,7 +141,7 @@ def wimboot_bcd_plan(distro):
 @functools.lru_cache(maxsize=256)
 def wimboot_bcd_store(name, winload):
     """wimboot's BCD for a distro, built once per process (see bcd_store)."""
-    return build_pxe_store("bios", WIMBOOT_SDI, [(name, WIMBOOT_WIM)], loader=winload + ".exe", timeout=0,
+    return build_pxe_store(names.BIOS, WIMBOOT_SDI, [(name, WIMBOOT_WIM)], loader=winload + ".exe", timeout=0,
                            timestamp=BCD_TIMESTAMP)
 
 
@@ -194,8 +193,8 @@ def blob(blobs, data):
 
 def prune_blobs(blobs):
     """Delete stored contents no staged file links to any more (link count 1: only the store holds them)."""
-    for folder, _dirs, names in os.walk(blobs):
-        for name in names:
+    for folder, _dirs, files in os.walk(blobs):
+        for name in files:
             path = os.path.join(folder, name)
             if os.stat(path).st_nlink == 1:
                 os.unlink(path)
@@ -215,10 +214,10 @@ def owned_dirs(root):
     """Distro folders under ROOT/images that carry the plugin's marker."""
     images = os.path.join(root, layout.IMAGES)
     try:
-        names = sorted(os.listdir(images))
+        entries = sorted(os.listdir(images))
     except FileNotFoundError:
         return []
-    return [layout.distro_dir(n) for n in names if os.path.exists(os.path.join(images, n, MARKER))]
+    return [layout.distro_dir(n) for n in entries if os.path.exists(os.path.join(images, n, MARKER))]
 
 
 def remove_unplanned(root, plan, scope=None):
@@ -254,25 +253,25 @@ def apply_plan(root, plan, scope=None, blobs=None):
 BCD_TIMESTAMP = 132223104000000000   # 2020-01-01T00:00:00Z as a FILETIME
 # startnet.cmd reads the profile back from SystemStartOptions (see gen/startnet.py :profile_from_bcd)
 PROFILE_OPTION = "COBBLER_PROFILE:"
-WIMBOOT_SDI = "\\boot\\boot.sdi"
-WIMBOOT_WIM = "\\sources\\boot.wim"
-LOADER_EXT = {"bios": ".exe", "uefi": ".efi"}
-FIRMWARE_NBP = {"bios": "pxeboot.n12", "uefi": bootfiles.MANAGER_FILE["2011"]}
+WIMBOOT_SDI = "\\boot\\" + names.BOOT_SDI        # the paths of wimboot's virtual disk
+WIMBOOT_WIM = "\\sources\\" + names.BOOT_WIM
+LOADER_EXT = {names.BIOS: ".exe", names.UEFI: ".efi"}
+FIRMWARE_NBP = {names.BIOS: names.PXEBOOT, names.UEFI: bootfiles.MANAGER_FILE["2011"]}
 STL_COPIES = ("bcd", "bcd/sys")     # boot.stl also beside the BCDs (see boot_image_plan)
 
 
 def firmwares_of(staged):
     """The firmwares a distro can boot: those whose first-stage loader the boot image provided."""
     uefi = any(name in staged for name in bootfiles.MANAGER_FILE.values())
-    return [fw for fw in FIRMWARE_NBP if (uefi if fw == "uefi" else FIRMWARE_NBP[fw] in staged)]
+    return [fw for fw in FIRMWARE_NBP if (uefi if fw == names.UEFI else FIRMWARE_NBP[fw] in staged)]
 
 
 def bcd_source(distro, profile, settings, firmware, manager):
     """The BCD of one profile for one firmware: the staged boot.sdi and boot.wim, the manager's fonts."""
-    sdi = layout.windows_path(layout.distro_file(distro.name, "boot.sdi"))
-    wim = layout.windows_path(layout.distro_file(distro.name, "boot.wim"))
+    sdi = layout.windows_path(layout.distro_file(distro.name, names.BOOT_SDI))
+    wim = layout.windows_path(layout.distro_file(distro.name, names.BOOT_WIM))
     fonts = layout.windows_path(layout.distro_file(
-        distro.name, bootfiles.FONTS_DIR[manager if firmware == "uefi" else "2011"]))
+        distro.name, bootfiles.FONTS_DIR[manager if firmware == names.UEFI else "2011"]))
     return Source(data=bcd_store(
         firmware, sdi, wim, profile.name, distro.winload + LOADER_EXT[firmware], settings.get("bcd_timeout") or 0,
         settings.get("tftp_blocksize") or None, settings.get("tftp_windowsize") or None,
@@ -316,7 +315,7 @@ def system_bcd_plan(distro, systems, profile_plan, profiles=(), settings=None, s
             source = profile_plan.get(layout.bcd_file(distro.name, system.profile, firmware))
             if source is None:
                 continue
-            if firmware == "uefi" and profile is not None:
+            if firmware == names.UEFI and profile is not None:
                 manager = boot_manager(staged, system, profile, distro)
                 if manager != boot_manager(staged, profile, distro):
                     source = bcd_source(distro, profile, settings or {}, firmware, manager)
@@ -335,8 +334,8 @@ def distro_plan(distro, profiles, cache_root, boot_sdi, boot_wim, settings, serv
     plan.update(bcd_plan(distro, profiles, settings, firmwares_of(staged), staged))
     plan.update(system_bcd_plan(distro, systems, plan, profiles, settings, staged))
     plan.update(wimboot_bcd_plan(distro))
-    names = sorted({name for files in inject.values() for name in files})
-    plan.update(ipxe_plan(distro, profiles, server, settings, names, staged, systems))
+    inject_names = sorted({name for files in inject.values() for name in files})
+    plan.update(ipxe_plan(distro, profiles, server, settings, inject_names, staged, systems))
     for profile_name, files in inject.items():
         plan.update(inject_plan(distro.name, profile_name, files))
     plan.update(marker_plan(distro.name))

@@ -2,6 +2,7 @@
 boot manager (and its MUI files and boot.stl) it is handed with, planned as {tftproot relpath: Source}."""
 import posixpath
 
+from cobbler_winpe import names
 from cobbler_winpe.bcd.pxe import MenuEntry, build_menu_store
 from cobbler_winpe.gen import layout, menus, staging
 from cobbler_winpe.wim import bootfiles
@@ -17,8 +18,8 @@ def menu_entries(distros, profiles):
     for distro in sorted(distros, key=lambda d: d.name):
         for profile in sorted(by_distro.get(distro.name, ()), key=lambda p: p.name):
             entries.append(MenuEntry(
-                menus.menu_title(profile), layout.windows_path(layout.distro_file(distro.name, "boot.wim")),
-                layout.windows_path(layout.distro_file(distro.name, "boot.sdi")), distro.winload + ".efi",
+                menus.menu_title(profile), layout.windows_path(layout.distro_file(distro.name, names.BOOT_WIM)),
+                layout.windows_path(layout.distro_file(distro.name, names.BOOT_SDI)), distro.winload + ".efi",
                 staging.PROFILE_OPTION + profile.name))
     return entries
 
@@ -27,7 +28,7 @@ def arch_plan(arch, distros, profiles, plan, settings):
     """The menu folder of one architecture: the first distro's chosen boot manager (with its MUI and boot.stl,
     the same Sources as in PLAN) and the BCD of every UEFI-bootable profile of that architecture."""
     uefi = [d for d in sorted(distros, key=lambda d: d.name)
-            if d.arch == arch and "uefi" in staging.firmwares_of(staging.staged_names(plan, d.name))]
+            if d.arch == arch and names.UEFI in staging.firmwares_of(staging.staged_names(plan, d.name))]
     entries = menu_entries(uefi, profiles)
     if not entries:
         return {}

@@ -6,6 +6,7 @@ import re
 from Cheetah.Filters import Filter
 from Cheetah.Template import Template
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import InputError, ToolError
 from cobbler_winpe.gen import answer_meta, values
 from cobbler_winpe.gen.model import FIRMWARES, blend
@@ -15,7 +16,7 @@ SNIPPET_SUFFIX = ".xml.tmpl"
 MAX_TEMPLATE = 1 << 20
 ARCH_NAMES = {"x86_64": "amd64", "amd64": "amd64", "x64": "amd64", "i386": "x86", "x86": "x86", "arm64": "arm64",
               "aarch64": "arm64"}
-INSTALL_PARTITION = {"bios": 2, "uefi": 3}
+INSTALL_PARTITION = {fw.name: fw.install_partition for fw in names.FIRMWARE.values()}
 # Remote Desktop's firewall rule group by its language-neutral resource id (networking-mpssvc-svc-firewallgroups-
 # firewallgroup-group: Microsoft's own example; the display name "Remote Desktop" is localised)
 RDP_FIREWALL_GROUP = "@FirewallAPI.dll,-28752"

@@ -6,6 +6,7 @@ image file opened by media/source.py) is a WinPE of its own (kind "winpe")."""
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import MediaError
 from cobbler_winpe.fsutil import is_safe_name
 from cobbler_winpe.wim.info import read_wim_info
@@ -204,12 +205,12 @@ def _distro(media, root):
     sources = media.find(_join(root, "sources"))
     if not sources or not media.is_dir(sources):
         return None
-    boot = media.find(_join(sources, "boot.wim"))
+    boot = media.find(_join(sources, names.BOOT_WIM))
     install = _find_install(media, sources)
     if not boot and not install:
         return None
     if not boot:
-        raise MediaError(media.where(sources), "has an install image but no boot.wim",
+        raise MediaError(media.where(sources), "has an install image but no " + names.BOOT_WIM,
                          "use complete Windows installation media")
     boot_wim = _read_summary(media, boot)
     if not install:
@@ -234,6 +235,6 @@ def detect(media):
     """MediaInfo for open media; MediaError when no Windows setup sources are found."""
     distros = [d for d in (_distro(media, root) for root in _candidate_roots(media)) if d]
     if not distros:
-        raise MediaError(media.path, "not Windows media (no sources/boot.wim)",
+        raise MediaError(media.path, "not Windows media (no sources/%s)" % names.BOOT_WIM,
                          "give the path of a Windows or WinPE ISO, a copy of its files, or a WinPE boot .wim")
     return MediaInfo(source=media.path, kind=media.kind, label=media.label, distros=distros)

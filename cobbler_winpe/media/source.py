@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import NamedTuple, Optional
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import InputError, MediaError, ToolError
 from cobbler_winpe.fsutil import confined_target, is_safe_name
 from cobbler_winpe.wim import header
@@ -272,8 +273,8 @@ def _link(existing, target):
 def _files_in(folder):
     """Entries for the regular files under ``folder`` (symlinks not followed), one identity per inode."""
     found = []
-    for parent, _dirs, names in os.walk(folder):
-        for name in names:
+    for parent, _dirs, files in os.walk(folder):
+        for name in files:
             st = os.lstat(os.path.join(parent, name))
             if stat.S_ISREG(st.st_mode):
                 found.append(Entry(name, False, st.st_size, None, same_data=(st.st_dev, st.st_ino)))
@@ -282,8 +283,8 @@ def _files_in(folder):
 
 def prune_except(root, keep):
     """Delete what lies under ``root`` but not in ``keep`` (relpaths); symlinks are removed, never followed."""
-    for parent, dirs, names in os.walk(root, topdown=False):
-        for name in names + dirs:
+    for parent, dirs, files in os.walk(root, topdown=False):
+        for name in files + dirs:
             path = os.path.join(parent, name)
             if os.path.relpath(path, root).replace(os.sep, "/") in keep:
                 continue
@@ -564,7 +565,7 @@ class WimFileMedia(Media):
     """A bare boot image file (e.g. LiteTouchPE_x64.wim): media holding only sources/boot.wim, which is that file."""
 
     kind = "wim"
-    LAYOUT = ("sources", "boot.wim")
+    LAYOUT = ("sources", names.BOOT_WIM)
 
     def __init__(self, path):
         super().__init__(path)

@@ -9,14 +9,15 @@ import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import WinpeError
 from cobbler_winpe.pe.authenticode import DB_CAS, Signature, read_signature_file, shim_vendor_names
 from cobbler_winpe.wim import bootfiles
 
 PASS, CONDITIONAL, SHIM, FAIL = range(4)
 RANK_NAMES = ("passes", "passes only where", "needs shim", "fails")
-BIOS_NAMES = tuple(rule.staged for rule in bootfiles.BOOT_FILES if rule.kind == "bios")
-IPXE, WIMBOOT = "iPXE", "wimboot"
+BIOS_NAMES = tuple(rule.staged for rule in bootfiles.BOOT_FILES if rule.kind == names.BIOS)
+IPXE, WIMBOOT = "iPXE", names.WIMBOOT
 SB_SHIM, SB_IPXE, SB_WIMBOOT = "shim", "signed iPXE", "signed wimboot"   # the admin's (config secure_boot_*)
 SHIM_CHECKED = (SB_IPXE, SB_WIMBOOT)   # started through the shim: its vendor certificate is trusted too
 # Each chain the plugin offers UEFI clients (docs/boot-chains.md, docs/secure-boot.md): its name and the roles of

@@ -10,6 +10,7 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Dict, Mapping, Optional, Tuple
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.wim.tool import run_tool
 
@@ -26,7 +27,9 @@ LAYOUTS = {
     "iso9660": [],
     "tree": None,                                # no ISO: the staged tree is the media
 }
-PXE_FILES = ("pxeboot.n12", "pxeboot.com", "bootmgr.exe", "wdsnbp.com", "abortpxe.com")
+PXE_FILES = (names.PXEBOOT, names.PXEBOOT_COM, names.BOOTMGR_EXE, names.WDSNBP, names.ABORTPXE)
+EFI_DIR, EFI_EX_DIR, PXE_DIR = "Windows/Boot/EFI/", "Windows/Boot/EFI_EX/", "Windows/Boot/PXE/"
+MEDIA_SDI = "boot/" + names.BOOT_SDI
 FONT_FILES = ("wgl4_boot.ttf", "segmono_boot.ttf", "segoe_slboot.ttf")
 SWM_PART_MB = "0.5"
 
@@ -153,16 +156,16 @@ def _write(path, data):
 
 def boot_image_files(distro):
     """Paths (inside boot.wim) of the WinPE-like tree for this distro, with the default content."""
-    paths = ["Windows/Boot/EFI/bootmgfw.efi", "Windows/System32/startnet.cmd"]
+    paths = [EFI_DIR + names.BOOTMGFW, "Windows/System32/startnet.cmd"]
     paths += ["Windows/Boot/Fonts/" + f for f in FONT_FILES]
-    paths += ["Windows/Boot/EFI/%s/bootmgfw.efi.mui" % lang for lang in distro.languages]
+    paths += [EFI_DIR + lang + "/" + names.BOOTMGFW + names.MUI for lang in distro.languages]
     if distro.efi_ex:
-        paths += ["Windows/Boot/EFI_EX/bootmgfw_EX.efi", "Windows/Boot/EFI/boot.stl"]
-        paths += ["Windows/Boot/EFI_EX/%s/bootmgfw_EX.efi.mui" % lang for lang in distro.languages]
+        paths += [EFI_EX_DIR + names.BOOTMGFW_EX, EFI_DIR + names.BOOT_STL]
+        paths += [EFI_EX_DIR + lang + "/" + names.BOOTMGFW_EX + names.MUI for lang in distro.languages]
         paths += ["Windows/Boot/Fonts_EX/" + f.replace(".ttf", "_EX.ttf") for f in FONT_FILES]
     if distro.arch != "arm64":
-        paths += ["Windows/Boot/PXE/" + f for f in PXE_FILES]
-        paths += ["Windows/Boot/PXE/%s/bootmgr.exe.mui" % lang for lang in distro.languages]
+        paths += [PXE_DIR + f for f in PXE_FILES]
+        paths += [PXE_DIR + lang + "/" + names.BOOTMGR_EXE + names.MUI for lang in distro.languages]
         paths.append(distro.winload_dir + "/winload.exe")
     paths.append(distro.winload_dir + "/winload.efi")
     files = {p: marker(p, distro) for p in paths}
@@ -171,7 +174,7 @@ def boot_image_files(distro):
 
 
 WINPE_STARTNET = b"wpeinit\r\nrem sample WinPE of its own: its start script, kept as it is\r\nX:\\deploy\\run.cmd\r\n"
-WINPE_SDI = ("Windows/Boot/DVD/PCAT/boot.sdi", "Windows/Boot/DVD/EFI/boot.sdi")
+WINPE_SDI = ("Windows/Boot/DVD/PCAT/" + names.BOOT_SDI, "Windows/Boot/DVD/EFI/" + names.BOOT_SDI)
 
 
 def winpe_image_files(distro):
@@ -303,13 +306,13 @@ def _media_files(spec, tree):
     """The files around the WIMs: setup, boot manager, boot.sdi, El Torito images, README."""
     first = spec.distros[0]
     files = {"setup.exe": None, "autorun.inf": b"[AutoRun.Amd64]\r\nopen=setup.exe\r\n",
-             "bootmgr": None, "bootmgr.efi": None, "boot/bcd": None, "boot/boot.sdi": None,
+             "bootmgr": None, names.BOOTMGR_EFI: None, "boot/bcd": None, MEDIA_SDI: None,
              "boot/etfsboot.com": b"\0" * 4096, "boot/fonts/wgl4_boot.ttf": None,
              "efi/microsoft/boot/efisys.bin": b"\0" * 65536,
              "efi/boot/" + EFI_BOOT_NAMES[first.arch]: None}
     for distro in spec.distros:
         prefix = distro.root + "/" if distro.root else ""
-        for path in ("sources/setup.exe", "sources/lang.ini", "boot/boot.sdi", "setup.exe"):
+        for path in ("sources/setup.exe", "sources/lang.ini", MEDIA_SDI, "setup.exe"):
             files[prefix + path] = None
     for path, data in files.items():
         _write(os.path.join(tree, path), data if data is not None else marker(path, first))
@@ -318,9 +321,9 @@ def _media_files(spec, tree):
 def _winpe_media_files(spec, tree):
     """MakeWinPEMedia's layout around sources/boot.wim: Boot/BCD, Boot/boot.sdi, EFI/Boot, EFI/Microsoft/Boot/BCD."""
     distro = spec.distros[0]
-    files = ("bootmgr", "bootmgr.efi", "Boot/BCD", "Boot/boot.sdi", "Boot/Fonts/wgl4_boot.ttf",
+    files = ("bootmgr", names.BOOTMGR_EFI, "Boot/BCD", "Boot/" + names.BOOT_SDI, "Boot/Fonts/wgl4_boot.ttf",
              "EFI/Boot/" + EFI_BOOT_NAMES[distro.arch], "EFI/Microsoft/Boot/BCD",
-             "EFI/Microsoft/Boot/Fonts/wgl4_boot.ttf", "en-us/bootmgr.efi.mui")
+             "EFI/Microsoft/Boot/Fonts/wgl4_boot.ttf", "en-us/" + names.BOOTMGR_EFI + names.MUI)
     for path in files:
         _write(os.path.join(tree, path), marker(path, distro))
     _write(os.path.join(tree, "Boot/etfsboot.com"), b"\0" * 4096)
@@ -371,7 +374,7 @@ def build_sample_media(workdir, spec):
         os.makedirs(sources, exist_ok=True)
         work = os.path.join(stage, str(n))
         overrides = dict(spec.boot_files, **distro.boot_files)
-        boot_wims[distro.root] = os.path.join(sources, "boot.wim")
+        boot_wims[distro.root] = os.path.join(sources, names.BOOT_WIM)
         if spec.winpe:
             build_winpe_wim(work, distro, overrides, boot_wims[distro.root])
             continue

@@ -12,6 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import List, Optional
 
+from cobbler_winpe import names
 from cobbler_winpe.bcd.elements import (
     BOOTMGR, DEFAULT, DEVICE, FONTPATH, LOCALE, PATH, RAMDISKOPTIONS, SDIDEVICE, SDIPATH)
 from cobbler_winpe.bcd.store import read_store
@@ -190,8 +191,8 @@ class Walker:
         folder = windows_request(posixpath.dirname("/" + nbp_path.lstrip("/")))
         if self.tftp("NBP", nbp_path) is None:
             return False
-        manager = "bootmgr.exe" if firmware == "bios" else posixpath.basename(nbp_path)
-        if firmware == "bios" and self.tftp("boot manager", folder + "\\bootmgr.exe") is None:
+        manager = names.BOOTMGR_EXE if firmware == names.BIOS else posixpath.basename(nbp_path)
+        if firmware == names.BIOS and self.tftp("boot manager", folder + "\\" + names.BOOTMGR_EXE) is None:
             return False
         if not bcd_request:
             self.fail("DHCP option 252", "not set: the boot manager would ask for %s" % DEFAULT_BCD,
@@ -201,7 +202,7 @@ class Walker:
         data = self.tftp("BCD", bcd_request, fix="run `cobbler sync` (it writes one BCD per profile and firmware)")
         if data is None:
             return False
-        if firmware == "uefi":
+        if firmware == names.UEFI:
             self.optional_files(folder)
         return self.bcd_files(data, folder, manager)
 
@@ -251,7 +252,7 @@ class Walker:
         options = store.get(device.get("options") or RAMDISKOPTIONS)
         sdi = _value(options, SDIPATH) if options else None
         if not sdi:
-            self.fail("BCD ramdisksdipath", "{ramdiskoptions} names no boot.sdi", "run `cobbler sync`")
+            self.fail("BCD ramdisksdipath", "{ramdiskoptions} names no " + names.BOOT_SDI, "run `cobbler sync`")
         else:
             self.tftp("BCD ramdisksdipath", sdi, limit=PEEK)
         wim = self.tftp("BCD ramdisk WIM", device["path"], limit=PEEK, magic=WIM_MAGIC,
@@ -263,7 +264,7 @@ class Walker:
 
     def walk_bios(self):
         """pxelinux.0 -> ldlinux.c32 -> pxelinux.cfg/01-<mac> or default -> the entry -> pxechn -> WDS chain."""
-        if self.tftp("NBP from DHCP", "pxelinux.0") is None or self.tftp("pxelinux core", "ldlinux.c32") is None:
+        if self.tftp("NBP from DHCP", names.PXELINUX) is None or self.tftp("pxelinux core", "ldlinux.c32") is None:
             return False
         config, where = self.pxelinux_config()
         if config is None:
@@ -277,9 +278,9 @@ class Walker:
             return self.local_boot(where)
         request = menus.pxe_request(entry)
         if request is None:
-            return self.fail("menu entry", "%s: LABEL %s starts %s %s, not a Windows NBP through pxechn.c32"
-                             % (where, entry.label, entry.kind or "nothing", entry.target),
-                             "a Windows loader needs `COM32 pxechn.c32` + `APPEND <nbp> -W -o 252.s=<BCD>`")
+            return self.fail("menu entry", "%s: LABEL %s starts %s %s, not a Windows NBP through %s"
+                             % (where, entry.label, entry.kind or "nothing", entry.target, names.PXECHN),
+                             "a Windows loader needs `COM32 %s` + `APPEND <nbp> -W -o 252.s=<BCD>`" % names.PXECHN)
         self.ok("menu entry", "%s: LABEL %s -> %s %s" % (where, entry.label, entry.target, entry.append))
         if entry.kind == "com32":
             for module in (entry.target, "libcom32.c32", "libutil.c32"):
@@ -288,7 +289,7 @@ class Walker:
             if not request.rewrite_packets:
                 self.fail("pxechn -W", "missing: option 252 reaches only the cached reply, not the DHCPACK",
                           "APPEND the NBP with -W before -o 252.s=...")
-        return self.wds_chain("bios", request.file, request.options.get(252))
+        return self.wds_chain(names.BIOS, request.file, request.options.get(252))
 
     def pxelinux_config(self):
         """The parsed config pxelinux loads: 01-<mac> first (for a MAC), then default; (config, name)."""
@@ -320,14 +321,14 @@ class Walker:
 
     def walk_uefi(self):
         """DHCP sends UEFI clients to iPXE (snponly.efi, docs/boot-chains.md); iPXE runs the client's script."""
-        if self.tftp("NBP from DHCP", layout.IPXE_EFI, fix="run `cobbler sync` (it stages Debian's snponly.efi; "
-                     "apt-get install ipxe)") is None:
+        if self.tftp("NBP from DHCP", layout.IPXE_EFI, fix="run `cobbler sync` (it stages Debian's %s; "
+                     "apt-get install ipxe)" % names.SNPONLY) is None:
             return False
-        return self.walk_ipxe("efi")
+        return self.walk_ipxe(names.FIRMWARE[names.UEFI].ipxe_platform)
 
     def walk_grub(self):
         """Cobbler's own UEFI path: grubx64.efi -> grub.cfg -> grub/system/<mac> or <arch>_menu_items.cfg -> entry."""
-        if self.tftp("NBP from DHCP", "grub/grubx64.efi") is None or self.tftp("GRUB config", "grub/grub.cfg") is None:
+        if self.tftp("NBP from DHCP", "grub/" + names.GRUB_UEFI) is None or self.tftp("GRUB config", "grub/grub.cfg") is None:
             return False
         name = "grub/system/%s" % self.client.mac.lower() if self.client.system and self.client.mac else \
             "grub/%s_menu_items.cfg" % self.client.arch
@@ -385,7 +386,7 @@ class Walker:
         if label and label not in menus.ipxe_labels(text):
             return self.fail("iPXE entry", "%s has no label :%s" % (base, label), SYNC_FIX)
         variables = {"platform": platform, "next-server": self.servers.tftp_host,
-                     "buildarch": "x86_64" if platform == "efi" else "i386"}
+                     "buildarch": "i386" if platform == names.FIRMWARE[names.BIOS].ipxe_platform else "x86_64"}
         variables.update(inherited)
         run = menus.run_ipxe(text, label, variables)
         if run.ended == "sanboot":
@@ -400,7 +401,7 @@ class Walker:
             return self.ipxe_wimboot(run, base)
         scheme, target = self.url_target(run.actions[0].url, base)
         if scheme == "tftp":
-            return self.wds_chain("uefi" if platform == "efi" else "bios", target, menus.dhcp_option(settings, 252))
+            return self.wds_chain(names.firmware_of_platform(platform), target, menus.dhcp_option(settings, 252))
         data = self.http("chained script", target)
         if data is None:
             return False
@@ -484,12 +485,12 @@ def _value(obj, element_id):
 def walk(client, servers, firmware, script_url=None):
     """Walk CLIENT's chain for FIRMWARE (bios, uefi, grub or ipxe); returns the Walker with its links."""
     walker = Walker(client, servers)
-    if firmware == "bios":
+    if firmware == names.BIOS:
         walker.walk_bios()
-    elif firmware == "uefi":
+    elif firmware == names.UEFI:
         walker.walk_uefi()
-    elif firmware == "grub":
+    elif firmware == names.GRUB_CHAIN:
         walker.walk_grub()
     else:
-        walker.walk_ipxe("pcbios", script_url)
+        walker.walk_ipxe(names.FIRMWARE[names.BIOS].ipxe_platform, script_url)
     return walker

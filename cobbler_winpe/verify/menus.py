@@ -8,6 +8,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
+from cobbler_winpe import names
+
 MAX_LINES = 20000      # a menu longer than this is not a menu
 MAX_STEPS = 2000       # iPXE commands evaluated before giving up (goto loops)
 
@@ -104,7 +106,7 @@ def parse_pxechn_args(append):
 
 def pxe_request(entry):
     """The ChainRequest of a pxelinux entry that starts an NBP, or None (kernels, local boot, other COM32s)."""
-    if entry.kind == "com32" and entry.target.rsplit("/", 1)[-1].lower() == "pxechn.c32":
+    if entry.kind == "com32" and entry.target.rsplit("/", 1)[-1].lower() == names.PXECHN:
         return parse_pxechn_args(entry.append)
     if entry.kind == "pxe" or (entry.kind == "kernel" and entry.target.lower().endswith(".0")):
         return ChainRequest(entry.target)

@@ -15,14 +15,15 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, Optional
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import InputError, MediaError
 
 LOCALE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){1,3}")   # en-US, sr-Latn-RS, qps-ploc
 MANAGERS = ("2011", "2023")               # which CA signed a UEFI boot manager: Windows Production PCA 2011, UEFI CA 2023
 CHOICES = ("auto", "2011", "2023")
-SETTING = "winpe_boot_manager"            # metadata key: distro default, profile and system override it
-STL = "boot.stl"
-SDI = "boot.sdi"
+STL = names.BOOT_STL
+SDI = names.BOOT_SDI
+MUI = names.MUI
 
 
 @dataclass(frozen=True)
@@ -45,22 +46,23 @@ class BootFile:
 
 
 PXE, EFI, EFI_EX = "windows/boot/pxe", "windows/boot/efi", "windows/boot/efi_ex"
-BOOT_FILES = tuple(BootFile(PXE, n, n, "bios") for n in
-                   ("pxeboot.n12", "pxeboot.com", "bootmgr.exe", "wdsnbp.com", "abortpxe.com")) + (
-    BootFile(EFI, "bootmgfw.efi", "bootmgfw.efi", "uefi", "2011"),
-    BootFile(EFI_EX, "bootmgfw_ex.efi", "bootmgfw_ex.efi", "uefi", "2023"),
-    BootFile(EFI, "bootmgfw_ex.efi", "bootmgfw_ex.efi", "uefi", "2023"),     # pre-release layout, read second
+MANAGER_2011, MANAGER_2023 = names.BOOTMGFW, names.BOOTMGFW_EX.lower()
+BOOT_FILES = tuple(BootFile(PXE, n, n, names.BIOS) for n in
+                   (names.PXEBOOT, names.PXEBOOT_COM, names.BOOTMGR_EXE, names.WDSNBP, names.ABORTPXE)) + (
+    BootFile(EFI, MANAGER_2011, MANAGER_2011, names.UEFI, "2011"),
+    BootFile(EFI_EX, MANAGER_2023, MANAGER_2023, names.UEFI, "2023"),
+    BootFile(EFI, MANAGER_2023, MANAGER_2023, names.UEFI, "2023"),     # pre-release layout, read second
     BootFile(EFI, STL, STL, "stl"),
     BootFile("windows/boot/dvd/pcat", SDI, SDI, "sdi"),
     BootFile("windows/boot/dvd/efi", SDI, SDI, "sdi"),
     BootFile("windows/boot/fonts", "*.ttf", "fonts/{name}", "fonts", "2011"),
     BootFile("windows/boot/fonts_ex", "*.ttf", "fonts_ex/{name}", "fonts", "2023", strip="_ex"),
-    BootFile(PXE, "bootmgr.exe.mui", "{locale}/bootmgr.exe.mui", "mui", locales=True),
-    BootFile(EFI, "bootmgfw.efi.mui", "{locale}/bootmgfw.efi.mui", "mui", "2011", locales=True),
-    BootFile(EFI_EX, "bootmgfw_ex.efi.mui", "{locale}/bootmgfw_ex.efi.mui", "mui", "2023", locales=True),
+    BootFile(PXE, names.BOOTMGR_EXE + MUI, "{locale}/" + names.BOOTMGR_EXE + MUI, "mui", locales=True),
+    BootFile(EFI, MANAGER_2011 + MUI, "{locale}/" + MANAGER_2011 + MUI, "mui", "2011", locales=True),
+    BootFile(EFI_EX, MANAGER_2023 + MUI, "{locale}/" + MANAGER_2023 + MUI, "mui", "2023", locales=True),
 )
 # What each boot manager is staged as, with its fonts folder (relative to images/<distro>/).
-MANAGER_FILE = {rule.manager: rule.staged for rule in BOOT_FILES if rule.kind == "uefi"}
+MANAGER_FILE = {rule.manager: rule.staged for rule in BOOT_FILES if rule.kind == names.UEFI}
 FONTS_DIR = {rule.manager: rule.staged.split("/")[0] for rule in BOOT_FILES if rule.kind == "fonts"}
 
 
@@ -129,14 +131,14 @@ def folder_in_place(dirs: Iterable[str]) -> Optional[str]:
 # KB5025885; boot.stl: the 24H2+ manager's trust list under Secure Boot (wimboot 2.9.0 changelog).
 PROBED = (
     ("{folder}\\" + STL, "read by 24H2+ boot managers under Secure Boot (0xc000000f without it there)"),
-    ("\\EFI\\Microsoft\\Boot\\" + STL, "the ESP location of boot.stl"),
+    ("\\EFI\\Microsoft\\Boot\\" + STL, "the ESP location of " + STL),
     ("\\EFI\\Microsoft\\Boot\\SiPolicy.p7b", "a single WDAC/Device Guard policy, only where a site deploys one"),
     ("\\EFI\\Microsoft\\Boot\\SkuSiPolicy.p7b", "the KB5025885 boot manager revocation policy, where installed"),
     ("\\EFI\\Microsoft\\Boot\\CIPolicies\\Active\\", "multiple WDAC policies ({GUID}.cip): named by policy "
                                                          "GUID, so not probed"),
 )
 
-RUN_NAME = "bootmgfw.efi"   # the name a UEFI boot manager runs under (2023 media rename bootmgfw_EX.efi to it)
+RUN_NAME = names.BOOTMGFW   # the name a UEFI boot manager runs under (2023 media rename bootmgfw_EX.efi to it)
 
 
 def manager_files(staged: Iterable[str], manager: str) -> Dict[str, str]:
@@ -147,18 +149,18 @@ def manager_files(staged: Iterable[str], manager: str) -> Dict[str, str]:
     files = {RUN_NAME: own} if own in staged else {}
     for name in sorted(staged):
         folder, _, base = name.rpartition("/")
-        if folder and "/" not in folder and base == own + ".mui":
-            files[folder + "/" + RUN_NAME + ".mui"] = name
+        if folder and "/" not in folder and base == own + MUI:
+            files[folder + "/" + RUN_NAME + MUI] = name
     if STL in staged:
         files[STL] = STL
     return files
 
 
-def check_choice(choice):
-    """CHOICE if it is a value of the winpe_boot_manager metadata (auto, 2011, 2023), else InputError."""
+def check_choice(choice, what="boot manager"):
+    """CHOICE if it names a boot manager (auto, 2011, 2023), else InputError naming WHAT was set."""
     if choice not in CHOICES:
-        raise InputError("%s %r" % (SETTING, choice), "not one of " + ", ".join(CHOICES),
-                         "set the metadata %s to auto, 2011 or 2023 (distro, profile or system)" % SETTING)
+        raise InputError("%s %r" % (what, choice), "not one of " + ", ".join(CHOICES),
+                         "set %s to auto, 2011 or 2023" % what)
     return choice
 
 

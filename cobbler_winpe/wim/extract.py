@@ -7,6 +7,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
+from cobbler_winpe import names
 from cobbler_winpe.errors import InputError, MediaError
 from cobbler_winpe.fsutil import confined_target, is_safe_name
 from cobbler_winpe.wim import bootfiles
@@ -200,9 +201,9 @@ def extract_boot_files(wim_path, index, dest):
     files = _boot_selection(listing)
     if not files.bios and not files.uefi:
         raise MediaError("%s image %d" % (wim_path, index),
-                         "holds neither Windows/Boot/PXE/pxeboot.n12 nor a UEFI boot manager (Windows/Boot/EFI"
-                         "/bootmgfw.efi, Windows/Boot/EFI_EX/bootmgfw_EX.efi)",
-                         "use the boot.wim of Windows installation media")
+                         "holds neither Windows/Boot/PXE/%s nor a UEFI boot manager (Windows/Boot/EFI/%s, "
+                         "Windows/Boot/EFI_EX/%s)" % (names.PXEBOOT, names.BOOTMGFW, names.BOOTMGFW_EX),
+                         "use the %s of Windows installation media" % names.BOOT_WIM)
     _extract_stored(wim_path, index, files.all(), dest)
     files.dest = dest
     return files

@@ -80,3 +80,39 @@ def test_every_module_starts_with_its_job_line():
     missing = [str(p.relative_to(PACKAGE)) for p in modules()
                if not (ast.get_docstring(ast.parse(p.read_text(encoding="utf-8"))) or "").strip()]
     assert not missing, missing
+
+
+def string_literals(path):
+    """(line, text) of every string constant in PATH except docstrings (comments are not in the tree)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body
+            and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs]
+
+
+def named_facts():
+    """Every loader, boot-file and firmware name names.py defines: (constant, is a whole-word name)."""
+    from cobbler_winpe import names
+    loaders = [value for key, value in vars(names).items()
+               if key.isupper() and isinstance(value, str) and "." in value and len(value) > 4]
+    firmware = [names.BIOS, names.UEFI, names.IPXE_EFI_CHAIN]
+    return loaders, firmware
+
+
+def test_loader_and_firmware_names_are_written_in_names_py_only():
+    """A literal holding a loader or boot-file name (pxeboot.n12, snponly.efi, boot.sdi...) or equal to a firmware
+    name ("bios", "uefi", "ipxe-efi") outside cobbler_winpe/names.py is a second copy of that fact."""
+    loaders, firmware = named_facts()
+    assert "pxeboot.n12" in loaders and "bios" in firmware      # the table is what this test reads
+    found = []
+    for path in modules():
+        if path.name == "names.py" and path.parent == PACKAGE:
+            continue
+        for line, text in string_literals(path):
+            low = text.lower()
+            hit = [name for name in loaders if name.lower() in low] + [name for name in firmware if low == name]
+            if hit:
+                found.append("%s:%d %r" % (path.relative_to(PACKAGE), line, text[:60]))
+    assert not found, "%d literals:\n%s" % (len(found), "\n".join(found))
