@@ -100,7 +100,7 @@ def main(argv=None):
         t_wi, r_wi = measure_wiminfo(wim)
         distro = info.distros[0]
         print("detected: Windows %s %s build %s, install %s (%s)" % (
-            distro.os_version, distro.arch, distro.build, distro.install.path, benchlib.human(os.path.getsize(wim))))
+            distro.release, distro.arch, distro.build, distro.install.path, benchlib.human(os.path.getsize(wim))))
         print("page cache: %s" % ("dropped before each run (cold)" if cold else "NOT dropped (warm; not root)"))
         rows = [("cobbler-winpe inspect (cold)", "%.3f" % t_ins, r_ins, "%.5f%%" % (100.0 * r_ins / iso_size), "1.00"),
                 ("cobbler-winpe inspect (warm)", "%.3f" % t_warm, r_ins, "", "%.2f" % (t_warm / t_ins)),

@@ -172,7 +172,7 @@ def save_distro(api, name, found, cache, boot, mirror, owned):
     distro.name = name
     distro.arch = items.COBBLER_ARCH.get(found.arch, found.arch)
     distro.breed = "windows"
-    distro.os_version = found.os_version
+    distro.os_version = found.release   # Cobbler's windows os_versions are the release names
     distro.kernel = kernel
     distro.initrd = initrd
     distro.autoinstall_meta = schema.distro_meta(found, mirror, boot.winload, owned)
@@ -219,7 +219,7 @@ def refuse_foreign(api, base_name, info):
 
 def import_distro(api, cfg, media, found, base_name, mirror, owned):
     name = distro_name(base_name, found)
-    if not found.os_version:
+    if not found.release:
         raise MediaError(media.where(found.boot_wim.path), "unknown Windows build %s" % found.build,
                          "report it; meanwhile import with --breed=windows --os-version=<e.g. 11 or 2025>")
     cache, boot = stage_cache(cfg, media, found, name, mirror)
@@ -238,7 +238,7 @@ def save_and_profile(api, name, found, cache, boot, mirror, owned):
     if images:
         save_profile(api, name, name, schema.profile_meta(images[0]))
     else:
-        save_profile(api, name, name, {"winpe_image_name": found.boot_image.name})
+        save_profile(api, name, name, {schema.IMAGE_NAME: found.boot_image.name})
 
 
 def import_media(api, cfg, options):
@@ -251,7 +251,7 @@ def import_media(api, cfg, options):
         info = detect(media)
         if options.get("os_version"):   # the admin's word wins, e.g. for a build this plugin does not know yet
             for found in info.distros:
-                found.os_version = options["os_version"]
+                found.release = options["os_version"]
         refuse_foreign(api, base_name, info)
         mirror = options.get("available_as") and os.path.isdir(path) and path or mirror_dir(api, base_name)
         owned = mirror != path

@@ -63,7 +63,7 @@ def format_table(info, reports=None):
     for number, distro in enumerate(info.distros):
         boot = distro.boot_image
         lines += ["", "distro root %s: Windows %s, %s, build %s"
-                  % (distro.root or "/", distro.os_version or "(unknown)", _dash(distro.arch), _dash(distro.build)),
+                  % (distro.root or "/", distro.release or "(unknown)", _dash(distro.arch), _dash(distro.build)),
                   "  boot:    %s (boot index %d: %s)" % (distro.boot_wim.path, distro.boot_wim.boot_index, boot.name)]
         lines += ["  " + line for line in _install_lines(distro)]
         lines += ["  warning: " + w for w in distro.warnings]

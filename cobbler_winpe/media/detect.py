@@ -1,4 +1,4 @@
-"""Find the Windows distros on media (one per root: "" or x86/, x64/ ...) and map their builds to Cobbler os_version.
+"""Find the Windows distros on media (one per root: "" or x86/, x64/ ...) and name the Windows release of each build.
 
 A root with sources/boot.wim and an install image is setup media (kind "setup"); one with a bootable WinPE
 sources/boot.wim and no install image (ADK copype/MakeWinPEMedia output, MDT/ConfigMgr boot media, a bare boot
@@ -17,7 +17,7 @@ SETUP, WINPE = "setup", "winpe"          # Distro.kind
 WINPE_TYPE = "WindowsPE"                 # WINDOWS/INSTALLATIONTYPE of a WinPE image
 MAX_ROOTS = 64
 
-# (first build, last build, client os_version, server os_version): Cobbler's windows breed names plus 2025.
+# (first build, last build, client release, server release): the Windows release each build belongs to.
 BUILD_RANGES = (
     (7600, 7601, "7", "2008"),
     (9200, 9200, "8", "2012"),
@@ -31,8 +31,8 @@ BUILD_RANGES = (
 FIRST_WINDOWS_11_BUILD = 22000
 
 
-def os_version_for(build, server):
-    """Cobbler os_version for a build and client/server kind, or None when the pair is unknown."""
+def release_for(build, server):
+    """The Windows release (7, 8, 10, 11, 2008 ... 2025) of a build and client/server kind, or None when unknown."""
     if build is None:
         return None
     for first, last, client_name, server_name in BUILD_RANGES:
@@ -62,7 +62,7 @@ class Distro:
     """One Windows on the media: setup with its install image, or a WinPE of its own (install is None)."""
     root: str
     arch: Optional[str]
-    os_version: Optional[str]
+    release: Optional[str]          # Windows release (release_for), e.g. "11" or "2022"
     build: Optional[int]
     boot_wim: WimSummary
     install: Optional[WimSummary] = None
@@ -123,7 +123,7 @@ def _install_json(install):
 
 def _distro_json(distro):
     return {
-        "root": distro.root, "kind": distro.kind, "arch": distro.arch, "os_version": distro.os_version,
+        "root": distro.root, "kind": distro.kind, "arch": distro.arch, "release": distro.release,
         "build": distro.build,
         "boot_wim": {"path": distro.boot_wim.path, "boot_index": distro.boot_wim.boot_index,
                      "images": [_boot_image_json(i) for i in distro.boot_wim.images]},
@@ -215,17 +215,17 @@ def _distro(media, root):
     boot_wim = _read_summary(media, boot)
     if not install:
         _check_winpe(media.where(boot), boot_wim)
-    distro = Distro(root=media.find(root) if root else "", arch=None, os_version=None, build=None,
+    distro = Distro(root=media.find(root) if root else "", arch=None, release=None, build=None,
                     boot_wim=boot_wim, install=install)
     first = install.images[0] if install else distro.boot_image
     server = first.is_server
     distro.build = first.build
     distro.arch = first.arch or distro.boot_image.arch
-    distro.os_version = os_version_for(first.build, server)
-    if distro.os_version is None and not install:   # a WinPE of the ADK for a server release (20348: 2022)
-        distro.os_version = os_version_for(first.build, True)
-    if distro.os_version is None:
-        distro.warnings.append("unknown build %s (%s): no Cobbler os_version for it"
+    distro.release = release_for(first.build, server)
+    if distro.release is None and not install:   # a WinPE of the ADK for a server release (20348: 2022)
+        distro.release = release_for(first.build, True)
+    if distro.release is None:
+        distro.warnings.append("unknown build %s (%s): no Windows release known for it"
                                % (first.build, "server" if server else "client"))
     _check_arch(distro)
     return distro

@@ -1,1 +1,1 @@
-"""Registry hive (regf) files: a writer and a checking reader, with no Cobbler import."""
+"""Registry hive (regf) files: a writer and a checking reader."""

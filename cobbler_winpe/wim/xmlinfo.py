@@ -10,7 +10,7 @@ MAX_XML_BYTES = 16 * 1024 * 1024   # real install.wim XML is tens of KB
 MAX_DEPTH = 32
 MAX_ELEMENTS = 200000
 
-# WINDOWS/ARCH values (PROCESSOR_ARCHITECTURE_*) -> the architecture names Cobbler uses.
+# WINDOWS/ARCH values (PROCESSOR_ARCHITECTURE_*) -> the usual (uname -m style) architecture names.
 ARCH_NAMES = {0: "i386", 5: "arm", 6: "ia64", 9: "x86_64", 12: "arm64"}
 
 

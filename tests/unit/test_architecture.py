@@ -1,6 +1,7 @@
 """The layering rules of docs/design.md, measured on the source: who may import whom, no cycles, a job line each."""
 import ast
 import pathlib
+import re
 
 import pytest
 
@@ -116,3 +117,12 @@ def test_loader_and_firmware_names_are_written_in_names_py_only():
             if hit:
                 found.append("%s:%d %r" % (path.relative_to(PACKAGE), line, text[:60]))
     assert not found, "%d literals:\n%s" % (len(found), "\n".join(found))
+
+
+def test_format_libraries_speak_no_cobbler():
+    """media, wim, regf, bcd and pe name Windows and file-format things only: no Cobbler, no os_version, no
+    winpe_* metadata key (the project's own name, cobbler_winpe / cobbler-winpe, aside)."""
+    word = re.compile(r"(?i:cobbler)(?![_-]winpe)|os_version|\bwinpe_[a-z]")
+    found = ["%s:%d" % (p.relative_to(PACKAGE), n) for p in modules() if unit(p) in FORMATS
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if word.search(line)]
+    assert not found, found

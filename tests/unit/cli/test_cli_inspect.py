@@ -13,7 +13,7 @@ from media_fixtures import samples, utf16, wiminfo_xml, with_xml  # noqa: F401
 from test_wim_xmlinfo import BILLION_LAUGHS
 
 TOP_KEYS = {"source", "kind", "label", "distros"}
-DISTRO_KEYS = {"root", "arch", "os_version", "build", "boot_wim", "install"}
+DISTRO_KEYS = {"root", "arch", "release", "build", "boot_wim", "install"}
 BOOT_IMAGE_KEYS = {"index", "name", "arch", "build"}
 INSTALL_IMAGE_KEYS = {"index", "name", "display_name", "edition_id", "installation_type", "arch", "build",
                       "languages", "default_language"}
@@ -40,18 +40,18 @@ def test_json_contract(samples, capsys):
         assert all(BOOT_IMAGE_KEYS <= set(i) for i in distro["boot_wim"]["images"])
         assert all(INSTALL_IMAGE_KEYS <= set(i) for i in distro["install"]["images"])
     x86 = doc["distros"][1]
-    assert (x86["arch"], x86["os_version"], x86["build"]) == ("i386", "10", 19045)
+    assert (x86["arch"], x86["release"], x86["build"]) == ("i386", "10", 19045)
     assert x86["boot_wim"]["path"] == "x86/sources/boot.wim" and x86["boot_wim"]["boot_index"] == 2
     assert x86["install"]["path"] == "x86/sources/install.esd" and x86["install"]["format"] == "esd"
     assert x86["install"]["images"][0]["languages"] == ["en-US"]
-    assert isinstance(x86["build"], int) and isinstance(x86["os_version"], str)
+    assert isinstance(x86["build"], int) and isinstance(x86["release"], str)
 
 
 def test_tree_label_is_null(samples, capsys):
     code, out, _ = _run(capsys, samples("win7-x64").tree, "--json")
     doc = json.loads(out)
     assert code == 0 and doc["kind"] == "tree" and doc["label"] is None
-    assert doc["distros"][0]["os_version"] == "7"
+    assert doc["distros"][0]["release"] == "7"
 
 
 def test_table(samples, capsys):

@@ -6,7 +6,7 @@ import struct
 import pytest
 
 from cobbler_winpe.errors import MediaError
-from cobbler_winpe.media.detect import detect, os_version_for
+from cobbler_winpe.media.detect import detect, release_for
 from cobbler_winpe.media.source import open_media
 from cobbler_winpe.sample.media import DistroSpec, Edition
 from media_fixtures import OFF_BOOT_IDX, samples  # noqa: F401
@@ -26,7 +26,7 @@ EXPECTED = {
 
 
 def _summary(info):
-    return [(d.root, d.arch, d.os_version, d.build, d.install.format, len(d.install.images)) for d in info.distros]
+    return [(d.root, d.arch, d.release, d.build, d.install.format, len(d.install.images)) for d in info.distros]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -59,15 +59,15 @@ def test_split_parts_listed_in_order(samples):
     (99999, True, None), (None, False, None),
 ])
 def test_build_mapping(build, server, expected):
-    assert os_version_for(build, server) == expected
+    assert release_for(build, server) == expected
 
 
 def test_unknown_build_is_reported(samples):
     odd = DistroSpec("x86_64", 30500, editions=(Edition("Windows Server vNext", "ServerStandard", "Server"),))
     with open_media(samples("server2022", distros=(odd,)).iso) as m:
         distro = detect(m).distros[0]
-    assert distro.os_version is None and distro.build == 30500
-    assert distro.warnings == ["unknown build 30500 (server): no Cobbler os_version for it"]
+    assert distro.release is None and distro.build == 30500
+    assert distro.warnings == ["unknown build 30500 (server): no Windows release known for it"]
 
 
 def test_json_shape(samples):
@@ -98,7 +98,7 @@ def test_setup_boot_wim_without_install_image_is_a_winpe(samples, tmp_path):
     with open_media(str(tree)) as m:
         (distro,) = detect(m).distros
     assert distro.kind == "winpe" and distro.install is None and distro.install_images == []
-    assert distro.boot_image.index == 2 and distro.os_version == "10"
+    assert distro.boot_image.index == 2 and distro.release == "10"
 
 
 @pytest.mark.parametrize("which", ["iso", "tree"])
@@ -107,7 +107,7 @@ def test_adk_winpe_media(samples, which):
     with open_media(getattr(samples("adk-winpe"), which)) as m:
         info = detect(m)
     (distro,) = info.distros
-    assert (distro.kind, distro.root, distro.arch, distro.os_version, distro.build) == (
+    assert (distro.kind, distro.root, distro.arch, distro.release, distro.build) == (
         "winpe", "", "x86_64", "11", 26100)
     assert distro.boot_wim.boot_index == 1 and distro.boot_image.name == "Microsoft Windows PE (amd64)"
     assert distro.warnings == []
@@ -121,7 +121,7 @@ def test_winpe_os_version_from_its_build(samples, build, os_version):
     to that release."""
     spec = DistroSpec("x86_64", build, editions=())
     with open_media(samples("adk-winpe", distros=(spec,)).boot_wims[""]) as m:
-        assert detect(m).distros[0].os_version == os_version
+        assert detect(m).distros[0].release == os_version
 
 
 def test_bare_boot_wim_is_a_winpe(samples):
