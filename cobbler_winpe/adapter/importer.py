@@ -10,7 +10,7 @@ from cobbler_winpe.adapter import items, staging
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
 from cobbler_winpe.fsutil import write_atomic
 from cobbler_winpe.gen import menus, schema
-from cobbler_winpe.gen.staging import index_tree
+from cobbler_winpe.host.tree import index_tree
 from cobbler_winpe.media.source import open_media
 from cobbler_winpe.media.detect import detect
 from cobbler_winpe.wim import bootfiles, extract

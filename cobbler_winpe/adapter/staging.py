@@ -10,6 +10,7 @@ from cobbler_winpe import config as winpe_config
 from cobbler_winpe import names
 from cobbler_winpe.adapter import items, winpe
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
+from cobbler_winpe.host import tree
 from cobbler_winpe.gen import layout, staging, startnet, uefimenu
 from cobbler_winpe.gen.model import SETUP
 
@@ -57,7 +58,7 @@ def plan_distro(distro, profiles, systems, server, cfg, password):
     else:
         wim = winpe.winpe_wim(distro, boot_wim, cache, server, cfg, password)
         inject = {p.name: startnet.winpe_files(distro, server, cfg, password, p) for p in profiles}
-    return staging.distro_plan(distro, profiles, cache, os.path.join(cache, names.BOOT_SDI), wim, cfg, server, inject,
+    return staging.distro_plan(distro, profiles, (cache, tree.index_tree(cache)), os.path.join(cache, names.BOOT_SDI), wim, cfg, server, inject,
                                systems)
 
 
@@ -97,11 +98,11 @@ def stage(api, cfg):
         broken += [layout.distro_dir(name) for name in windows - {d.name for d in distros}]
         blobs = os.path.join(cfg.cache_dir, BLOBS)
         for root in (server.tftproot, server.webdir):
-            scope = [d for d in staging.owned_dirs(root) if d not in broken]
-            changed, removed = staging.apply_plan(root, plan, scope, blobs)
+            scope = [d for d in tree.owned_dirs(root) if d not in broken]
+            changed, removed = tree.apply_plan(root, plan, scope, blobs)
             LOG.info("cobbler-winpe: %s: %d files changed, %d removed", root, len(changed), len(removed))
         stage_menu(distros, profiles, plan, server, cfg, blobs)
-        staging.prune_blobs(blobs)
+        tree.prune_blobs(blobs)
         winpe.write_service_files(distros, profiles, systems, server, cfg)
         winpe.write_loaders(server, cfg)
         prune_cache(cfg, windows)
@@ -116,7 +117,7 @@ def stage_menu(distros, profiles, plan, server, cfg, blobs=None):
         LOG.error("cobbler-winpe: UEFI menu not updated: %s", err)
         return
     scope = [layout.MENU_DIR] if os.path.isdir(os.path.join(server.tftproot, layout.MENU_DIR)) else []
-    staging.apply_plan(server.tftproot, menu, scope, blobs)
+    tree.apply_plan(server.tftproot, menu, scope, blobs)
 
 
 def new_cache(cfg, distro_name):

@@ -11,6 +11,7 @@ import stat
 from cobbler_winpe import names
 from cobbler_winpe.errors import MediaError
 from cobbler_winpe.fsutil import remove_dead_temps, write_atomic
+from cobbler_winpe.host import tree
 from cobbler_winpe.gen import dhcp, layout, remap, samba, schema, staging, startnet
 from cobbler_winpe.gen.model import WINPE
 from cobbler_winpe.resources import data_dir
@@ -133,7 +134,7 @@ def sync_folder(root, files, copies=None, group=0):
         write_atomic(os.path.join(root, rel), text, SHARE_FILE_MODE, group)
     for rel, path in copies.items():
         os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
-        staging.write_source(os.path.join(root, rel), staging.Source(path=path))
+        tree.write_source(os.path.join(root, rel), staging.Source(path=path))
     for folder, _dirs, entries in os.walk(root, topdown=False):
         for name in entries:
             rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
@@ -185,4 +186,4 @@ def write_loaders(server, cfg):
     for root, rel, source in wanted:
         if os.path.isfile(source):
             os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
-            staging.write_source(os.path.join(root, rel), staging.Source(path=source))
+            tree.write_source(os.path.join(root, rel), staging.Source(path=source))

@@ -3,7 +3,8 @@ import os
 import tempfile
 
 from cobbler_winpe.errors import WinpeError
-from cobbler_winpe.gen import layout, staging
+from cobbler_winpe.host import tree
+from cobbler_winpe.gen import layout
 from cobbler_winpe.pe import secureboot
 from cobbler_winpe.wim import extract
 
@@ -21,7 +22,7 @@ def media_report(media, distro, cfg, tmpdir=None):
 def staged_report(tftproot, rel_dir, cfg):
     """The Report of one staged distro folder (images/<distro>): the files a client is handed from the trees."""
     root = os.path.join(tftproot, rel_dir)
-    staged = {rel: os.path.join(root, path) for rel, path in staging.index_tree(root).items()}
+    staged = {rel: os.path.join(root, path) for rel, path in tree.index_tree(root).items()}
     return secureboot.report(staged, os.path.join(tftproot, layout.IPXE_EFI), cfg.wimboot,
                              signed=signed_chain(cfg, tftproot))
 
@@ -38,7 +39,7 @@ def signed_chain(cfg, tftproot=None):
 def staged_reports(tftproot, cfg):
     """[(distro name, Report or error text)] of every distro the plugin staged under TFTPROOT."""
     out = []
-    for rel_dir in staging.owned_dirs(tftproot):
+    for rel_dir in tree.owned_dirs(tftproot):
         out.append((os.path.basename(rel_dir), _guarded(staged_report, tftproot, rel_dir, cfg)))
     return out
 

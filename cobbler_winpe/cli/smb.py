@@ -3,6 +3,7 @@ import pwd
 import subprocess
 
 from cobbler_winpe import config
+from cobbler_winpe.host import samba as host_samba
 from cobbler_winpe.errors import ToolError
 from cobbler_winpe.gen import samba, startnet
 
@@ -28,7 +29,7 @@ def run(args):
     user = samba.user_name(cfg.smb_user)
     password = startnet.check_password(config.smb_password(cfg))   # WinPE's cmd.exe must carry it to net.exe
     created = ensure_unix_user(user)
-    samba.create_smb_account(user, password, smb_conf=args.smb_conf)
+    host_samba.create_smb_account(user, password, smb_conf=args.smb_conf)
     print("%s Unix account %s; Samba password set from %s" % ("created" if created else "kept", user,
                                                               cfg.smb_password_file))
     return 0

@@ -1,21 +1,18 @@
-"""Boot-file staging: plans which files each Windows distro needs in the TFTP and web trees, and applies a plan.
+"""Boot-file staging plans: which files each Windows distro needs in the TFTP and web trees, as {relpath: Source}.
 
-plan_*() are pure: from the model and the names found in the boot-file cache to {relpath: Source}.
-apply_plan() writes a plan under one root incrementally and atomically, and removes what it staged before and no
-longer plans.  Only folders carrying MARKER are ever cleaned, so Linux distros' images are never touched.
+Every function is pure: from the model and the names found in the boot-file cache (host/tree.index_tree) to a
+plan; host/tree.apply_plan writes it.  Only folders carrying MARKER are ever cleaned, so Linux distros' images are
+never touched.
 """
 import functools
-import hashlib
 import os
 import posixpath
-import shutil
 from dataclasses import dataclass
 from typing import Optional
 
 from cobbler_winpe import names
 from cobbler_winpe.bcd.pxe import build_pxe_store
 from cobbler_winpe.errors import MediaError
-from cobbler_winpe.fsutil import write_atomic
 from cobbler_winpe.gen import layout, menus, schema
 from cobbler_winpe.wim import bootfiles
 
@@ -26,16 +23,6 @@ class Source:
     """What a staged file holds: DATA bytes, or the file at PATH (linked, or copied when it cannot be)."""
     data: Optional[bytes] = None
     path: Optional[str] = None
-
-
-def index_tree(root):
-    """{lowercased relpath: relpath} of every file below ROOT (the boot-file cache is matched without case)."""
-    found = {}
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-            found[rel.lower()] = rel
-    return found
 
 
 def boot_image_plan(distro_name, cache_root, cache_index):
@@ -149,106 +136,6 @@ def marker_plan(distro_name):
     return {layout.distro_file(distro_name, MARKER): Source(data=b"staged by cobbler-winpe\n")}
 
 
-def _same_file(path, source):
-    try:
-        return os.path.samefile(path, source)
-    except OSError:
-        return False
-
-
-def _same_content(path, source):
-    try:
-        a, b = os.stat(path), os.stat(source)
-    except OSError:
-        return False
-    # a copy made by copy2 keeps the nanoseconds; whole seconds would take a WIM rebuilt within the same second
-    # (same size) for the file already staged, and leave the old one served
-    return a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns
-
-
-def _place_file(dest, source):
-    """Hard-link SOURCE to DEST through a temp name; copy (keeping mtime) when linking is not possible."""
-    if _same_file(dest, source) or _same_content(dest, source):
-        return False
-    tmp = os.path.join(os.path.dirname(dest), ".tmp-" + os.path.basename(dest))
-    if os.path.lexists(tmp):
-        os.unlink(tmp)
-    try:
-        os.link(source, tmp)
-    except OSError:
-        shutil.copy2(source, tmp)
-    os.replace(tmp, dest)
-    return True
-
-
-def blob(blobs, data):
-    """The file holding DATA in the content-addressed store BLOBS (written once; the trees hard-link it)."""
-    digest = hashlib.sha256(data).hexdigest()
-    path = os.path.join(blobs, digest[:2], digest)
-    if not os.path.exists(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        write_atomic(path, data)
-    return path
-
-
-def prune_blobs(blobs):
-    """Delete stored contents no staged file links to any more (link count 1: only the store holds them)."""
-    for folder, _dirs, files in os.walk(blobs):
-        for name in files:
-            path = os.path.join(folder, name)
-            if os.stat(path).st_nlink == 1:
-                os.unlink(path)
-
-
-def write_source(dest, source, blobs=None):
-    """Stage one file (its folder must exist); True when something changed.  With BLOBS, generated contents are
-    written once into that store and hard-linked, so both trees share them and an unchanged file costs a stat."""
-    if source.data is None:
-        return _place_file(dest, source.path)
-    if blobs is None:
-        return write_atomic(dest, source.data)
-    return _place_file(dest, blob(blobs, source.data))
-
-
-def owned_dirs(root):
-    """Distro folders under ROOT/images that carry the plugin's marker."""
-    images = os.path.join(root, layout.IMAGES)
-    try:
-        entries = sorted(os.listdir(images))
-    except FileNotFoundError:
-        return []
-    return [layout.distro_dir(n) for n in entries if os.path.exists(os.path.join(images, n, MARKER))]
-
-
-def remove_unplanned(root, plan, scope=None):
-    """Delete files in plugin-owned distro folders (or only SCOPE's) that PLAN no longer holds."""
-    removed = []
-    for rel_dir in scope if scope is not None else owned_dirs(root):
-        top = os.path.join(root, rel_dir)
-        for folder, _dirs, files in os.walk(top, topdown=False):
-            for name in files:
-                rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-                if rel not in plan:
-                    os.unlink(os.path.join(folder, name))
-                    removed.append(rel)
-            if folder != top and not os.listdir(folder):
-                os.rmdir(folder)
-        if not os.listdir(top):
-            os.rmdir(top)
-    return removed
-
-
-def apply_plan(root, plan, scope=None, blobs=None):
-    """Write PLAN under ROOT; returns (changed relpaths, removed relpaths).  The marker is written last."""
-    for folder in sorted({os.path.dirname(rel) for rel in plan}):
-        os.makedirs(os.path.join(root, folder), exist_ok=True)
-    changed = []
-    for rel in sorted(plan, key=lambda r: r.endswith(MARKER)):
-        if write_source(os.path.join(root, rel), plan[rel], blobs):
-            changed.append(rel)
-    return changed, remove_unplanned(root, plan, scope)
-
-
 # BCD stores carry a fixed timestamp so that an unchanged inventory stages byte-identical files.
 BCD_TIMESTAMP = 132223104000000000   # 2020-01-01T00:00:00Z as a FILETIME
 # startnet.cmd reads the profile back from SystemStartOptions (see gen/startnet.py :profile_from_bcd)
@@ -324,11 +211,11 @@ def system_bcd_plan(distro, systems, profile_plan, profiles=(), settings=None, s
     return plan
 
 
-def distro_plan(distro, profiles, cache_root, boot_sdi, boot_wim, settings, server, inject, systems=()):
+def distro_plan(distro, profiles, cache, boot_sdi, boot_wim, settings, server, inject, systems=()):
     """Everything one Windows distro stages: boot-image files, boot.sdi, boot.wim, BCDs (per profile, and per
     system of SYSTEMS), iPXE scripts, the WinPE start files wimboot injects (INJECT: {profile name: {file name:
-    text}}) and the marker."""
-    plan = boot_image_plan(distro.name, cache_root, index_tree(cache_root))
+    text}}) and the marker.  CACHE: (the boot-file cache's root, its host/tree.index_tree)."""
+    plan = boot_image_plan(distro.name, *cache)
     staged = staged_names(plan, distro.name)
     plan.update(media_plan(distro, boot_sdi, boot_wim))
     plan.update(bcd_plan(distro, profiles, settings, firmwares_of(staged), staged))

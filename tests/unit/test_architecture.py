@@ -7,8 +7,8 @@ import pytest
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "cobbler_winpe"
 FORMATS = {"media", "wim", "regf", "bcd", "pe"}           # format libraries: no Cobbler, no plugin layers above
-ABOVE_FORMATS = {"gen", "adapter", "cli", "verify", "config", "checks", "seccheck", "troubleshooting", "sample"}
-ABOVE_GEN = {"adapter", "cli", "verify", "config", "checks", "seccheck"}
+ABOVE_FORMATS = {"gen", "adapter", "cli", "verify", "config", "checks", "seccheck", "troubleshooting", "sample", "host"}
+ABOVE_GEN = {"adapter", "cli", "verify", "config", "checks", "seccheck", "host"}
 
 
 def modules():

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cobbler_winpe.gen import samba, startnet, unattend
+from cobbler_winpe.host import samba as host_samba
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
 
 pytestmark = pytest.mark.integration
@@ -142,7 +143,7 @@ def test_authenticated_read_only_share(samba_tree):
     _need_programs()
     root, user = samba_tree
     conf, port, mirror = _build(root, user)
-    samba.create_smb_account(user, PASSWORD, smb_conf=conf)
+    host_samba.create_smb_account(user, PASSWORD, smb_conf=conf)
     proc = _start_smbd(conf, port)
     try:
         out = os.path.join(root, "out")
@@ -219,7 +220,7 @@ def test_data_share_is_readable_by_the_share_account_only(samba_tree):
     denied = _as_nobody("cat", answer)
     assert denied.returncode != 0 and "Permission denied" in denied.stderr and "Adm" not in denied.stdout
     assert _as_nobody("ls", data).returncode != 0
-    samba.create_smb_account(user, PASSWORD, smb_conf=conf)
+    host_samba.create_smb_account(user, PASSWORD, smb_conf=conf)
     proc = _start_smbd(conf, port)
     try:
         out = os.path.join(root, "out")

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from cobbler_winpe import config
+from cobbler_winpe.host import tree as host_tree
 from cobbler_winpe.adapter import staging as adapter_staging
 from cobbler_winpe.gen import layout, model, remap, staging
 from cobbler_winpe.verify.chain import Client, Servers, Walker
@@ -25,11 +26,12 @@ def test_unknown_uefi_client_walks_the_menu_over_tftp(tmp_path):
             (cache / rel).write_bytes(rel.encode())
         (cache / "boot.sdi").write_bytes(b"SDI")
         (cache / "boot.wim").write_bytes(b"MSWIM\0\0\0" + b"\0" * 64)
-        plan.update(staging.distro_plan(distro, [p for p in PROFILES if p.distro == distro.name], str(cache),
+        plan.update(staging.distro_plan(distro, [p for p in PROFILES if p.distro == distro.name],
+                                        (str(cache), host_tree.index_tree(str(cache))),
                                         str(cache / "boot.sdi"), str(cache / "boot.wim"), {},
                                         model.Server("127.0.0.1"), {}))
     tree = tmp_path / "srv" / "tftp"
-    staging.apply_plan(str(tree), plan)
+    host_tree.apply_plan(str(tree), plan)
     adapter_staging.stage_menu(DISTROS, PROFILES, plan, model.Server("127.0.0.1", tftproot=str(tree)),
                                config.validate({"uefi_menu": True}))
     rules = tmp_path / "srv" / "rules"

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cobbler_winpe.gen import drivers, samba, startnet, unattend
+from cobbler_winpe.host import samba as host_samba
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
 from cobbler_winpe.sample import drivers as sample_drivers
 from cobbler_winpe.sample import media
@@ -88,7 +89,7 @@ class Bed:
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", self.user],
                        check=True, timeout=30)
         subprocess.run(["chmod", "-R", "a+rX", self.root], check=True, timeout=30)
-        samba.create_smb_account(self.user, PASSWORD, smb_conf=self.smb_conf)
+        host_samba.create_smb_account(self.user, PASSWORD, smb_conf=self.smb_conf)
         self.smbd = helpers._start_smbd(self.smb_conf, self.smb_port)
         self.stop_smbd = helpers._stop
         self.prefix.start()

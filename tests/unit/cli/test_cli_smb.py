@@ -16,7 +16,7 @@ def test_password_cmd_cannot_carry_is_refused_before_any_account(tmp_path, monke
     conf.write_text("smb_password_file: %s\n" % secret, encoding="utf-8")
     touched = []
     monkeypatch.setattr(smb, "ensure_unix_user", lambda user: touched.append(user))
-    monkeypatch.setattr(smb.samba, "create_smb_account", lambda *a, **k: touched.append(a))
+    monkeypatch.setattr(smb.host_samba, "create_smb_account", lambda *a, **k: touched.append(a))
     assert cli_main.main(["smb-account", "--config", str(conf)]) != 0
     out = capsys.readouterr()
     lines = out.err.splitlines()

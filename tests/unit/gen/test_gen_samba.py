@@ -4,6 +4,7 @@ import subprocess
 import pytest
 
 from cobbler_winpe.errors import InputError, ToolError
+from cobbler_winpe.host import samba as host_samba
 from cobbler_winpe.gen import samba
 from cobbler_winpe.gen.model import Server, WinDistro
 
@@ -67,7 +68,7 @@ def test_account_password_only_on_stdin():
         calls.append((argv, kwargs))
         return subprocess.CompletedProcess(argv, 0, "", "")
 
-    samba.create_smb_account("winpe", "pw&1", smb_conf="/tmp/s.conf", run=run)
+    host_samba.create_smb_account("winpe", "pw&1", smb_conf="/tmp/s.conf", run=run)
     argv, kwargs = calls[0]
     assert argv == ["smbpasswd", "-s", "-a", "-c", "/tmp/s.conf", "winpe"]
     assert not any("pw&1" in arg for arg in argv) and kwargs["input"] == "pw&1\npw&1\n"
@@ -78,7 +79,7 @@ def test_account_error_hides_password():
         return subprocess.CompletedProcess(argv, 1, "", "Failed to add entry for user secretpw.\n")
 
     with pytest.raises(ToolError) as err:
-        samba.create_smb_account("winpe", "secretpw", run=run)
+        host_samba.create_smb_account("winpe", "secretpw", run=run)
     assert "secretpw" not in str(err.value)
 
 

@@ -4,6 +4,7 @@ import os
 import pytest
 
 from cobbler_winpe.bcd.store import dump_store, read_store
+from cobbler_winpe.host import tree
 from cobbler_winpe.errors import InputError, MediaError
 from cobbler_winpe.gen import layout, model, staging
 from cobbler_winpe.verify import menus as ipxe
@@ -31,7 +32,7 @@ def cache(tmp_path):
 
 def plan_for(cache, profiles=PROFILES, method="wds", distro=DISTRO, systems=(), **settings):
     inject = {p.name: {"startnet.cmd": "echo %s\r\n" % p.name} for p in profiles}
-    return staging.distro_plan(distro, profiles, str(cache), str(cache / "boot.sdi"),
+    return staging.distro_plan(distro, profiles, (str(cache), tree.index_tree(str(cache))), str(cache / "boot.sdi"),
                                str(cache.parent / "boot.wim"), dict(settings, boot_method=method, tftp_blocksize=1456),
                                SERVER, inject, systems)
 
@@ -72,27 +73,27 @@ def test_apply_is_incremental_and_shares_contents_between_trees(cache, tmp_path)
     blobs = str(tmp_path / "blobs")
     tftp, web = str(tmp_path / "tftp"), str(tmp_path / "web")
     for root in (tftp, web):
-        changed, removed = staging.apply_plan(root, plan, blobs=blobs)
+        changed, removed = tree.apply_plan(root, plan, blobs=blobs)
         assert len(changed) == len(plan) and removed == []
     rel = layout.bcd_file(DISTRO.name, "win10-x64-pro", "bios")
     assert os.path.samefile(os.path.join(tftp, rel), os.path.join(web, rel))
-    assert staging.apply_plan(tftp, plan, blobs=blobs) == ([], [])
+    assert tree.apply_plan(tftp, plan, blobs=blobs) == ([], [])
     assert os.path.samefile(os.path.join(tftp, layout.distro_file(DISTRO.name, "boot.wim")), cache.parent / "boot.wim")
 
 
 def test_unplanned_files_go_only_from_owned_folders(cache, tmp_path):
     root, blobs = str(tmp_path / "tftp"), str(tmp_path / "blobs")
-    staging.apply_plan(root, plan_for(cache), blobs=blobs)
+    tree.apply_plan(root, plan_for(cache), blobs=blobs)
     linux = tmp_path / "tftp" / "images" / "centos9"
     linux.mkdir()
     (linux / "vmlinuz").write_bytes(b"k")
     smaller = plan_for(cache, PROFILES[:1])
-    changed, removed = staging.apply_plan(root, smaller, blobs=blobs)
+    changed, removed = tree.apply_plan(root, smaller, blobs=blobs)
     assert layout.bcd_file(DISTRO.name, "win10-x64-home", "bios") in removed
     assert (linux / "vmlinuz").exists()
-    staging.apply_plan(root, {}, blobs=blobs)
+    tree.apply_plan(root, {}, blobs=blobs)
     assert not (tmp_path / "tftp" / layout.distro_dir(DISTRO.name)).exists()
-    staging.prune_blobs(blobs)
+    tree.prune_blobs(blobs)
     assert not [n for _d, _s, names in os.walk(blobs) for n in names]
 
 
@@ -244,7 +245,7 @@ def test_a_second_plan_with_the_same_inputs_serialises_no_bcd_again(cache, monke
     assert len(built) == count                 # nothing serialised again
     bcd = layout.bcd_file(DISTRO.name, "win10-x64-pro", "bios")
     assert second[bcd].data == first[bcd].data
-    other = staging.distro_plan(DISTRO, PROFILES, str(cache), str(cache / "boot.sdi"), str(cache.parent / "boot.wim"),
+    other = staging.distro_plan(DISTRO, PROFILES, (str(cache), tree.index_tree(str(cache))), str(cache / "boot.sdi"), str(cache.parent / "boot.wim"),
                                 {"boot_method": "wds", "tftp_blocksize": 1456, "tftp_windowsize": 16}, SERVER, {})
     assert len(built) == 2 * count - 1         # a changed TFTP setting builds every PXE store again
     assert other[bcd].data != first[bcd].data

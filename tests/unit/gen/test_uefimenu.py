@@ -4,6 +4,7 @@ winload; the folder holds the chosen boot manager under the name it runs as."""
 import pytest
 
 from cobbler_winpe.bcd.device import Device
+from cobbler_winpe.host import tree
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import layout, model, staging, uefimenu
 from bcd_fixtures import regipy_tree
@@ -33,7 +34,7 @@ def full_plan(tmp_path, distros=(WIN10, WIN11, ARM)):
             (cache / rel).write_bytes((distro.name + rel).encode())
         (cache / "boot.sdi").write_bytes(b"SDI")
         mine = [p for p in PROFILES if p.distro == distro.name]
-        plan.update(staging.distro_plan(distro, mine, str(cache), str(cache / "boot.sdi"), str(cache / "boot.sdi"),
+        plan.update(staging.distro_plan(distro, mine, (str(cache), tree.index_tree(str(cache))), str(cache / "boot.sdi"), str(cache / "boot.sdi"),
                                         {}, model.Server("10.0.0.1"), {}))
     return plan
 
