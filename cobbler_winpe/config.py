@@ -40,6 +40,8 @@ DEFAULTS = {
     "smb_include": ("/etc/samba/cobbler-winpe.conf", "the smb.conf include file the plugin writes"),
     "smb_user": ("cobbler-winpe", "read-only Samba account WinPE maps the share with"),
     "smb_password_file": ("/etc/cobbler/winpe.secret", "file holding that account's password (mode 0600)"),
+    "smb_data_dir": ("", "folder the data share serves (answer files, per-system files, drivers); '' = "
+                         "<cache_dir>/smb"),
     "smb_guest": (False, "serve the share to guests instead (no SMB signing: Windows 11 24H2 refuses it)"),
     "tftpd_rules": ("/etc/cobbler/winpe/tftpd.rules", "tftpd-hpa remap file (-m) the plugin writes"),
     "atftpd_rules": ("/etc/cobbler/winpe/atftpd.pcre", "atftpd pattern file (--pcre) the plugin writes"),

@@ -8,7 +8,6 @@ import subprocess
 
 import yaml
 
-from cobbler_winpe import config as winpe_config
 from cobbler_winpe import names
 from cobbler_winpe import resources
 from cobbler_winpe.adapter import dhcp_templates
@@ -197,11 +196,10 @@ def install_grub_settings(settings_path):
     return path + " (run `cobbler mkloaders`, then `cobbler sync`)"
 
 
-def install(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/settings.yaml"):
+def install(cfg, module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/settings.yaml"):
     """Install everything; returns a list of (what, where) lines for the user."""
     settings = cobbler_settings(settings_path)
     module_dir = module_dir or find_module_dir(cobbler_python)
-    cfg = winpe_config.load()
     return [("hook modules", install_modules(module_dir)),
             ("snippets", install_snippets(settings["snippet_dir"])),
             ("menu templates", ", ".join(edit_templates(settings["template_dir"], with_block)) or "unchanged"),

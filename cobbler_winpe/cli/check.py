@@ -4,7 +4,8 @@ import os
 
 import yaml
 
-from cobbler_winpe import checks, config, seccheck, troubleshooting
+from cobbler_winpe import checks, seccheck, troubleshooting
+from cobbler_winpe.cli import main
 from cobbler_winpe.adapter import install
 from cobbler_winpe.cli import sbreport
 from cobbler_winpe.errors import WinpeError
@@ -44,7 +45,7 @@ def nopxe_check(settings_path):
 
 
 def run(args):
-    cfg = config.load(args.config)
+    cfg = main.settings(args)
     failed = 0
     rows = [hooks_check(args.module_dir), status_check(args.settings), nopxe_check(args.settings)] + \
         checks.all_checks(cfg, args.tftproot) + \
@@ -74,7 +75,7 @@ def json_report(rows, reports):
 
 def register(subparsers):
     parser = subparsers.add_parser("check", help="list what this host lacks for Windows netboot")
-    parser.add_argument("--config", help="plugin configuration file (default /etc/cobbler/winpe.yaml)")
+    main.config_option(parser)
     parser.add_argument("--tftproot", default="/srv/tftpboot", help="Cobbler's TFTP root")
     parser.add_argument("--settings", default="/etc/cobbler/settings.yaml", help="Cobbler's settings file")
     parser.add_argument("--module-dir", help="Cobbler's cobbler/modules folder (found automatically)")

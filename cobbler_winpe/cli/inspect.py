@@ -2,8 +2,8 @@
 import json
 import sys
 
-from cobbler_winpe import config
 from cobbler_winpe import names
+from cobbler_winpe.cli import main
 from cobbler_winpe.cli import sbreport
 from cobbler_winpe.errors import escape
 from cobbler_winpe.media.detect import detect
@@ -21,7 +21,7 @@ def register(subparsers):
     parser.add_argument("--secure-boot", action="store_true",
                         help="also extract each distro's boot files and report who signed each loader, %s "
                              "and which UEFI chains pass Secure Boot (docs/secure-boot.md)" % names.BOOT_STL)
-    parser.add_argument("--config", help="plugin configuration (its ipxe_efi and wimboot enter the chains)")
+    main.config_option(parser, "plugin configuration (its ipxe_efi and wimboot enter the chains)")
     parser.set_defaults(func=run)
 
 
@@ -43,7 +43,7 @@ def run(args, out=None):
 
 def secure_boot_reports(media, info, args):
     """One Secure Boot report (or error line) per detected distro, in info.distros' order."""
-    cfg = config.load(getattr(args, "config", None))
+    cfg = main.settings(args)
     return [sbreport.guarded_media_report(media, distro, cfg) for distro in info.distros]
 
 

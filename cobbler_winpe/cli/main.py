@@ -4,7 +4,7 @@ import importlib
 import sys
 import traceback
 
-from cobbler_winpe import __version__
+from cobbler_winpe import __version__, config
 from cobbler_winpe.errors import WinpeError
 
 # Each module here defines register(subparsers); the parser it adds sets func(args) -> exit code.
@@ -18,6 +18,18 @@ SUBCOMMAND_MODULES = (
     "status",
     "reinstall",
 )
+
+
+def config_option(parser, help_text="plugin configuration file (default /etc/cobbler/winpe.yaml)"):
+    """The --config option of every command that reads the plugin's settings."""
+    parser.add_argument("--config", help=help_text)
+
+
+def settings(args):
+    """The plugin's settings for this command: loaded once, here (the hooks load theirs in adapter/hookbase)."""
+    if getattr(args, "loaded_config", None) is None:
+        args.loaded_config = config.load(getattr(args, "config", None))
+    return args.loaded_config
 
 
 def build_parser():

@@ -4,6 +4,7 @@ import subprocess
 
 from cobbler_winpe import config
 from cobbler_winpe.host import samba as host_samba
+from cobbler_winpe.cli import main
 from cobbler_winpe.errors import ToolError
 from cobbler_winpe.gen import samba, startnet
 
@@ -22,7 +23,7 @@ def ensure_unix_user(user):
 
 
 def run(args):
-    cfg = config.load(args.config)
+    cfg = main.settings(args)
     if cfg.smb_guest:
         print("smb_guest is true: the share needs no account")
         return 0
@@ -37,6 +38,6 @@ def run(args):
 
 def register(subparsers):
     parser = subparsers.add_parser("smb-account", help="create the read-only account WinPE maps the share with")
-    parser.add_argument("--config", help="plugin configuration file (default /etc/cobbler/winpe.yaml)")
+    main.config_option(parser)
     parser.add_argument("--smb-conf", help="another smb.conf (default Samba's)")
     parser.set_defaults(func=run)

@@ -1,7 +1,8 @@
 """`cobbler-winpe verify`: would this client boot? Walks its chain over the real TFTP/HTTP servers, link by link."""
 import re
 
-from cobbler_winpe import config, troubleshooting
+from cobbler_winpe import troubleshooting
+from cobbler_winpe.cli import main
 from cobbler_winpe import names
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import values
@@ -35,7 +36,7 @@ def servers_from(args, cobbler):
         raise InputError("--http %r" % http, "not an http:// URL", "e.g. --http http://127.0.0.1:80")
     rules = None
     try:
-        rules = config.load(args.config).tftpd_rules
+        rules = main.settings(args).tftpd_rules
     except InputError:
         rules = None
     return chain.Servers(tftp_host=host, tftp_port=port, http_base=http.rstrip("/"),
@@ -78,6 +79,6 @@ def register(subparsers):
     parser.add_argument("--cobbler", metavar="URL", default=lookup.DEFAULT_URL, help="cobblerd's XML-RPC URL")
     parser.add_argument("--ipxe-script", metavar="URL", help="verify this iPXE script instead of Cobbler's")
     parser.add_argument("--tftproot", help="local TFTP tree used to explain failures (default from Cobbler)")
-    parser.add_argument("--config", help="plugin configuration file (default /etc/cobbler/winpe.yaml)")
+    main.config_option(parser)
     parser.add_argument("--timeout", type=float, default=2.0, help="seconds per TFTP packet (default 2)")
     parser.set_defaults(func=run)

@@ -92,10 +92,10 @@ def ipxe_lines(server, distro, profile, settings, inject, staged, system=None):
     ("wds", the system's BCD), or wimboot over HTTP ("wimboot": the admin's signed wimboot and shim when SETTINGS
     name them); UEFI clients get the owner's boot manager."""
     manager = boot_manager(staged, system, profile, distro)
-    if settings.get("boot_method", "wds") == names.WIMBOOT:
+    if settings["boot_method"] == names.WIMBOOT:
         return menus.ipxe_wimboot_lines(server, distro, profile.name, inject, boot=wimboot_boot_files(staged, manager),
-                                        signed_wimboot=bool(settings.get("secure_boot_wimboot")),
-                                        shim=bool(settings.get("secure_boot_shim")))
+                                        signed_wimboot=bool(settings["secure_boot_wimboot"]),
+                                        shim=bool(settings["secure_boot_shim"]))
     if system is None:
         return menus.ipxe_chain_lines(distro, profile, uefi_nbp=uefi_nbp(distro.name, manager))
     return menus.ipxe_chain_lines(distro, profile, uefi_nbp=layout.system_nbp_file(distro.name, system.name),
@@ -160,9 +160,9 @@ def bcd_source(distro, profile, settings, firmware, manager):
     fonts = layout.windows_path(layout.distro_file(
         distro.name, bootfiles.FONTS_DIR[manager if firmware == names.UEFI else "2011"]))
     return Source(data=bcd_store(
-        firmware, sdi, wim, profile.name, distro.winload + LOADER_EXT[firmware], settings.get("bcd_timeout") or 0,
-        settings.get("tftp_blocksize") or None, settings.get("tftp_windowsize") or None,
-        bool(settings.get("tftp_varwindow")), fonts))
+        firmware, sdi, wim, profile.name, distro.winload + LOADER_EXT[firmware], settings["bcd_timeout"] or 0,
+        settings["tftp_blocksize"] or None, settings["tftp_windowsize"] or None,
+        bool(settings["tftp_varwindow"]), fonts))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -39,17 +39,17 @@ def arch_plan(arch, distros, profiles, plan, settings):
     out = {posixpath.join(folder, name): plan[layout.distro_file(first.name, staged_name)]
            for name, staged_name in bootfiles.manager_files(staged, manager).items()}
     fonts = layout.windows_path(layout.distro_file(first.name, bootfiles.FONTS_DIR[manager]))
-    data = build_menu_store(entries, timeout=settings.get("uefi_menu_timeout", 30), fontpath=fonts,
-                            tftp_blocksize=settings.get("tftp_blocksize") or None,
-                            tftp_windowsize=settings.get("tftp_windowsize") or None,
-                            tftp_varwindow=bool(settings.get("tftp_varwindow")), timestamp=staging.BCD_TIMESTAMP)
+    data = build_menu_store(entries, timeout=settings["uefi_menu_timeout"], fontpath=fonts,
+                            tftp_blocksize=settings["tftp_blocksize"] or None,
+                            tftp_windowsize=settings["tftp_windowsize"] or None,
+                            tftp_varwindow=bool(settings["tftp_varwindow"]), timestamp=staging.BCD_TIMESTAMP)
     out[layout.menu_bcd(arch)] = staging.Source(data=data)
     return out
 
 
 def menu_plan(distros, profiles, plan, settings):
     """Every architecture's menu folder when SETTINGS turn uefi_menu on, else nothing (the folder is removed)."""
-    if not settings.get("uefi_menu"):
+    if not settings["uefi_menu"]:
         return {}
     out = {}
     for arch in layout.MENU_ARCHES:

@@ -126,3 +126,15 @@ def test_format_libraries_speak_no_cobbler():
     found = ["%s:%d" % (p.relative_to(PACKAGE), n) for p in modules() if unit(p) in FORMATS
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if word.search(line)]
     assert not found, found
+
+
+def test_settings_are_loaded_in_one_place_per_process_kind():
+    """config.load runs in cli/main.settings (every command) and adapter/hookbase (every hook inside cobblerd):
+    everything else is handed the loaded settings."""
+    callers = set()
+    for path in modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "load" \
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id in ("config", "winpe_config"):
+                callers.add(str(path.relative_to(PACKAGE)))
+    assert callers == {"cli/main.py", "adapter/hookbase.py"}, callers

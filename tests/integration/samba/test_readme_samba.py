@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from cobbler_winpe import config as winpe_config
 from cobbler_winpe.gen import samba
 from cobbler_winpe.gen.model import Server, WinDistro
 
@@ -44,7 +45,7 @@ def follow(where, include_line):
 def run_testparm(tmp_path, where):
     include = tmp_path / "cobbler-winpe.conf"
     distro = WinDistro("win10-x64", "x86_64", "10", str(tmp_path / "mirror"))
-    config = {"smb_share": "winpe", "smb_user": "cobbler-winpe", "smb_data_dir": str(tmp_path / "data")}
+    config = winpe_config.validate({"smb_share": "winpe", "smb_user": "cobbler-winpe", "smb_data_dir": str(tmp_path / "data")})
     include.write_text(samba.render_smb_include([distro], Server("127.0.0.1"), config))
     line, _ = readme_instruction()
     conf = tmp_path / "smb.conf"

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from cobbler_winpe import config as winpe_config
 from cobbler_winpe.gen import samba, startnet, unattend
 from cobbler_winpe.host import samba as host_samba
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
@@ -72,8 +73,8 @@ def _build(root, user, guest=False):
     mirror = os.path.join(root, "mirror", "win10 x64")   # a space in the path, as admins do
     _write(os.path.join(mirror, "setup.exe"), b"MZ fake setup " + os.urandom(64))
     _write(os.path.join(mirror, "sources", "install.wim"), b"MSWIM\0\0\0")
-    config = {"smb_share": "winpe", "smb_user": user, "smb_guest": guest,
-              "smb_data_dir": os.path.join(root, "data")}
+    config = winpe_config.validate({"smb_share": "winpe", "smb_user": user, "smb_guest": guest,
+                                    "smb_data_dir": os.path.join(root, "data")})
     distro = WinDistro("win10-x64", "x86_64", "10", mirror)
     profile = WinProfile("win10-pro", "win10-x64", image_index=2)
     system = WinSystem("pc1", "win10-pro", hostname="pc1.example.com", macs=("52:54:00:12:34:56",),

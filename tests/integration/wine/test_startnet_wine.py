@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from cobbler_winpe import config as winpe_config
 from cobbler_winpe.gen import drivers, samba, startnet, unattend
 from cobbler_winpe.host import samba as host_samba
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
@@ -72,7 +73,8 @@ class Bed:
             media.build_install_wim(os.path.join(self.root, "wimwork", distro.name), spec, wim)
         wim = os.path.join(self.distro.mirror, "sources", "install.wim")
         shutil.copyfile(wim, _made(os.path.join(self.bare.mirror, "sources", "install.wim")))   # no setup.exe
-        self.config = {"smb_share": "winpe", "smb_user": self.user, "smb_data_dir": os.path.join(self.root, "data")}
+        self.config = winpe_config.validate({"smb_share": "winpe", "smb_user": self.user,
+                                             "smb_data_dir": os.path.join(self.root, "data")})
         files = startnet.data_tree([self.distro, self.bare, self.win11],
                                    [self.profile, bare_profile, no_image, win11_profile, drv_profile], [self.system],
                                    self.server, [unattend.DEFAULT_TEMPLATE_DIR])

@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 
+from cobbler_winpe import config
 from cobbler_winpe.adapter import winpe
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import drivers, startnet
@@ -13,7 +14,7 @@ from cobbler_winpe.sample import drivers as sample_drivers
 from cobbler_winpe.sample import media
 
 SERVER = Server("10.0.0.1")
-CONFIG = {"smb_share": "winpe", "smb_user": "cobbler-winpe"}
+CONFIG = config.validate({"smb_share": "winpe", "smb_user": "cobbler-winpe"})
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
 """gen.inventory: each item check refuses what a generator would refuse, and one rule picks the system of a MAC."""
 import pytest
 
+from cobbler_winpe import config
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import dhcp, inventory, startnet, unattend
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
 
-CONFIG = {"smb_share": "winpe", "smb_user": "cobbler-winpe"}
+CONFIG = config.validate({"smb_share": "winpe", "smb_user": "cobbler-winpe"})
 DISTRO = WinDistro("win10-x86_64", "x86_64", "10", "/srv/www/distro_mirror/win10")
 PROFILE = WinProfile("win10-x86_64-pro", DISTRO.name, 2)
 SERVER = Server("10.0.0.1")

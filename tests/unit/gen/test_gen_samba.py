@@ -3,12 +3,13 @@ import subprocess
 
 import pytest
 
+from cobbler_winpe import config
 from cobbler_winpe.errors import InputError, ToolError
 from cobbler_winpe.host import samba as host_samba
 from cobbler_winpe.gen import samba
 from cobbler_winpe.gen.model import Server, WinDistro
 
-CONFIG = {"smb_share": "winpe", "smb_user": "cobbler-winpe", "smb_guest": False, "smb_data_dir": "/srv/winpe data"}
+CONFIG = config.validate({"smb_share": "winpe", "smb_user": "cobbler-winpe", "smb_guest": False, "smb_data_dir": "/srv/winpe data"})
 
 
 def _distro(name="win10-x64", mirror="/var/www/cobbler/distro_mirror/win10-x64"):

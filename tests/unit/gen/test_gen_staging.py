@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from cobbler_winpe import config
 from cobbler_winpe.bcd.store import dump_store, read_store
 from cobbler_winpe.host import tree
 from cobbler_winpe.errors import InputError, MediaError
@@ -33,7 +34,7 @@ def cache(tmp_path):
 def plan_for(cache, profiles=PROFILES, method="wds", distro=DISTRO, systems=(), **settings):
     inject = {p.name: {"startnet.cmd": "echo %s\r\n" % p.name} for p in profiles}
     return staging.distro_plan(distro, profiles, (str(cache), tree.index_tree(str(cache))), str(cache / "boot.sdi"),
-                               str(cache.parent / "boot.wim"), dict(settings, boot_method=method, tftp_blocksize=1456),
+                               str(cache.parent / "boot.wim"), config.validate(dict(settings, boot_method=method, tftp_blocksize=1456)),
                                SERVER, inject, systems)
 
 
@@ -245,8 +246,8 @@ def test_a_second_plan_with_the_same_inputs_serialises_no_bcd_again(cache, monke
     assert len(built) == count                 # nothing serialised again
     bcd = layout.bcd_file(DISTRO.name, "win10-x64-pro", "bios")
     assert second[bcd].data == first[bcd].data
-    other = staging.distro_plan(DISTRO, PROFILES, (str(cache), tree.index_tree(str(cache))), str(cache / "boot.sdi"), str(cache.parent / "boot.wim"),
-                                {"boot_method": "wds", "tftp_blocksize": 1456, "tftp_windowsize": 16}, SERVER, {})
+    other = staging.distro_plan(DISTRO, PROFILES, (str(cache), tree.index_tree(str(cache))), str(cache / "boot.sdi"),
+                                str(cache.parent / "boot.wim"), config.validate({"tftp_windowsize": 16}), SERVER, {})
     assert len(built) == 2 * count - 1         # a changed TFTP setting builds every PXE store again
     assert other[bcd].data != first[bcd].data
     assert dump_store(read_store(other[bcd].data)) != dump_store(read_store(first[bcd].data))

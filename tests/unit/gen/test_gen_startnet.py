@@ -3,13 +3,14 @@ import re
 
 import pytest
 
+from cobbler_winpe import config
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import startnet, unattend
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
 
 DISTRO = WinDistro("win10-x64", "x86_64", "10", "/m")
 PROFILE = WinProfile("pro", "win10-x64")
-CONFIG = {"smb_share": "winpe", "smb_user": "cobbler-winpe"}
+CONFIG = config.validate({"smb_share": "winpe", "smb_user": "cobbler-winpe"})
 SERVER = Server("10.0.0.1", http_port=8080)
 
 

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from cobbler_winpe import config
 from cobbler_winpe.adapter import install
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import menus, samba, startnet, unattend
@@ -31,7 +32,7 @@ HOSTILE = [
     "'; reboot; '", "\" & shutdown /r & \"", "%%", "^&^|", "a\x1b[2Jb", "\u2028x", "é中",
 ]
 SERVER = Server(address="10.0.0.1", http_port=8080)
-CONFIG = {"smb_share": "winpe", "smb_user": "cobbler-winpe", "cache_dir": "/var/lib/cobbler/winpe"}
+CONFIG = config.validate({"smb_share": "winpe", "smb_user": "cobbler-winpe", "cache_dir": "/var/lib/cobbler/winpe"})
 DISTRO = WinDistro(name="win10-x86_64", arch="x86_64", os_version="10", mirror="/srv/mirror/win10")
 PROFILE = WinProfile(name="win10-x86_64-pro", distro="win10-x86_64", image_index=2, edition="Professional")
 SYSTEM = WinSystem(name="pc01", profile="win10-x86_64-pro", hostname="pc01.example.com",

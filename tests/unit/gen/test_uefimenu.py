@@ -3,6 +3,7 @@ independent regf reader): one osloader per Windows profile in displayorder, each
 winload; the folder holds the chosen boot manager under the name it runs as."""
 import pytest
 
+from cobbler_winpe import config
 from cobbler_winpe.bcd.device import Device
 from cobbler_winpe.host import tree
 from cobbler_winpe.errors import InputError
@@ -22,7 +23,7 @@ FILES = {"win10-x64": ("Windows/Boot/EFI/bootmgfw.efi", "Windows/Boot/EFI/en-US/
                        "Windows/Boot/EFI_EX/en-US/bootmgfw_EX.efi.mui", "Windows/Boot/EFI/boot.stl",
                        "Windows/Boot/Fonts_EX/wgl4_boot_EX.ttf"),
          "win11-arm64": ("Windows/Boot/EFI/bootmgfw.efi",)}
-SETTINGS = {"uefi_menu": True, "uefi_menu_timeout": 20, "tftp_blocksize": 1456}
+SETTINGS = config.validate({"uefi_menu": True, "uefi_menu_timeout": 20, "tftp_blocksize": 1456})
 
 
 def full_plan(tmp_path, distros=(WIN10, WIN11, ARM)):
@@ -35,7 +36,7 @@ def full_plan(tmp_path, distros=(WIN10, WIN11, ARM)):
         (cache / "boot.sdi").write_bytes(b"SDI")
         mine = [p for p in PROFILES if p.distro == distro.name]
         plan.update(staging.distro_plan(distro, mine, (str(cache), tree.index_tree(str(cache))), str(cache / "boot.sdi"), str(cache / "boot.sdi"),
-                                        {}, model.Server("10.0.0.1"), {}))
+                                        config.validate({}), model.Server("10.0.0.1"), {}))
     return plan
 
 
@@ -92,7 +93,7 @@ def test_menu_folder_holds_the_chosen_manager_under_the_name_it_runs_as(tmp_path
 
 def test_menu_is_off_by_default_and_refuses_more_entries_than_a_bcd_holds(tmp_path):
     plan = full_plan(tmp_path, (WIN10,))
-    assert uefimenu.menu_plan([WIN10], PROFILES, plan, {}) == {}
+    assert uefimenu.menu_plan([WIN10], PROFILES, plan, config.validate({})) == {}
     many = [model.WinProfile("p%03d" % i, "win10-x64") for i in range(101)]
     with pytest.raises(InputError, match="BCD menu entries"):
         uefimenu.menu_plan([WIN10], many, plan, SETTINGS)
