@@ -1,6 +1,8 @@
 """BCD element ids, names and value formats; well-known object GUIDs and object type names."""
 import uuid
 
+from cobbler_winpe import tables
+
 # Element id = 0xCF00NNNN: C class (1 library, 2 application, 3 device, 4 template), F format.
 FORMAT_DEVICE = 1
 FORMAT_STRING = 2
@@ -15,57 +17,59 @@ FORMAT_NAMES = {FORMAT_DEVICE: "device", FORMAT_STRING: "string", FORMAT_OBJECT:
                 FORMAT_INTEGER_LIST: "integerlist"}
 
 # Names as bcdedit prints them (the BIOS/UEFI loader names; see CONTEXT_NAMES for others).
-ELEMENT_NAMES = {
-    0x11000001: "device", 0x12000002: "path", 0x12000004: "description", 0x12000005: "locale",
-    0x14000006: "inherit", 0x15000007: "truncatememory", 0x14000008: "recoverysequence",
-    0x16000009: "recoveryenabled", 0x1700000a: "badmemorylist", 0x1600000b: "badmemoryaccess",
-    0x1500000c: "firstmegabytepolicy", 0x1500000d: "relocatephysical", 0x1500000e: "avoidlowmemory",
-    0x1600000f: "traditionalkseg", 0x16000010: "bootdebug", 0x15000011: "debugtype",
-    0x15000012: "debugaddress", 0x15000013: "debugport", 0x15000014: "baudrate", 0x15000015: "channel",
-    0x12000016: "targetname", 0x16000017: "noumex", 0x15000018: "debugstart", 0x12000019: "busparams",
-    0x1500001a: "hostip", 0x1500001b: "port", 0x1600001c: "dhcp", 0x1200001d: "key",
-    0x1600001e: "vm", 0x16000020: "bootems", 0x15000022: "emsport", 0x15000023: "emsbaudrate",
-    0x12000030: "loadoptions", 0x16000040: "advancedoptions", 0x16000041: "optionsedit",
-    0x15000042: "keyringaddress", 0x11000043: "bootstatdevice", 0x12000044: "bootstatfilepath",
-    0x16000045: "preservebootstat", 0x16000046: "graphicsmodedisabled", 0x15000047: "configaccesspolicy",
-    0x16000048: "nointegritychecks", 0x16000049: "testsigning", 0x1200004a: "fontpath",
-    0x1500004b: "integrityservices", 0x1500004c: "volumebandid", 0x16000050: "extendedinput",
-    0x15000051: "initialconsoleinput", 0x15000052: "graphicsresolution", 0x16000053: "restartonfailure",
-    0x16000054: "highestmode", 0x16000060: "isolatedcontext", 0x15000065: "displaymessage",
-    0x15000066: "displaymessageoverride", 0x16000068: "nobootuxtext", 0x16000069: "nobootuxprogress",
-    0x1600006a: "nobootuxfade", 0x1600006b: "bootuxreservepooldebug", 0x1600006c: "bootuxdisabled",
-    0x1500006d: "bootuxfadeframes", 0x16000071: "bootuxdumpstats", 0x16000072: "bootuxshowstats",
-    0x16000074: "multibootsystem", 0x16000075: "nokeyboard", 0x15000076: "aliaswindowskey",
-    0x17000077: "allowedinmemorysettings", 0x1600007b: "forcefipscrypto", 0x1600007d: "booterrorux",
-    0x1600007e: "flightsigning", 0x1500007f: "measuredbootlogformat",
+ELEMENT_NAMES = dict((int(element, 16), name) for element, name in tables.pairs("""
+    0x11000001 device                    0x12000002 path                      0x12000004 description
+    0x12000005 locale                    0x14000006 inherit                   0x15000007 truncatememory
+    0x14000008 recoverysequence          0x16000009 recoveryenabled           0x1700000a badmemorylist
+    0x1600000b badmemoryaccess           0x1500000c firstmegabytepolicy       0x1500000d relocatephysical
+    0x1500000e avoidlowmemory            0x1600000f traditionalkseg           0x16000010 bootdebug
+    0x15000011 debugtype                 0x15000012 debugaddress              0x15000013 debugport
+    0x15000014 baudrate                  0x15000015 channel                   0x12000016 targetname
+    0x16000017 noumex                    0x15000018 debugstart                0x12000019 busparams
+    0x1500001a hostip                    0x1500001b port                      0x1600001c dhcp
+    0x1200001d key                       0x1600001e vm                        0x16000020 bootems
+    0x15000022 emsport                   0x15000023 emsbaudrate               0x12000030 loadoptions
+    0x16000040 advancedoptions           0x16000041 optionsedit               0x15000042 keyringaddress
+    0x11000043 bootstatdevice            0x12000044 bootstatfilepath          0x16000045 preservebootstat
+    0x16000046 graphicsmodedisabled      0x15000047 configaccesspolicy        0x16000048 nointegritychecks
+    0x16000049 testsigning               0x1200004a fontpath                  0x1500004b integrityservices
+    0x1500004c volumebandid              0x16000050 extendedinput             0x15000051 initialconsoleinput
+    0x15000052 graphicsresolution        0x16000053 restartonfailure          0x16000054 highestmode
+    0x16000060 isolatedcontext           0x15000065 displaymessage            0x15000066 displaymessageoverride
+    0x16000068 nobootuxtext              0x16000069 nobootuxprogress          0x1600006a nobootuxfade
+    0x1600006b bootuxreservepooldebug    0x1600006c bootuxdisabled            0x1500006d bootuxfadeframes
+    0x16000071 bootuxdumpstats           0x16000072 bootuxshowstats           0x16000074 multibootsystem
+    0x16000075 nokeyboard                0x15000076 aliaswindowskey           0x17000077 allowedinmemorysettings
+    0x1600007b forcefipscrypto           0x1600007d booterrorux               0x1600007e flightsigning
+    0x1500007f measuredbootlogformat   
     # boot manager
-    0x24000001: "displayorder", 0x24000002: "bootsequence", 0x23000003: "default", 0x25000004: "timeout",
-    0x26000005: "resume", 0x23000006: "resumeobject", 0x24000010: "toolsdisplayorder",
-    0x26000020: "displaybootmenu", 0x26000021: "noerrordisplay", 0x21000022: "bcddevice",
-    0x22000023: "bcdfilepath", 0x26000028: "processcustomactionsfirst", 0x27000030: "customactions",
-    0x26000031: "persistbootsequence",
+    0x24000001 displayorder              0x24000002 bootsequence              0x23000003 default
+    0x25000004 timeout                   0x26000005 resume                    0x23000006 resumeobject
+    0x24000010 toolsdisplayorder         0x26000020 displaybootmenu           0x26000021 noerrordisplay
+    0x21000022 bcddevice                 0x22000023 bcdfilepath               0x26000028 processcustomactionsfirst
+    0x27000030 customactions             0x26000031 persistbootsequence     
     # OS loader
-    0x21000001: "osdevice", 0x22000002: "systemroot",
-    0x26000010: "detecthal", 0x26000022: "winpe", 0x26000024: "nocrashautoreboot",
-    0x26000025: "lastknowngood", 0x26000026: "oslnxmemory", 0x25000020: "nx", 0x25000021: "pae",
-    0x26000030: "nolowmem", 0x25000031: "removememory", 0x25000032: "increaseuserva",
-    0x26000040: "vga", 0x26000041: "quietboot", 0x26000042: "novesa", 0x26000043: "novga",
-    0x25000050: "clustermodeaddressing", 0x26000051: "usephysicaldestination",
-    0x25000052: "restrictapiccluster", 0x26000060: "onecpu", 0x25000061: "numproc",
-    0x26000062: "maxproc", 0x25000063: "configflags", 0x26000070: "usefirmwarepcisettings",
-    0x25000071: "msi", 0x25000072: "pciexpress", 0x25000080: "safeboot",
-    0x26000081: "safebootalternateshell", 0x26000090: "bootlog", 0x26000091: "sos",
-    0x260000a0: "debug", 0x260000a1: "halbreakpoint", 0x260000a2: "useplatformclock",
-    0x260000b0: "ems", 0x250000c1: "driverloadfailurepolicy", 0x250000c2: "bootmenupolicy",
-    0x260000c3: "onetimeadvancedoptions", 0x250000e0: "bootstatuspolicy", 0x260000e1: "disableelamdrivers",
-    0x250000f0: "hypervisorlaunchtype", 0x250000f3: "hypervisordebugtype", 0x250000f4: "hypervisordebugport",
-    0x250000f5: "hypervisorbaudrate", 0x26000001: "pxesoftreboot",
+    0x21000001 osdevice                  0x22000002 systemroot                0x26000010 detecthal
+    0x26000022 winpe                     0x26000024 nocrashautoreboot         0x26000025 lastknowngood
+    0x26000026 oslnxmemory               0x25000020 nx                        0x25000021 pae
+    0x26000030 nolowmem                  0x25000031 removememory              0x25000032 increaseuserva
+    0x26000040 vga                       0x26000041 quietboot                 0x26000042 novesa
+    0x26000043 novga                     0x25000050 clustermodeaddressing     0x26000051 usephysicaldestination
+    0x25000052 restrictapiccluster       0x26000060 onecpu                    0x25000061 numproc
+    0x26000062 maxproc                   0x25000063 configflags               0x26000070 usefirmwarepcisettings
+    0x25000071 msi                       0x25000072 pciexpress                0x25000080 safeboot
+    0x26000081 safebootalternateshell    0x26000090 bootlog                   0x26000091 sos
+    0x260000a0 debug                     0x260000a1 halbreakpoint             0x260000a2 useplatformclock
+    0x260000b0 ems                       0x250000c1 driverloadfailurepolicy   0x250000c2 bootmenupolicy
+    0x260000c3 onetimeadvancedoptions    0x250000e0 bootstatuspolicy          0x260000e1 disableelamdrivers
+    0x250000f0 hypervisorlaunchtype      0x250000f3 hypervisordebugtype       0x250000f4 hypervisordebugport
+    0x250000f5 hypervisorbaudrate        0x26000001 pxesoftreboot           
     # device options
-    0x35000001: "ramdiskimageoffset", 0x35000002: "ramdisktftpclientport", 0x31000003: "ramdisksdidevice",
-    0x32000004: "ramdisksdipath", 0x35000005: "ramdiskimagelength", 0x36000006: "exportascd",
-    0x35000007: "ramdisktftpblocksize", 0x35000008: "ramdisktftpwindowsize",
-    0x36000009: "ramdiskmcenabled", 0x3600000a: "ramdiskmctftpfallback", 0x3600000b: "ramdisktftpvarwindow",
-}
+    0x35000001 ramdiskimageoffset        0x35000002 ramdisktftpclientport     0x31000003 ramdisksdidevice
+    0x32000004 ramdisksdipath            0x35000005 ramdiskimagelength        0x36000006 exportascd
+    0x35000007 ramdisktftpblocksize      0x35000008 ramdisktftpwindowsize     0x36000009 ramdiskmcenabled
+    0x3600000a ramdiskmctftpfallback     0x3600000b ramdisktftpvarwindow
+"""))
 
 ELEMENT_IDS = {name: element for element, name in ELEMENT_NAMES.items()}
 # The elements the plugin writes and checks, named once here for bcd/pxe.py and verify/.

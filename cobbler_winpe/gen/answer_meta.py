@@ -3,6 +3,8 @@
 import re
 from collections import namedtuple
 
+import yaml
+
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import values
 
@@ -27,55 +29,127 @@ MAX_ACCOUNTS = 20
 SECRETS = ("winpe_admin_password", "winpe_domain_password", "winpe_product_key")   # and winpe_user_N_password
 SWITCH = "yes/no, true/false, on/off, 1/0"
 
-KEYS = (
-    Key("winpe_locale", "UI language, system and user locale (and keyboard unless winpe_input_locale is set)",
-        "`locale` of winpe.yaml (en-US)", "a language tag", "`de-DE`"),
-    Key("winpe_ui_language", "language of Setup and of Windows", "winpe_locale", "a language tag", "`fr-FR`"),
-    Key("winpe_input_locale", "keyboard layout(s)", "winpe_locale",
-        "language tags or LANGID:KLID, up to 5 joined by `;`", "`0407:00000407;en-US`"),
-    Key("winpe_timezone", "time zone", "`timezone` of winpe.yaml (UTC)", "a Windows time zone id (`tzutil /l`)",
-        "`W. Europe Standard Time`"),
-    Key("winpe_owner", "registered owner (Setup's FullName, RegisteredOwner)", "`Cobbler`", "1-63 characters",
-        "`Lab team`"),
-    Key("winpe_organization", "registered organisation", "`Cobbler`", "1-63 characters", "`Example Corp`"),
-    Key("winpe_computer_name", "computer name: a fixed name or a pattern of {name}, {hostname}, {fqdn}, {mac} "
-        "(12 hex digits), {profile}, {distro}; a pattern is cut to 15 characters (characters other than letters, "
-        "digits and '-' become '-')", "`{hostname}` (first label), random (`*`) without a hostname",
-        "a fixed name: 1-15 letters, digits, '-', not all digits; a pattern: those plus placeholders",
-        "`lab-{mac}`"),
-    Key("winpe_product_key", "product key (secret)", "none (Setup asks, or the media's key)", "5 groups of 5",
-        "`VK7JG-NPHTM-C97JM-9MPGT-3V66T`"),
-    Key("winpe_admin_password", "Administrator password (secret; also one Administrator auto-logon so the "
-        "first-logon commands run)", "none: the account stays disabled", "up to 127 characters", "`S3cret!`"),
-    Key("winpe_user_N", "extra local account N (1, 2, ...): name and local groups", "none",
-        "`name` or `name:Group1;Group2` (1-20 characters; groups default to Users)", "`ops:Administrators`"),
-    Key("winpe_user_N_password", "password of account N (secret, required with winpe_user_N)", "none",
-        "1-127 characters", "`0ps!pass`"),
-    Key("winpe_domain", "Active Directory domain to join", "none (workgroup)", "a DNS or NetBIOS domain name",
-        "`corp.example.com`"),
-    Key("winpe_domain_user", "account allowed to join (required with winpe_domain)", "none", "1-256 characters",
-        "`joiner`"),
-    Key("winpe_domain_password", "its password (secret, required with winpe_domain)", "none", "1-256 characters",
-        "`J0in!`"),
-    Key("winpe_domain_ou", "OU for the computer account", "the domain's default", "an LDAP DN",
-        "`OU=PCs,DC=corp,DC=example,DC=com`"),
-    Key("winpe_rdp", "Remote Desktop: connections allowed and the Remote Desktop firewall group on for all "
-        "profiles (on), or denied (off)", "unset: as the image ships (denied)", SWITCH, "`on`"),
-    Key("winpe_firewall_off", "firewall profiles to turn off (the others are turned on)",
-        "unset: as the image ships (all on)", "`none`, `all` or a comma list of domain, private, public",
-        "`domain,private`"),
-    Key("winpe_first_logon_N", "command run at first logon, in N order (also `winpe_first_logon` as a list)",
-        "none", "up to 1024 characters each, at most 50", "`cmd /c echo done > C:\\done.txt`"),
-    Key("winpe_cm_command", "hand-off to Puppet/Ansible/Salt: a command run after the first-logon commands; "
-        "placeholders {name}, {hostname}, {fqdn}, {mac}, {profile}, {distro}, {computer_name} (values limited to "
-        "letters, digits and `_.:-`)", "none", "up to 1024 characters after expansion",
-        "`C:\\puppet\\bin\\puppet.bat agent -t --certname {fqdn}`"),
-    Key("winpe_win11_bypass", "LabConfig TPM/Secure Boot/RAM/storage/CPU checks bypassed in WinPE", "no", SWITCH,
-        "`yes`"),
-    Key("winpe_bypass_nro", "24H2 OOBE network requirement bypassed (BypassNRO)", "no", SWITCH, "`yes`"),
-    Key("winpe_disable_dynamic_update", "Setup's Dynamic Update off", "no", SWITCH, "`yes`"),
-    Key("winpe_disk", "disk number Windows is installed on (wiped)", "`0`", "0-99", "`1`"),
-)
+# name: meaning, default, valid values, example (docs/configuration.md shows this table)
+KEYS = tuple(Key(name, **fields) for name, fields in yaml.safe_load(r"""
+    winpe_locale:
+      meaning: UI language, system and user locale (and keyboard unless winpe_input_locale is set)
+      default: '`locale` of winpe.yaml (en-US)'
+      valid: a language tag
+      example: '`de-DE`'
+    winpe_ui_language:
+      meaning: language of Setup and of Windows
+      default: winpe_locale
+      valid: a language tag
+      example: '`fr-FR`'
+    winpe_input_locale:
+      meaning: keyboard layout(s)
+      default: winpe_locale
+      valid: language tags or LANGID:KLID, up to 5 joined by `;`
+      example: '`0407:00000407;en-US`'
+    winpe_timezone:
+      meaning: time zone
+      default: '`timezone` of winpe.yaml (UTC)'
+      valid: a Windows time zone id (`tzutil /l`)
+      example: '`W. Europe Standard Time`'
+    winpe_owner:
+      meaning: registered owner (Setup's FullName, RegisteredOwner)
+      default: '`Cobbler`'
+      valid: 1-63 characters
+      example: '`Lab team`'
+    winpe_organization:
+      meaning: registered organisation
+      default: '`Cobbler`'
+      valid: 1-63 characters
+      example: '`Example Corp`'
+    winpe_computer_name:
+      meaning: 'computer name: a fixed name or a pattern of {name}, {hostname}, {fqdn}, {mac} (12 hex digits), {profile},
+        {distro}; a pattern is cut to 15 characters (characters other than letters, digits and ''-'' become ''-'')'
+      default: '`{hostname}` (first label), random (`*`) without a hostname'
+      valid: 'a fixed name: 1-15 letters, digits, ''-'', not all digits; a pattern: those plus placeholders'
+      example: '`lab-{mac}`'
+    winpe_product_key:
+      meaning: product key (secret)
+      default: none (Setup asks, or the media's key)
+      valid: 5 groups of 5
+      example: '`VK7JG-NPHTM-C97JM-9MPGT-3V66T`'
+    winpe_admin_password:
+      meaning: Administrator password (secret; also one Administrator auto-logon so the first-logon commands run)
+      default: 'none: the account stays disabled'
+      valid: up to 127 characters
+      example: '`S3cret!`'
+    winpe_user_N:
+      meaning: 'extra local account N (1, 2, ...): name and local groups'
+      default: none
+      valid: '`name` or `name:Group1;Group2` (1-20 characters; groups default to Users)'
+      example: '`ops:Administrators`'
+    winpe_user_N_password:
+      meaning: password of account N (secret, required with winpe_user_N)
+      default: none
+      valid: 1-127 characters
+      example: '`0ps!pass`'
+    winpe_domain:
+      meaning: Active Directory domain to join
+      default: none (workgroup)
+      valid: a DNS or NetBIOS domain name
+      example: '`corp.example.com`'
+    winpe_domain_user:
+      meaning: account allowed to join (required with winpe_domain)
+      default: none
+      valid: 1-256 characters
+      example: '`joiner`'
+    winpe_domain_password:
+      meaning: its password (secret, required with winpe_domain)
+      default: none
+      valid: 1-256 characters
+      example: '`J0in!`'
+    winpe_domain_ou:
+      meaning: OU for the computer account
+      default: the domain's default
+      valid: an LDAP DN
+      example: '`OU=PCs,DC=corp,DC=example,DC=com`'
+    winpe_rdp:
+      meaning: 'Remote Desktop: connections allowed and the Remote Desktop firewall group on for all profiles (on),
+        or denied (off)'
+      default: 'unset: as the image ships (denied)'
+      valid: yes/no, true/false, on/off, 1/0
+      example: '`on`'
+    winpe_firewall_off:
+      meaning: firewall profiles to turn off (the others are turned on)
+      default: 'unset: as the image ships (all on)'
+      valid: '`none`, `all` or a comma list of domain, private, public'
+      example: '`domain,private`'
+    winpe_first_logon_N:
+      meaning: command run at first logon, in N order (also `winpe_first_logon` as a list)
+      default: none
+      valid: up to 1024 characters each, at most 50
+      example: '`cmd /c echo done > C:\done.txt`'
+    winpe_cm_command:
+      meaning: 'hand-off to Puppet/Ansible/Salt: a command run after the first-logon commands; placeholders {name},
+        {hostname}, {fqdn}, {mac}, {profile}, {distro}, {computer_name} (values limited to letters, digits and `_.:-`)'
+      default: none
+      valid: up to 1024 characters after expansion
+      example: '`C:\puppet\bin\puppet.bat agent -t --certname {fqdn}`'
+    winpe_win11_bypass:
+      meaning: LabConfig TPM/Secure Boot/RAM/storage/CPU checks bypassed in WinPE
+      default: 'no'
+      valid: yes/no, true/false, on/off, 1/0
+      example: '`yes`'
+    winpe_bypass_nro:
+      meaning: 24H2 OOBE network requirement bypassed (BypassNRO)
+      default: 'no'
+      valid: yes/no, true/false, on/off, 1/0
+      example: '`yes`'
+    winpe_disable_dynamic_update:
+      meaning: Setup's Dynamic Update off
+      default: 'no'
+      valid: yes/no, true/false, on/off, 1/0
+      example: '`yes`'
+    winpe_disk:
+      meaning: disk number Windows is installed on (wiped)
+      default: '`0`'
+      valid: 0-99
+      example: '`1`'
+""").items())
 
 
 def _text(meta, key, default="", pattern=None, max_len=256, required=False):

@@ -1,5 +1,5 @@
 """The WIM XML metadata resource: read it (UTF-16LE, size-capped) and parse it safely into per-image records."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from typing import Optional, Tuple
 from xml.parsers import expat
 
@@ -14,29 +14,21 @@ MAX_ELEMENTS = 200000
 ARCH_NAMES = {0: "i386", 5: "arm", 6: "ia64", 9: "x86_64", 12: "arm64"}
 
 
-@dataclass(frozen=True)
-class WimImage:
-    """One image of a WIM as its XML describes it; fields absent from the XML are None or empty."""
-    index: int
-    name: str = ""
-    display_name: str = ""
-    description: str = ""
-    display_description: str = ""
-    flags: str = ""
-    edition_id: str = ""
-    installation_type: str = ""
-    product_type: str = ""
-    product_name: str = ""
-    arch_code: Optional[int] = None
-    major: Optional[int] = None
-    minor: Optional[int] = None
-    build: Optional[int] = None
-    spbuild: Optional[int] = None
-    languages: Tuple[str, ...] = ()
-    default_language: str = ""
-    total_bytes: Optional[int] = None
-    dir_count: Optional[int] = None
-    file_count: Optional[int] = None
+# What an image record holds, each field with its XML path below <IMAGE>: the one list the parser reads.
+TEXT_FIELDS = (("name", "NAME"), ("display_name", "DISPLAYNAME"), ("description", "DESCRIPTION"),
+               ("display_description", "DISPLAYDESCRIPTION"), ("flags", "FLAGS"),
+               ("edition_id", "WINDOWS/EDITIONID"), ("installation_type", "WINDOWS/INSTALLATIONTYPE"),
+               ("product_type", "WINDOWS/PRODUCTTYPE"), ("product_name", "WINDOWS/PRODUCTNAME"),
+               ("default_language", "WINDOWS/LANGUAGES/DEFAULT"))
+NUMBER_FIELDS = (("arch_code", "WINDOWS/ARCH"), ("major", "WINDOWS/VERSION/MAJOR"),
+                 ("minor", "WINDOWS/VERSION/MINOR"), ("build", "WINDOWS/VERSION/BUILD"),
+                 ("spbuild", "WINDOWS/VERSION/SPBUILD"), ("total_bytes", "TOTALBYTES"),
+                 ("dir_count", "DIRCOUNT"), ("file_count", "FILECOUNT"))
+LIST_FIELDS = (("languages", "WINDOWS/LANGUAGES/LANGUAGE"),)
+
+
+class _ImageFacts:
+    """What WimImage derives from its fields."""
 
     @property
     def arch(self):
@@ -49,6 +41,15 @@ class WimImage:
         if self.installation_type:
             return self.installation_type.lower().startswith("server")
         return self.product_type.lower() in ("servernt", "lanmannt")
+
+
+# One image of a WIM as its XML describes it; fields absent from the XML are None or empty.
+WimImage = make_dataclass(
+    "WimImage", [("index", int)] + [(name, str, field(default="")) for name, _ in TEXT_FIELDS]
+    + [(name, Optional[int], field(default=None)) for name, _ in NUMBER_FIELDS]
+    + [(name, Tuple[str, ...], field(default=())) for name, _ in LIST_FIELDS],
+    bases=(_ImageFacts,), frozen=True)
+WimImage.__module__ = __name__
 
 
 @dataclass
@@ -189,28 +190,9 @@ def image_from_node(node, name):
     def number(path):
         return _int(node.value(path), name, path)
 
-    return WimImage(
-        index=index,
-        name=node.value("NAME"),
-        display_name=node.value("DISPLAYNAME"),
-        description=node.value("DESCRIPTION"),
-        display_description=node.value("DISPLAYDESCRIPTION"),
-        flags=node.value("FLAGS"),
-        edition_id=node.value("WINDOWS/EDITIONID"),
-        installation_type=node.value("WINDOWS/INSTALLATIONTYPE"),
-        product_type=node.value("WINDOWS/PRODUCTTYPE"),
-        product_name=node.value("WINDOWS/PRODUCTNAME"),
-        arch_code=number("WINDOWS/ARCH"),
-        major=number("WINDOWS/VERSION/MAJOR"),
-        minor=number("WINDOWS/VERSION/MINOR"),
-        build=number("WINDOWS/VERSION/BUILD"),
-        spbuild=number("WINDOWS/VERSION/SPBUILD"),
-        languages=tuple(v for v in node.values("WINDOWS/LANGUAGES/LANGUAGE") if v),
-        default_language=node.value("WINDOWS/LANGUAGES/DEFAULT"),
-        total_bytes=number("TOTALBYTES"),
-        dir_count=number("DIRCOUNT"),
-        file_count=number("FILECOUNT"),
-    )
+    return WimImage(index=index, **{name: node.value(path) for name, path in TEXT_FIELDS},
+                    **{name: number(path) for name, path in NUMBER_FIELDS},
+                    **{name: tuple(v for v in node.values(path) if v) for name, path in LIST_FIELDS})
 
 
 def parse_images(data, name):

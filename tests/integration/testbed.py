@@ -35,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from cobbler_winpe.errors import ToolError
+from cobbler_winpe.verify import lookup
 
 MARKER_NAME = ".cobbler-winpe-testbed"
 XMLRPC_PORT = 25151
@@ -232,8 +233,7 @@ class CobblerBed:
 
     def xmlrpc(self, timeout=60.0):
         """A ServerProxy talking straight to cobblerd on 127.0.0.1:25151."""
-        return xmlrpc.client.ServerProxy("http://127.0.0.1:%d/" % XMLRPC_PORT, allow_none=True,
-                                         transport=TimeoutTransport(timeout))
+        return lookup.connect("http://127.0.0.1:%d/" % XMLRPC_PORT, timeout)
 
     def task(self, verb, timeout=TASK_TIMEOUT, **options):
         """Run Cobbler's background task VERB (XML-RPC background_<verb>(options, token)) and wait for its end.
@@ -371,8 +371,7 @@ class CobblerBed:
         wait_until(self._api_answers_through_apache, self._apache, "apache2", self.state_dir / "apache-error.log")
 
     def _api_answers_through_apache(self):
-        proxy = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/cobbler_api" % self.http_port,
-                                          transport=TimeoutTransport(2.0))
+        proxy = lookup.connect("http://127.0.0.1:%d/cobbler_api" % self.http_port, 2.0)
         try:
             return bool(proxy.version())
         except (OSError, xmlrpc.client.Error):
@@ -569,19 +568,6 @@ ProxyPassReverse /cobbler_api http://127.0.0.1:{xmlrpc}/
 
 
 # ---- processes ------------------------------------------------------------------------------------------
-
-class TimeoutTransport(xmlrpc.client.Transport):
-    """XML-RPC over HTTP with a socket timeout, so a hung server fails a test instead of hanging it."""
-
-    def __init__(self, timeout):
-        super().__init__()
-        self.timeout = timeout
-
-    def make_connection(self, host):
-        conn = super().make_connection(host)
-        conn.timeout = self.timeout
-        return conn
-
 
 def spawn(argv, out_path):
     """Start argv in its own session with stdout+stderr to out_path."""
