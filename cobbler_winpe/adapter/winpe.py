@@ -9,6 +9,7 @@ import shutil
 import stat
 
 from cobbler_winpe import snippets
+from cobbler_winpe.adapter import items
 from cobbler_winpe.errors import MediaError
 from cobbler_winpe.fsutil import remove_dead_temps, write_atomic
 from cobbler_winpe.gen import dhcp, layout, remap, samba, staging, startnet
@@ -160,7 +161,7 @@ def write_service_files(distros, profiles, systems, server, cfg):
                    cfg.dhcp_snippets_dir}:
         remove_dead_temps(folder)
     write_atomic(cfg.smb_include, samba.render_smb_include(distros, server, cfg))
-    files = startnet.data_tree(distros, profiles, systems, server, templates(server), cfg)
+    files = startnet.data_tree(distros, profiles, systems, server, templates(server), cfg, items.skip)
     sync_folder(samba.data_dir(cfg), files, startnet.data_copies(distros, profiles, systems), share_group(cfg))
     write_atomic(cfg.tftpd_rules, remap.render_tftpd_remap(distros))
     write_atomic(cfg.atftpd_rules, remap.render_atftpd_pcre(distros))

@@ -1,7 +1,7 @@
 """WinPE start files: startnet.cmd, winpeshl.ini, the HTTP helper, per-system system.cmd and SetupComplete.cmd."""
 import posixpath
 
-from cobbler_winpe.errors import InputError
+from cobbler_winpe.errors import InputError, WinpeError
 from cobbler_winpe.gen.model import FIRMWARES, IMAGE_FILES, blend
 from cobbler_winpe.gen import cheetah, drivers, inventory, samba, status, values
 from cobbler_winpe.gen.cheetah import crlf
@@ -251,30 +251,46 @@ def _answer_folders(distros, profiles, systems):
         yield folders, distro, profile, system
 
 
-def data_tree(distros, profiles, systems, server, templates, config=None):
+def data_tree(distros, profiles, systems, server, templates, config=None, skip=None):
     """Every generated file of the data share, by path relative to it: profiles/<p>/unattend-<fw>.xml for each
     profile, systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system (none
-    for a WinPE booted with its own start files), and drivers.txt beside the answer files whose metadata names winpe_drivers (the driver files: data_copies)."""
-    from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
+    for a WinPE booted with its own start files), and drivers.txt beside the answer files whose metadata names
+    winpe_drivers (the driver files: data_copies).  TEMPLATES finds each file's template and its overrides.
+    SKIP(kind, name, error): called for a profile or system whose files cannot be made (a broken override), whose
+    folder is then left out while the others are made; without it the error is raised."""
     share = _unc(server, samba.data_share(config or {}))
     files, found = {}, {}
     for folders, distro, profile, system in _answer_folders(distros, profiles, systems):
-        context = unattend.unattend_context(distro, profile, system, config)
-        driver_set = _answer_drivers(found, distro, profile, system)
-        own = {}
-        if driver_set:
-            context["driver_paths"] = [drivers.share_path(share, driver_set)]
-            if driver_set.other_infs:
-                own[drivers.SHARE_LIST] = drivers.share_list(driver_set)
-        if system:
-            context["first_logon"] = context["first_logon"] + firstboot_commands(system, server)
-        own.update((answer_name(fw), unattend.render_unattend(context, fw, templates)) for fw in FIRMWARES)
-        if system:
-            own["system.cmd"] = render_system_cmd(system, server, distro, profile, templates=templates)
-            own["SetupComplete.cmd"] = render_setupcomplete(system, server, distro, profile, templates=templates)
+        try:
+            own = _folder_files(distro, profile, system, server, templates, config, share, found)
+        except WinpeError as err:
+            if skip is None:
+                raise
+            skip("system" if system else "profile", (system or profile).name, err)
+            continue
         for folder in folders:
             files.update((posixpath.join(folder, name), text) for name, text in own.items())
     return files
+
+
+def _folder_files(distro, profile, system, server, templates, config, share, found):
+    """{name: text} of one answer folder: the answer files, drivers.txt, and a system's system.cmd and
+    SetupComplete.cmd."""
+    from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
+    context = unattend.unattend_context(distro, profile, system, config)
+    driver_set = _answer_drivers(found, distro, profile, system)
+    own = {}
+    if driver_set:
+        context["driver_paths"] = [drivers.share_path(share, driver_set)]
+        if driver_set.other_infs:
+            own[drivers.SHARE_LIST] = drivers.share_list(driver_set)
+    if system:
+        context["first_logon"] = context["first_logon"] + firstboot_commands(system, server)
+    own.update((answer_name(fw), unattend.render_unattend(context, fw, templates)) for fw in FIRMWARES)
+    if system:
+        own["system.cmd"] = render_system_cmd(system, server, distro, profile, templates=templates)
+        own["SetupComplete.cmd"] = render_setupcomplete(system, server, distro, profile, templates=templates)
+    return own
 
 
 def data_copies(distros, profiles, systems):

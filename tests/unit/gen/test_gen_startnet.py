@@ -128,6 +128,23 @@ def test_data_tree_layout():
            for name in ("unattend-bios.xml", "unattend-uefi.xml", "system.cmd", "SetupComplete.cmd")])
 
 
+def test_a_broken_override_skips_only_its_system(tmp_path):
+    """An admin's per-system SetupComplete.cmd override that does not render (an unknown $name): that system's
+    folder is left out with one skip call naming it; the profile and the other system keep their files."""
+    override = tmp_path / "per_system" / "windows" / "SetupComplete.cmd.tmpl" / "pc1"
+    override.parent.mkdir(parents=True)
+    override.write_text("@echo off\ncurl.exe $no_such_value\n")
+    systems = [WinSystem(name, "pro", macs=("52:54:00:00:00:0%s" % name[-1],)) for name in ("pc1", "pc2")]
+    skipped = []
+    files = startnet.data_tree([DISTRO], [PROFILE], systems, SERVER, Templates(str(tmp_path)), CONFIG,
+                               lambda kind, name, err: skipped.append((kind, name, str(err))))
+    assert [(kind, name) for kind, name, _ in skipped] == [("system", "pc1")]
+    assert str(override) in skipped[0][2] and "no_such_value" in skipped[0][2]
+    assert sorted({path.rsplit("/", 1)[0] for path in files}) == ["profiles/pro", "systems/52-54-00-00-00-02"]
+    with pytest.raises(InputError):
+        startnet.data_tree([DISTRO], [PROFILE], systems, SERVER, Templates(str(tmp_path)), CONFIG)
+
+
 NET_DEVICE = re.compile(r"[D-Zd-z]:|\*")
 
 
