@@ -4,7 +4,6 @@ import posixpath
 from cobbler_winpe.errors import InputError, WinpeError
 from cobbler_winpe.gen.model import FIRMWARES, IMAGE_FILES, blend
 from cobbler_winpe.gen import cheetah, drivers, inventory, samba, status, values
-from cobbler_winpe.gen.cheetah import crlf
 
 SOURCE_DRIVE = "S:"
 DATA_DRIVE = "T:"
