@@ -30,21 +30,30 @@ class Templates:
     def __init__(self, snippet_dir=None, shipped=None):
         self.snippet_dir = snippet_dir or None
         self.shipped = shipped or data_dir("snippets")
-        self._read = {}
+        self._read, self._levels = {}, {}
 
     def candidates(self, template, distro="", profile="", system=""):
         """Every path tried for TEMPLATE (e.g. windows/startnet.cmd.tmpl), first match wins:
         <snippet_dir>/per_system/<template>/<system>, per_profile/<template>/<profile>,
-        per_distro/<template>/<distro>, <snippet_dir>/<template>, <shipped>/<template>."""
+        per_distro/<template>/<distro>, <snippet_dir>/<template>, <shipped>/<template>.  A per_* level whose
+        <template> folder does not exist is left out (looked at once per Templates: one sync)."""
         names = {"system": system, "profile": profile, "distro": distro}
         found = []
         if self.snippet_dir:
             for level, kind in LEVELS:
-                if names[kind]:
-                    found.append(os.path.join(safe_join(self.snippet_dir, level + "/" + template),
-                                              item_name(kind, names[kind])))
+                folder = self._level_folder(level, template)
+                name = item_name(kind, names[kind]) if names[kind] else None
+                if folder and name:
+                    found.append(os.path.join(folder, name))
             found.append(safe_join(self.snippet_dir, template))
         return found + [safe_join(self.shipped, template)]
+
+    def _level_folder(self, level, template):
+        """<snippet_dir>/LEVEL/TEMPLATE if that folder exists, else None."""
+        if (level, template) not in self._levels:
+            folder = safe_join(self.snippet_dir, level + "/" + template)
+            self._levels[(level, template)] = folder if os.path.isdir(folder) else None
+        return self._levels[(level, template)]
 
     def find(self, template, distro="", profile="", system=""):
         """The path of the file that serves TEMPLATE for these items; InputError when there is none."""
