@@ -145,8 +145,8 @@ def _batch(what, value):
 def _constants(distro):
     """The script templates' fixed values: drives, tries, helper names, the setup.exe DISTRO's build honours."""
     return {"source_drive": SOURCE_DRIVE, "data_drive": DATA_DRIVE, "net_tries": NET_TRIES, "http_tries": HTTP_TRIES,
-            "helper_vbs": HELPER_VBS, "reporter_vbs": status.REPORTER_VBS, "powershell": cheetah.Safe(POWERSHELL),
-            "powershell_get": cheetah.Safe(POWERSHELL_GET), "setup_exe": setup_program(distro) if distro else "",
+            "helper_vbs": HELPER_VBS, "reporter_vbs": status.REPORTER_VBS, "powershell": POWERSHELL,
+            "powershell_get": POWERSHELL_GET, "setup_exe": setup_program(distro) if distro else "",
             "image_list": drivers.IMAGE_LIST, "share_list": drivers.SHARE_LIST}
 
 
