@@ -71,7 +71,7 @@ def server_of(api, cfg):
     settings = api.settings()
     return Server(address=settings.server, tftproot=settings.tftpboot_location, webdir=settings.webdir,
                   http_port=int(settings.http_port), smb_share=cfg.smb_share,
-                  next_server=settings.next_server_v4 or "")
+                  next_server=settings.next_server_v4 or "", snippet_dir=settings.autoinstall_snippets_dir)
 
 
 def profile_name(system):

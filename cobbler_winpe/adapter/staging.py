@@ -57,8 +57,10 @@ def plan_distro(distro, profiles, systems, server, cfg, password):
         wim, inject = winpe.own_image(distro, boot_wim, cache), {}
     else:
         wim = winpe.winpe_wim(distro, boot_wim, cache, server, cfg, password)
-        inject = {p.name: startnet.winpe_files(distro, server, cfg, password, p) for p in profiles}
-    return staging.distro_plan(distro, profiles, (cache, tree.index_tree(cache)), os.path.join(cache, names.BOOT_SDI), wim, cfg, server, inject,
+        templates = winpe.templates(server)
+        inject = {p.name: startnet.winpe_files(distro, server, cfg, password, p, templates=templates) for p in profiles}
+    return staging.distro_plan(distro, profiles, (cache, tree.index_tree(cache)), os.path.join(cache, names.BOOT_SDI),
+                               wim, cfg, server, inject,
                                systems)
 
 

@@ -8,13 +8,13 @@ import pwd
 import shutil
 import stat
 
-from cobbler_winpe import names
+from cobbler_winpe import names, snippets
+from cobbler_winpe.adapter import items
 from cobbler_winpe.errors import MediaError
 from cobbler_winpe.fsutil import remove_dead_temps, write_atomic
 from cobbler_winpe.host import tree
 from cobbler_winpe.gen import dhcp, layout, remap, samba, schema, staging, startnet
 from cobbler_winpe.gen.model import WINPE
-from cobbler_winpe.resources import data_dir
 from cobbler_winpe.wim import extract
 
 LOG = logging.getLogger("cobbler_winpe")
@@ -23,9 +23,10 @@ SYSTEM32 = "Windows/System32/"
 SHARE_FILE_MODE, SHARE_DIR_MODE = 0o640, 0o750   # data share: root and the share account's group only
 
 
-def template_dirs(cfg, snippet_dir="/var/lib/cobbler/snippets"):
-    """Answer-file templates: the admin's overrides in Cobbler's snippet folder first, then the shipped ones."""
-    return [os.path.join(snippet_dir, "windows"), os.path.join(data_dir("snippets"), "windows")]
+def templates(server):
+    """The templates of every generated text (scripts, answer files): looked up as Cobbler looks up snippets in
+    its autoinstall_snippets_dir (SERVER.snippet_dir, from Cobbler's settings: items.server_of), then shipped."""
+    return snippets.Templates(server.snippet_dir)
 
 
 def clone(source, dest):
@@ -47,7 +48,7 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
     boot.wim: a kill during the update leaves a half-written copy, which the next build discards, and the
     mirror's boot.wim intact.  When the plugin made the mirror (an ISO import of setup media), the mirror's boot.wim
     is then hard-linked to the new image, so one copy of boot.wim is on disk after each build."""
-    files = startnet.winpe_files(distro, server, cfg, password)
+    files = startnet.winpe_files(distro, server, cfg, password, templates=templates(server))
     driver_files = startnet.winpe_driver_files(distro)       # network drivers, loaded before wpeinit
     stats = sorted((rel, os.stat(path).st_size, os.stat(path).st_mtime_ns) for rel, path in driver_files.items())
     digest = hashlib.sha256(repr((sorted(files.items()), stats, distro.boot_index)).encode()).hexdigest()
@@ -160,7 +161,7 @@ def write_service_files(distros, profiles, systems, server, cfg):
                    cfg.dhcp_snippets_dir}:
         remove_dead_temps(folder)
     write_atomic(cfg.smb_include, samba.render_smb_include(distros, server, cfg))
-    files = startnet.data_tree(distros, profiles, systems, server, template_dirs(cfg), cfg)
+    files = startnet.data_tree(distros, profiles, systems, server, templates(server), cfg, items.skip)
     sync_folder(samba.data_dir(cfg), files, startnet.data_copies(distros, profiles, systems), share_group(cfg))
     write_atomic(cfg.tftpd_rules, remap.render_tftpd_remap(distros))
     write_atomic(cfg.atftpd_rules, remap.render_atftpd_pcre(distros))

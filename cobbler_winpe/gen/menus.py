@@ -5,18 +5,15 @@ why are in docs/boot-chains.md.  Every name that reaches the text is checked by 
 unless it is plain letters, digits, '.', '_' and '-': no quoting rule is shared by pxelinux, GRUB, iPXE and DHCP
 option strings, so refusing is the only escape that holds in all four.
 """
-import os
 import re
-
-from Cheetah.Template import Template
 
 from cobbler_winpe import names
 from cobbler_winpe.errors import InputError
-from cobbler_winpe.gen import layout, values
-from cobbler_winpe.resources import data_dir
+from cobbler_winpe.gen import cheetah, layout, values
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 MAX_TITLE = 80
+MENU_DIR = "cobbler_winpe/"   # snippets/cobbler_winpe/menu_*: what $SNIPPET(...) of install-hooks renders
 TITLE_FORBIDDEN = "'\"$\\`{};&|<>#"
 # (name wimboot is handed, staged file; None = the wimboot BCD).  Names as wimboot's source matches them: main.c
 # add_file() takes "bootmgr.exe" as the BIOS boot manager ("bootmgr" would mean a compressed one to unpack), and
@@ -60,12 +57,13 @@ def bcd_option(distro, profile, firmware, system=None):
 
 # ---- pxelinux (BIOS) ------------------------------------------------------------------------------
 
-def render_snippet(name, context):
-    """Render the Cobbler snippet snippets/cobbler_winpe/NAME with CONTEXT, as Cobbler's templates do: the one
-    source of the pxelinux and GRUB entries, whether Cobbler or this module writes them."""
-    path = os.path.join(data_dir("snippets"), "cobbler_winpe", name)
-    with open(path, encoding="utf-8") as handle:
-        return str(Template(handle.read(), searchList=[context]))
+def render_snippet(name, context, templates):
+    """Render the Cobbler snippet snippets/cobbler_winpe/NAME with CONTEXT as Cobbler's $SNIPPET does: the file
+    TEMPLATES finds for CONTEXT's system, profile and distro names (per_system/cobbler_winpe/NAME/<system>, ...,
+    then the plain one).  The one source of the pxelinux and GRUB entries, whether Cobbler or this module writes
+    them."""
+    names = tuple(context.get(key, "") for key in ("distro_name", "profile_name", "system_name"))
+    return cheetah.render(templates, MENU_DIR + name, context, names)
 
 
 def _context(distro, profile, title, system=None):
@@ -74,26 +72,26 @@ def _context(distro, profile, title, system=None):
             "distro_name": safe_name("distro", distro.name), "profile_name": safe_name("profile", profile.name)}
 
 
-def pxelinux_entry(distro, profile, title=None):
+def pxelinux_entry(distro, profile, title=None, *, templates):
     """A pxelinux LABEL that chains the distro's pxeboot.n12 with option 252 = the profile's BIOS BCD.
 
     pxechn.c32 -W writes the option (and the chained file's path as boot file) into the cached DHCP_ACK and
     CACHED_REPLY that pxeboot.n12/bootmgr.exe read, so several distros boot side by side unpatched.
     """
-    return render_snippet("menu_pxe", _context(distro, profile, title))
+    return render_snippet("menu_pxe", _context(distro, profile, title), templates)
 
 
-def pxelinux_system_config(distro, profile, system, title=None):
+def pxelinux_system_config(distro, profile, system, title=None, *, templates):
     """A per-system pxelinux config (pxelinux.cfg/01-<mac>): boots the profile at once, or locally if netboot is off."""
     if not system.netboot_enabled:
         safe_name("system", system.name)
         return "DEFAULT local\nPROMPT 0\nTIMEOUT 0\nTOTALTIMEOUT 0\nLABEL local\n\tLOCALBOOT -1\n"
-    return render_snippet("menu_pxe", _context(distro, profile, title, system))
+    return render_snippet("menu_pxe", _context(distro, profile, title, system), templates)
 
 
 # ---- GRUB (UEFI) ----------------------------------------------------------------------------------
 
-def grub_entry(distro, profile, title=None):
+def grub_entry(distro, profile, title=None, *, templates):
     """A GRUB menuentry for a Windows profile: on BIOS (grub.0) linux16 starts iPXE (layout.IPXE_LKRN) with the
     profile's iPXE script as initrd16, which sets option 252 and chains pxeboot.n12; on UEFI it explains.
 
@@ -101,7 +99,7 @@ def grub_entry(distro, profile, title=None):
     PXE base code) nor iPXE (snponly.efi: "No more network devices"; ipxe.efi hangs) can use the network, so GRUB
     cannot hand a UEFI client over.  UEFI clients reach Windows through iPXE started by DHCP instead.
     """
-    return render_snippet("menu_grub", _context(distro, profile, title))
+    return render_snippet("menu_grub", _context(distro, profile, title), templates)
 
 
 # ---- iPXE -----------------------------------------------------------------------------------------

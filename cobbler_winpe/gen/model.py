@@ -24,6 +24,7 @@ class Server:
     http_port: int = 80
     smb_share: str = "winpe"          # the Samba share name over the distro mirror
     next_server: str = ""             # the TFTP server (Cobbler's next_server_v4); "" means address
+    snippet_dir: str = ""             # Cobbler's autoinstall_snippets_dir (template overrides); "" means none
 
     @property
     def tftp_address(self):

@@ -1,9 +1,9 @@
 """WinPE start files: startnet.cmd, winpeshl.ini, the HTTP helper, per-system system.cmd and SetupComplete.cmd."""
 import posixpath
 
-from cobbler_winpe.errors import InputError
+from cobbler_winpe.errors import InputError, WinpeError
 from cobbler_winpe.gen.model import FIRMWARES, IMAGE_FILES, blend
-from cobbler_winpe.gen import drivers, inventory, samba, status, values
+from cobbler_winpe.gen import cheetah, drivers, inventory, samba, status, values
 
 SOURCE_DRIVE = "S:"
 DATA_DRIVE = "T:"
@@ -19,11 +19,6 @@ POWERSHELL = r"%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe"
 POWERSHELL_GET = ('"%s" -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "try { $r = Invoke-WebRequest '
                   '-UseBasicParsing -TimeoutSec 20 -Uri $env:WINPE_URL; if ($r.StatusCode -ne 200) { exit 1 } } '
                   'catch { exit 1 }"' % POWERSHELL)
-
-
-def crlf(text):
-    """TEXT with CRLF line ends: cmd.exe mis-parses labels in LF-only batch files."""
-    return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
 def mac_folder(mac):
@@ -113,170 +108,6 @@ def _unc(server, share):
     return "\\\\%s\\%s" % (values.host("server address", server.address), share)
 
 
-STARTNET_BODY = r"""setlocal EnableDelayedExpansion
-set "WINPE_HERE=%~dp0"
-set "WINPE_WHY="
-call :load_list "%~dp0{image_list}" "%~dp0"
-echo cobbler-winpe: starting the network (wpeinit)
-wpeinit
-call :report winpe-started
-set /a WINPE_TRY=0
-:map_source
-set /a WINPE_TRY+=1
-net use {src} /delete /y >nul 2>&1
-net use {src} "!WINPE_SOURCE!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1
-if not errorlevel 1 goto map_data
-if !WINPE_TRY! geq {net_tries} goto fail_source
-echo cobbler-winpe: waiting for the network and !WINPE_SOURCE! (try !WINPE_TRY! of {net_tries})
-if !WINPE_TRY! equ 10 wpeutil InitializeNetwork >nul 2>&1
-ping -n 4 127.0.0.1 >nul
-goto map_source
-:map_data
-call :report network-up
-net use {data} /delete /y >nul 2>&1
-net use {data} "!WINPE_DATA!" "!WINPE_PASS!" /user:!WINPE_USER! /persistent:no >nul 2>&1
-if errorlevel 1 goto fail_data
-if "!WINPE_PROFILE!"=="-" call :profile_from_bcd
-set "WINPE_FW=bios"
-wpeutil UpdateBootInfo >nul 2>&1
-for /f "tokens=3" %%a in ('reg query HKLM\System\CurrentControlSet\Control /v PEFirmwareType 2^>nul') do if "%%a"=="0x2" set "WINPE_FW=uefi"
-set "WINPE_ANSWER="
-set "WINPE_SYSDIR="
-for /f "tokens=1,* delims=:" %%a in ('ipconfig /all') do call :try_mac "%%b"
-if not defined WINPE_ANSWER if exist "{data}\profiles\!WINPE_PROFILE!\unattend-!WINPE_FW!.xml" set "WINPE_ANSWER={data}\profiles\!WINPE_PROFILE!\unattend-!WINPE_FW!.xml"
-if not defined WINPE_ANSWER if exist "{data}\distros\!WINPE_DISTRO!\unattend-!WINPE_FW!.xml" set "WINPE_ANSWER={data}\distros\!WINPE_DISTRO!\unattend-!WINPE_FW!.xml"
-if not defined WINPE_ANSWER goto fail_answer
-call :answer_drivers "!WINPE_ANSWER!"
-set "WINPE_NOPXE="
-if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\system.cmd" call "!WINPE_SYSDIR!\system.cmd"
-call :report share-mapped
-if not exist "{setup}" goto fail_setup_missing
-echo cobbler-winpe: setup started with answer file !WINPE_ANSWER! from share !WINPE_SOURCE!
-call :report setup-started
-start "" /wait "{setup}" /unattend:"!WINPE_ANSWER!" /noreboot
-if errorlevel 1 goto fail_setup
-if defined WINPE_SYSDIR if exist "!WINPE_SYSDIR!\SetupComplete.cmd" call :copy_setupcomplete
-if not defined WINPE_NOPXE goto reboot
-set /a WINPE_TRY=0
-:nopxe
-set /a WINPE_TRY+=1
-set "WINPE_URL=!WINPE_NOPXE!"
-call :http_get
-if not errorlevel 1 goto reboot
-if !WINPE_TRY! geq {http_tries} goto fail_nopxe
-ping -n 4 127.0.0.1 >nul
-goto nopxe
-:reboot
-call :report winpe-done
-echo cobbler-winpe: setup finished its WinPE phase; rebooting
-wpeutil reboot
-exit /b 0
-
-:load_list
-rem %1: a list of .inf files (one a line, relative to %2); each is loaded with drvload, a failure is reported.
-if not exist "%~1" exit /b 0
-for /f "usebackq delims=" %%i in ("%~1") do call :load_driver "%~2%%i"
-exit /b 0
-
-:answer_drivers
-rem The .inf files listed beside the answer file %1, relative to the data share (Wine's cmd expands no !VAR! in
-rem a for set, so the answer path arrives as an argument).
-call :load_list "%~dp1{share_list}" "{data}\"
-exit /b 0
-
-:load_driver
-drvload "%~1" >nul 2>&1
-if errorlevel 1 echo cobbler-winpe: drvload could not load %~1 (continuing)
-if not errorlevel 1 echo cobbler-winpe: loaded driver %~1
-exit /b 0
-
-:profile_from_bcd
-rem The BCD entry's loadoptions carry COBBLER_PROFILE:<name>; Windows shows them in SystemStartOptions.
-for /f "tokens=2,*" %%a in ('reg query HKLM\System\CurrentControlSet\Control /v SystemStartOptions 2^>nul') do call :profile_words %%b
-exit /b 0
-
-:profile_words
-for %%o in (%*) do call :profile_token "%%o"
-exit /b 0
-
-:profile_token
-for /f "tokens=1,* delims=:" %%p in ("%~1") do if /i "%%p"=="COBBLER_PROFILE" set "WINPE_PROFILE=%%q"
-exit /b 0
-
-:try_mac
-if defined WINPE_ANSWER exit /b 0
-set "WINPE_V="
-rem %~1 is one value of ipconfig's "name : value" lines; tokens=* drops its leading blanks.
-for /f "tokens=*" %%v in ("%~1") do set "WINPE_V=%%v"
-if not defined WINPE_V exit /b 0
-if exist "{data}\systems\!WINPE_V!\unattend-!WINPE_FW!.xml" (
-  set "WINPE_SYSDIR={data}\systems\!WINPE_V!"
-  set "WINPE_ANSWER={data}\systems\!WINPE_V!\unattend-!WINPE_FW!.xml"
-)
-exit /b 0
-
-:copy_setupcomplete
-rem Into the first drive holding an installed Windows; one command per loop step (Wine's cmd substitutes %%d
-rem only there), the copying in :copy_to.
-set "WINPE_COPIED="
-for %%d in (C D E F G H I J K L M N O P Q R U V W Y Z) do if not defined WINPE_COPIED if exist "%%d:\Windows\System32\config\SYSTEM" call :copy_to %%d
-exit /b 0
-
-:copy_to
-mkdir "%~1:\Windows\Setup\Scripts" >nul 2>&1
-copy /y "!WINPE_SYSDIR!\SetupComplete.cmd" "%~1:\Windows\Setup\Scripts\SetupComplete.cmd" >nul
-set "WINPE_COPIED=1"
-exit /b 0
-
-:report
-rem Best effort: a report Cobbler does not take never stops the install (status: cobbler-winpe status).
-if exist "%SystemRoot%\System32\cscript.exe" if exist "!WINPE_HERE!{reporter}" "%SystemRoot%\System32\cscript.exe" //nologo //B "!WINPE_HERE!{reporter}" %* >nul 2>&1
-exit /b 0
-
-:http_get
-rem WinPE has no curl: PowerShell when the image has it (WinPE-PowerShell), else VBScript (WinPE-Scripting).
-if exist "{ps}" (
-  {ps_get}
-  exit /b !errorlevel!
-)
-if exist "%SystemRoot%\System32\cscript.exe" if exist "!WINPE_HERE!{helper}" (
-  "%SystemRoot%\System32\cscript.exe" //nologo //B "!WINPE_HERE!{helper}"
-  exit /b !errorlevel!
-)
-set "WINPE_WHY=this WinPE has neither PowerShell nor Windows Script Host to call Cobbler over HTTP"
-exit /b 9
-
-:fail_source
-set "WINPE_WHY=cannot map !WINPE_SOURCE! after {net_tries} tries (network down, wrong credentials or share missing)"
-goto fail
-:fail_data
-set "WINPE_WHY=cannot map !WINPE_DATA! (the cobbler-winpe data share)"
-goto fail
-:fail_answer
-set "WINPE_WHY=no answer file for this machine (!WINPE_FW!): not by MAC under {data}\systems, not for profile !WINPE_PROFILE! or distro !WINPE_DISTRO!"
-goto fail
-:fail_setup_missing
-set "WINPE_WHY={setup} not found on !WINPE_SOURCE!"
-goto fail
-:fail_setup
-set "WINPE_CODE=!errorlevel!"
-set "WINPE_WHY=setup.exe ended with error !WINPE_CODE!; see X:\Windows\Panther\setupact.log"
-call :report failed !WINPE_CODE! "X:\$WINDOWS.~BT\Sources\Panther\setuperr.log" "X:\Windows\Panther\setuperr.log" "X:\Windows\Panther\setupact.log"
-goto stopped
-:fail_nopxe
-if not defined WINPE_WHY set "WINPE_WHY=Cobbler did not answer !WINPE_NOPXE!"
-set "WINPE_WHY=cannot turn netboot off (!WINPE_WHY!); not rebooting, or the machine would install again"
-goto fail
-:fail
-call :report failed
-:stopped
-echo.
-echo cobbler-winpe: INSTALL STOPPED: !WINPE_WHY!
-echo cobbler-winpe: this prompt stays open. Fix the cause, then run "%~f0" again or type: wpeutil reboot
-exit /b 1
-"""
-
-
 def check_password(password):
     """Refuse a share password startnet.cmd cannot hand to net.exe intact (see _check_cmd_password); the
     error line never holds the password."""
@@ -301,113 +132,83 @@ def _check_cmd_password(password):
                          "choose another password")
 
 
-def _credentials_lines(config, password):
-    """set lines for WINPE_USER and WINPE_PASS: the read-only account, or guest with an empty password."""
+def _script(templates, name, context, distro, profile=None, system=None):
+    """snippets/windows/NAME.tmpl for these items (their overrides first), rendered with CONTEXT, CRLF line ends."""
+    return cheetah.render_script(templates, cheetah.WINDOWS_DIR + name + ".tmpl", context, distro, profile, system)
+
+
+def _batch(what, value):
+    """VALUE escaped for the inside of set "NAME=value" (values.batch_value), marked safe for the template."""
+    return cheetah.Safe(values.batch_value(what, value))
+
+
+def _constants(distro):
+    """The script templates' fixed values: drives, tries, helper names, the setup.exe DISTRO's build honours."""
+    return {"source_drive": SOURCE_DRIVE, "data_drive": DATA_DRIVE, "net_tries": NET_TRIES, "http_tries": HTTP_TRIES,
+            "helper_vbs": HELPER_VBS, "reporter_vbs": status.REPORTER_VBS, "powershell": POWERSHELL,
+            "powershell_get": POWERSHELL_GET, "setup_exe": setup_program(distro) if distro else "",
+            "image_list": drivers.IMAGE_LIST, "share_list": drivers.SHARE_LIST}
+
+
+def _credentials(config, password):
+    """The $winpe_user and $winpe_pass of startnet.cmd: the read-only account, or guest with an empty password."""
     if values.flag(config.get("smb_guest", False)):
-        return [values.batch_set("WINPE_USER", "smb user", "guest"), values.batch_set("WINPE_PASS", "", "")]
+        return {"winpe_user": _batch("smb user", "guest"), "winpe_pass": _batch("", "")}
     user = samba.user_name(config.get("smb_user", "cobbler-winpe"))
-    return [values.batch_set("WINPE_USER", "smb user", user),
-            values.batch_set("WINPE_PASS", "smb password", check_password(password))]
+    return {"winpe_user": _batch("smb user", user), "winpe_pass": _batch("smb password", check_password(password))}
 
 
-def render_startnet(distro, server, config, password=None, profile=None):
+def startnet_context(distro, server, config, password=None, profile=None):
+    """The values of startnet.cmd.tmpl: the escaped $winpe_* set values and the constants."""
+    context = {
+        "winpe_source": _batch("source share", _unc(server, samba.distro_share(distro.source_distro, config))),
+        "winpe_data": _batch("data share", _unc(server, samba.data_share(config))),
+        "winpe_api": _batch("Cobbler API URL", status.api_url(base_url(server))),
+        "winpe_distro": _batch("distro name", values.url_segment("distro name", distro.name)),
+        "winpe_profile": _batch("profile name", values.url_segment("profile name", profile.name) if profile else "-")}
+    return dict(context, **_credentials(config, password), **_constants(distro))
+
+
+def render_startnet(distro, server, config, password=None, profile=None, *, templates):
     """startnet.cmd for DISTRO (optionally baked with a default PROFILE): map the shares with the generated
     credentials, find the answer file (systems/<MAC>, then profiles/<profile>, then distros/<distro>), run
     setup.exe /noreboot, copy SetupComplete.cmd, call Cobbler's nopxe for known systems, then reboot.
+    TEMPLATES (cobbler_winpe.snippets.Templates) finds windows/startnet.cmd.tmpl and its overrides.
     """
-    head = ["@echo off",
-            "rem cobbler-winpe: start Windows Setup from the Cobbler server (generated: do not edit)",
-            "setlocal EnableExtensions DisableDelayedExpansion",
-            values.batch_set("WINPE_SOURCE", "source share",
-                             _unc(server, samba.distro_share(distro.source_distro, config))),
-            values.batch_set("WINPE_DATA", "data share", _unc(server, samba.data_share(config))),
-            values.batch_set("WINPE_API", "Cobbler API URL", status.api_url(base_url(server))),
-            values.batch_set("WINPE_DISTRO", "distro name", values.url_segment("distro name", distro.name)),
-            values.batch_set("WINPE_PROFILE", "profile name",
-                             values.url_segment("profile name", profile.name) if profile else "-"),
-           ] + _credentials_lines(config, password)
-    return crlf("\n".join(head) + "\n" + startnet_body(distro))
+    context = startnet_context(distro, server, config, password, profile)
+    return _script(templates, "startnet.cmd", context, distro, profile)
 
 
-def startnet_body(distro):
-    """The part of startnet.cmd after the per-distro set lines."""
-    return STARTNET_BODY.format(src=SOURCE_DRIVE, data=DATA_DRIVE, net_tries=NET_TRIES, http_tries=HTTP_TRIES,
-                                helper=HELPER_VBS, ps=POWERSHELL, ps_get=POWERSHELL_GET, setup=setup_program(distro),
-                                image_list=drivers.IMAGE_LIST, share_list=drivers.SHARE_LIST,
-                                reporter=status.REPORTER_VBS)
-
-
-def render_winpeshl():
+def render_winpeshl(distro=None, profile=None, *, templates):
     """winpeshl.ini: run startnet.cmd in a cmd that stays open, so a failure leaves a prompt."""
-    return crlf("[LaunchApps]\n%SYSTEMROOT%\\System32\\cmd.exe, /k %SYSTEMROOT%\\System32\\startnet.cmd\n")
+    return _script(templates, "winpeshl.ini", {}, distro, profile)
 
 
-def render_http_get_vbs():
+def render_http_get_vbs(distro=None, profile=None, *, templates):
     """cobbler-get.vbs: GET the URL in %WINPE_URL% with WinHTTP; exit 0 on HTTP 200, else 1."""
-    return crlf("""' cobbler-winpe: GET the URL in %WINPE_URL% (WinPE has no curl); exit code 0 only on HTTP 200.
-Option Explicit
-Dim url, http
-url = CreateObject("WScript.Shell").Environment("PROCESS")("WINPE_URL")
-If url = "" Then WScript.Quit 2
-On Error Resume Next
-Set http = NewHttp()
-If Err.Number <> 0 Then WScript.Quit 3
-http.Open "GET", url, False
-http.Send
-If Err.Number <> 0 Then WScript.Quit 4
-If http.Status = 200 Then WScript.Quit 0
-WScript.Quit 1
-
-""" + status.VBS_NEW_HTTP + "\n")
+    return _script(templates, HELPER_VBS, {}, distro, profile)
 
 
-def render_system_cmd(system, server):
+def render_system_cmd(system, server, distro=None, profile=None, *, templates):
     """system.cmd in systems/<MAC>: names the Cobbler system so startnet.cmd can call nopxe for it."""
-    return crlf("\n".join([
-        "rem cobbler-winpe: identity of this machine for startnet.cmd (generated: do not edit)",
-        values.batch_set("WINPE_SYSTEM", "system name", values.url_segment("system name", system.name)),
-        values.batch_set("WINPE_NOPXE", "nopxe URL", nopxe_url(server, system.name)), ""]))
+    context = {"winpe_system": _batch("system name", values.url_segment("system name", system.name)),
+               "winpe_nopxe": _batch("nopxe URL", nopxe_url(server, system.name))}
+    return _script(templates, "system.cmd", context, distro, profile, system)
 
 
-SETUPCOMPLETE_BODY = r"""setlocal EnableDelayedExpansion
-set /a WINPE_TRY=0
-:post
-set /a WINPE_TRY+=1
-if not exist "{ps}" goto post_curl
-{ps_get}
-if not errorlevel 1 goto posted
-:post_curl
-curl.exe -fsS -m 30 -o NUL "!WINPE_URL!"
-if not errorlevel 1 goto posted
-if !WINPE_TRY! geq {http_tries} goto failed
-ping -n 6 127.0.0.1 >nul
-goto post
-:posted
-echo cobbler-winpe: Cobbler took the install-post report (!WINPE_URL!)
-exit /b 0
-:failed
-echo cobbler-winpe: Cobbler did not take the install-post report after {http_tries} tries (!WINPE_URL!)
-exit /b 1
-"""
-
-
-def render_setupcomplete(system, server):
+def render_setupcomplete(system, server, distro=None, profile=None, *, templates):
     """SetupComplete.cmd: runs once as SYSTEM when setup ends and calls Cobbler's install-post trigger
     (Windows PowerShell when present, else curl.exe, 5 tries about 5 s apart)."""
-    return crlf("\n".join([
-        "@echo off",
-        "rem cobbler-winpe: tell Cobbler this system finished installing (generated: do not edit)",
-        "setlocal EnableExtensions DisableDelayedExpansion",
-        values.batch_set("WINPE_URL", "post trigger URL", post_trigger_url(server, system.name))])
-        + "\n" + SETUPCOMPLETE_BODY.format(http_tries=HTTP_TRIES, ps=POWERSHELL, ps_get=POWERSHELL_GET))
+    context = dict(_constants(None), winpe_url=_batch("post trigger URL", post_trigger_url(server, system.name)))
+    return _script(templates, "SetupComplete.cmd", context, distro, profile, system)
 
 
-def winpe_files(distro, server, config, password=None, profile=None):
+def winpe_files(distro, server, config, password=None, profile=None, *, templates):
     """The files placed in X:\\Windows\\System32 of WinPE (in the WIM or as wimboot initrds), by name."""
-    files = {"startnet.cmd": render_startnet(distro, server, config, password, profile),
-             "winpeshl.ini": render_winpeshl(),
-             HELPER_VBS: render_http_get_vbs(),
-             status.REPORTER_VBS: status.render_reporter_vbs()}
+    files = {"startnet.cmd": render_startnet(distro, server, config, password, profile, templates=templates),
+             "winpeshl.ini": render_winpeshl(distro, profile, templates=templates),
+             HELPER_VBS: render_http_get_vbs(distro, profile, templates=templates),
+             status.REPORTER_VBS: status.render_reporter_vbs(distro, profile, templates=templates)}
     driver_set = image_drivers(distro)
     if driver_set and driver_set.net_infs:
         files[drivers.IMAGE_LIST] = drivers.image_list(driver_set)
@@ -449,30 +250,46 @@ def _answer_folders(distros, profiles, systems):
         yield folders, distro, profile, system
 
 
-def data_tree(distros, profiles, systems, server, template_dirs, config=None):
+def data_tree(distros, profiles, systems, server, templates, config=None, skip=None):
     """Every generated file of the data share, by path relative to it: profiles/<p>/unattend-<fw>.xml for each
     profile, systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system (none
-    for a WinPE booted with its own start files), and drivers.txt beside the answer files whose metadata names winpe_drivers (the driver files: data_copies)."""
-    from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
+    for a WinPE booted with its own start files), and drivers.txt beside the answer files whose metadata names
+    winpe_drivers (the driver files: data_copies).  TEMPLATES finds each file's template and its overrides.
+    SKIP(kind, name, error): called for a profile or system whose files cannot be made (a broken override), whose
+    folder is then left out while the others are made; without it the error is raised."""
     share = _unc(server, samba.data_share(config or {}))
     files, found = {}, {}
     for folders, distro, profile, system in _answer_folders(distros, profiles, systems):
-        context = unattend.unattend_context(distro, profile, system, config)
-        driver_set = _answer_drivers(found, distro, profile, system)
-        own = {}
-        if driver_set:
-            context["driver_paths"] = [drivers.share_path(share, driver_set)]
-            if driver_set.other_infs:
-                own[drivers.SHARE_LIST] = drivers.share_list(driver_set)
-        if system:
-            context["first_logon"] = context["first_logon"] + firstboot_commands(system, server)
-        own.update((answer_name(fw), unattend.render_unattend(context, fw, template_dirs)) for fw in FIRMWARES)
-        if system:
-            own["system.cmd"] = render_system_cmd(system, server)
-            own["SetupComplete.cmd"] = render_setupcomplete(system, server)
+        try:
+            own = _folder_files(distro, profile, system, server, templates, config, share, found)
+        except WinpeError as err:
+            if skip is None:
+                raise
+            skip("system" if system else "profile", (system or profile).name, err)
+            continue
         for folder in folders:
             files.update((posixpath.join(folder, name), text) for name, text in own.items())
     return files
+
+
+def _folder_files(distro, profile, system, server, templates, config, share, found):
+    """{name: text} of one answer folder: the answer files, drivers.txt, and a system's system.cmd and
+    SetupComplete.cmd."""
+    from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
+    context = unattend.unattend_context(distro, profile, system, config)
+    driver_set = _answer_drivers(found, distro, profile, system)
+    own = {}
+    if driver_set:
+        context["driver_paths"] = [drivers.share_path(share, driver_set)]
+        if driver_set.other_infs:
+            own[drivers.SHARE_LIST] = drivers.share_list(driver_set)
+    if system:
+        context["first_logon"] = context["first_logon"] + firstboot_commands(system, server)
+    own.update((answer_name(fw), unattend.render_unattend(context, fw, templates)) for fw in FIRMWARES)
+    if system:
+        own["system.cmd"] = render_system_cmd(system, server, distro, profile, templates=templates)
+        own["SetupComplete.cmd"] = render_setupcomplete(system, server, distro, profile, templates=templates)
+    return own
 
 
 def data_copies(distros, profiles, systems):

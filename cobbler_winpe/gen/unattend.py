@@ -1,19 +1,14 @@
 """Windows answer files (unattend.xml) rendered with Cheetah from overridable snippets, every value XML-escaped."""
 import base64
-import os
-import re
 
 from Cheetah.Filters import Filter
-from Cheetah.Template import Template
 
 from cobbler_winpe import names
-from cobbler_winpe.errors import InputError, ToolError
-from cobbler_winpe.gen import answer_meta, values
+from cobbler_winpe.errors import InputError
+from cobbler_winpe.gen import answer_meta, cheetah, values
 from cobbler_winpe.gen.model import FIRMWARES, blend
 
 MAIN_TEMPLATE = "unattend.xml.tmpl"
-SNIPPET_SUFFIX = ".xml.tmpl"
-MAX_TEMPLATE = 1 << 20
 ARCH_NAMES = {"x86_64": "amd64", "amd64": "amd64", "x64": "amd64", "i386": "x86", "x86": "x86", "arm64": "arm64",
               "aarch64": "arm64"}
 INSTALL_PARTITION = {fw.name: fw.install_partition for fw in names.FIRMWARE.values()}
@@ -22,19 +17,13 @@ INSTALL_PARTITION = {fw.name: fw.install_partition for fw in names.FIRMWARE.valu
 RDP_FIREWALL_GROUP = "@FirewallAPI.dll,-28752"
 LABCONFIG_KEYS = ("BypassTPMCheck", "BypassSecureBootCheck", "BypassRAMCheck", "BypassStorageCheck",
                   "BypassCPUCheck")
-DEFAULT_TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                                    "snippets", "windows")
-
-
-class Safe(str):
-    """Text the escaping filter passes through unchanged: rendered sub-snippets, never user values."""
 
 
 class XmlFilter(Filter):
     """Cheetah output filter: every $placeholder is checked and XML-escaped unless it is Safe."""
 
     def filter(self, val, **kwargs):
-        if isinstance(val, Safe):
+        if isinstance(val, cheetah.Safe):
             return str(val)
         if val is None:
             return ""
@@ -106,65 +95,12 @@ def unattend_context(distro, profile, system=None, config=None):
     return context
 
 
-def _safe_item_name(what, name):
-    if name and (not re.fullmatch(r"[A-Za-z0-9_\-.:]+", name) or name in (".", "..")):
-        raise InputError("%s name %r" % (what, name), "not a Cobbler object name", "rename it")
-    return name
-
-
-def find_template(filename, template_dirs, context):
-    """The first of per_system/<system>/, per_profile/<profile>/, per_distro/<distro>/, then the plain folder
-    holding FILENAME, over each of TEMPLATE_DIRS in order (as Cobbler resolves snippet overrides)."""
-    levels = []
-    for level, key in (("per_system", "system_name"), ("per_profile", "profile_name"), ("per_distro", "distro_name")):
-        name = _safe_item_name(level, context.get(key, ""))
-        if name:
-            levels.append(os.path.join(level, name))
-    levels.append("")
-    for level in levels:
-        for folder in template_dirs:
-            path = os.path.join(folder, level, filename)
-            if os.path.isfile(path):
-                return path
-    raise InputError("template %s" % filename, "not found in %s" % ", ".join(template_dirs),
-                     "install snippets/windows or pass the folder that holds it")
-
-
-def _read_template(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            source = handle.read(MAX_TEMPLATE + 1)
-    except (OSError, UnicodeDecodeError) as err:
-        raise ToolError(path, "cannot read the template: %s" % err, "check the file") from None
-    if len(source) > MAX_TEMPLATE:
-        raise InputError(path, "template larger than 1 MiB", "split it")
-    return source
-
-
-def render_template(filename, context, template_dirs, depth=0):
-    """One template (found by find_template) rendered with CONTEXT; $snippet("name") renders name.xml.tmpl."""
-    if depth > 8:
-        raise InputError("template %s" % filename, "snippets nest deeper than 8", "look for a snippet loop")
-    if not re.fullmatch(r"[A-Za-z0-9_\-]+", filename.replace(".", "_")):
-        raise InputError("snippet %r" % filename, "not a plain file name")
-    path = find_template(filename, template_dirs, context)
-
-    def snippet(name):
-        return Safe(render_template(str(name) + SNIPPET_SUFFIX, context, template_dirs, depth + 1).rstrip("\n"))
-
-    namespace = dict(context, snippet=snippet)
-    try:
-        return str(Template(_read_template(path), searchList=[namespace], filter=XmlFilter))
-    except InputError:
-        raise
-    except Exception as err:  # Cheetah syntax or a NameMapper miss in an admin's override
-        raise InputError(path, "template failed: %s: %s" % (type(err).__name__, str(err).splitlines()[0]
-                                                           if str(err) else ""), "fix the template") from None
-
-
-def render_unattend(context, firmware, template_dirs=(DEFAULT_TEMPLATE_DIR,)):
-    """The unattend.xml text for FIRMWARE (bios or uefi) from CONTEXT (see unattend_context)."""
+def render_unattend(context, firmware, templates):
+    """The unattend.xml text for FIRMWARE (bios or uefi) from CONTEXT (see unattend_context), from
+    snippets/windows/unattend.xml.tmpl as TEMPLATES (cobbler_winpe.snippets.Templates) finds it for the context's
+    distro, profile and system; $snippet("disk_bios") in it renders disk_bios.xml.tmpl, found the same way."""
     if firmware not in FIRMWARES:
         raise InputError("firmware %r" % firmware, "unknown", "use one of %s" % ", ".join(FIRMWARES))
     context = dict(context, firmware=firmware, install_partition=INSTALL_PARTITION[firmware])
-    return render_template(MAIN_TEMPLATE, context, list(template_dirs))
+    names = (context["distro_name"], context["profile_name"], context["system_name"])
+    return cheetah.render(templates, cheetah.WINDOWS_DIR + MAIN_TEMPLATE, context, names, XmlFilter)

@@ -52,16 +52,14 @@ def xml(what, value, max_len=MAX_TEXT):
             .replace('"', "&quot;").replace("'", "&apos;"))
 
 
-def batch_set(name, what, value, max_len=MAX_TEXT):
-    """A cmd.exe line `set "NAME=value"` that stores VALUE literally when delayed expansion is off.
+def batch_value(what, value, max_len=MAX_TEXT):
+    """VALUE escaped for the inside of a cmd.exe line `set "NAME=value"`, which then stores it literally when
+    delayed expansion is off.
 
     Inside the quotes & | < > ^ are literal; % is doubled; a double quote or a newline cannot be made safe
     and is refused.  Scripts read the variable back only as !NAME! (delayed expansion), never as %NAME%.
     """
-    if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,30}", name):
-        raise InputError("batch variable %r" % name, "not an upper-case identifier")
-    value = text(what, value, max_len, forbidden='"')
-    return 'set "%s=%s"' % (name, value.replace("%", "%%"))
+    return text(what, value, max_len, forbidden='"').replace("%", "%%")
 
 
 def url_segment(what, value):

@@ -5,6 +5,7 @@ import pytest
 
 import harness
 from cobbler_winpe.gen import layout, menus, model
+from cobbler_winpe.snippets import Templates
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -31,7 +32,7 @@ def _pxelinux_default(choose):
             "LABEL local\n\tMENU LABEL (local)\n\tLOCALBOOT -1\n"
             "LABEL %s\n\tMENU LABEL %s\n\tKERNEL images/%s/vmlinuz\n\tAPPEND initrd=images/%s/initrd.img\n"
             % (choose, LINUX_LABEL, LINUX_LABEL, LINUX_LABEL, LINUX_LABEL))
-    text = head + "".join(menus.pxelinux_entry(d, p) for d, p in zip(DISTROS, PROFILES)) + "MENU end\n"
+    text = head + "".join(menus.pxelinux_entry(d, p, templates=Templates()) for d, p in zip(DISTROS, PROFILES)) + "MENU end\n"
     return harness.with_serial_console(text)
 
 
@@ -123,7 +124,7 @@ def test_uefi_grub_cannot_hand_the_nic_to_ipxe(tmp_path):
     harness.add_ipxe(root, "snponly.efi", layout.IPXE_EFI)
     handover = ("menuentry 'handover' --id handover {\n  chainloader /%s\n  boot\n}\n" % layout.IPXE_EFI)
     linux = "menuentry '%s' { linux /images/%s/vmlinuz }\n" % (LINUX_LABEL, LINUX_LABEL)
-    windows = menus.grub_entry(DISTROS[0], PROFILES[0])
+    windows = menus.grub_entry(DISTROS[0], PROFILES[0], templates=Templates())
     harness.put_file(root, "grub/grub.cfg", "set timeout=1\nset default=handover\n" + linux + windows + handover)
     result = harness.boot("uefi", tftp_root=root, bootfile="grubnetx64.efi", timeout=60,
                           stop_text="No more network devices")

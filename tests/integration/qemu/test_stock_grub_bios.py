@@ -10,6 +10,7 @@ import yaml
 import harness
 from cobbler_winpe.adapter import install
 from cobbler_winpe.gen import layout, menus, model
+from cobbler_winpe.snippets import Templates
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -73,7 +74,7 @@ def test_cobblers_grub0_boots_windows_entry_through_ipxe_lkrn(tmp_path):
                      menus.ipxe_script(menus.ipxe_chain_lines(DISTRO, PROFILE)))
     head = ("serial --speed=115200 --unit=0\nterminal_input serial console\nterminal_output serial console\n"
             "set system='winbox'\nset timeout=1\nset default='%s'\n" % PROFILE.name)   # as Cobbler's system file
-    harness.put_file(root, "grub/grub.cfg", head + menus.grub_entry(DISTRO, PROFILE))
+    harness.put_file(root, "grub/grub.cfg", head + menus.grub_entry(DISTRO, PROFILE, templates=Templates()))
     result = harness.boot("bios", tftp_root=root, bootfile="grub/grub.0", timeout=90)
     assert "GNU GRUB" in result.text, result.text[-3000:]
     prefix = "STANDIN-NBP %s " % DISTRO.name

@@ -11,9 +11,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cobbler_winpe import config as winpe_config
-from cobbler_winpe.gen import samba, startnet, unattend
+from cobbler_winpe.gen import samba, startnet
 from cobbler_winpe.host import samba as host_samba
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
+from cobbler_winpe.snippets import Templates
 
 pytestmark = pytest.mark.integration
 PROGRAMS = ("smbd", "smbclient", "testparm", "smbpasswd", "useradd", "userdel")
@@ -81,7 +82,7 @@ def _build(root, user, guest=False):
                        meta={"winpe_admin_password": "Adm<in>&"})
     server = Server("127.0.0.1")
     for rel, text in startnet.data_tree([distro], [profile], [system], server,
-                                        [unattend.DEFAULT_TEMPLATE_DIR]).items():
+                                        Templates()).items():
         _write(os.path.join(config["smb_data_dir"], rel), text)
     include = os.path.join(root, "cobbler-winpe.conf")
     _write(include, samba.render_smb_include([distro], server, config))

@@ -10,11 +10,13 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cobbler_winpe import config as winpe_config
+from cobbler_winpe.adapter import winpe as adapter_winpe
 from cobbler_winpe.gen import drivers, samba, startnet, unattend
 from cobbler_winpe.host import samba as host_samba
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
 from cobbler_winpe.sample import drivers as sample_drivers
 from cobbler_winpe.sample import media
+from cobbler_winpe.snippets import Templates
 
 import winebed
 import winpe_tools
@@ -28,6 +30,7 @@ RUN_TIMEOUT = 240          # the 30 net use tries of a refused share take about 
 DEAD_HOST = "127.0.0.9"    # a host whose SMB port refuses connections
 INSTALL_SPEC = media.PRESETS["win10-x64"].distros[0]     # a real install.wim: 3 editions (Home, Pro, Education)
 WIN11_SPEC = media.PRESETS["win11-x64"].distros[0]       # build 26100 (24H2): Home, Pro
+SHIPPED = Templates()     # the templates shipped in snippets/windows, no admin override
 
 
 def _samba_helpers():
@@ -77,7 +80,7 @@ class Bed:
                                              "smb_data_dir": os.path.join(self.root, "data")})
         files = startnet.data_tree([self.distro, self.bare, self.win11],
                                    [self.profile, bare_profile, no_image, win11_profile, drv_profile], [self.system],
-                                   self.server, [unattend.DEFAULT_TEMPLATE_DIR])
+                                   self.server, SHIPPED)
         for rel, text in files.items():
             _write(os.path.join(self.config["smb_data_dir"], rel), text)
         for rel, path in startnet.data_copies([self.distro], [drv_profile], []).items():
@@ -120,8 +123,8 @@ class Bed:
         for letter in ("S:", "T:", "D:"):
             self.prefix.unmap_drive(letter)
         shutil.rmtree(os.path.join(self.system32, drivers.IMAGE_DIR), ignore_errors=True)
-        for rel, content in dict({startnet.HELPER_VBS: startnet.render_http_get_vbs(), drivers.IMAGE_LIST: None},
-                                 **(image or {})).items():
+        helper = startnet.render_http_get_vbs(templates=SHIPPED)
+        for rel, content in dict({startnet.HELPER_VBS: helper, drivers.IMAGE_LIST: None}, **(image or {})).items():
             path = os.path.join(self.system32, rel)
             if content is None:
                 if os.path.exists(path):
@@ -152,9 +155,9 @@ class Bed:
         host = os.path.join(self.prefix.path, "drive_c", "windows", "Setup", "Scripts", "SetupComplete.cmd")
         return self.run(script, host, "C:\\Windows\\Setup\\Scripts\\SetupComplete.cmd")
 
-    def startnet(self, password=PASSWORD, distro=None, server=None, profile=None, config=None):
+    def startnet(self, password=PASSWORD, distro=None, server=None, profile=None, config=None, templates=SHIPPED):
         return startnet.render_startnet(distro or self.distro, server or self.server, config or self.config,
-                                        password, profile)
+                                        password, profile, templates=templates)
 
     def stop(self):
         for closer in (self.checker, self.http):
@@ -397,7 +400,7 @@ def test_setupcomplete_reports_with_powershell(bed):
 
 def test_setupcomplete_gives_up_after_five_refusals(bed):
     """Cobbler answers 404 (no such system): five curl tries, each reaching the server, then the stop line."""
-    script = startnet.render_setupcomplete(WinSystem("pc9", "win10-pro"), bed.server)
+    script = startnet.render_setupcomplete(WinSystem("pc9", "win10-pro"), bed.server, templates=SHIPPED)
     proc, winpe = bed.setupcomplete(script)
     url = "http://127.0.0.1:%d" % bed.http.server_address[1] + POST % "pc9"
     assert winpe.events == [("curl", url), ("http GET", POST % "pc9")] * startnet.HTTP_TRIES, _out(proc)
@@ -441,7 +444,8 @@ def test_drivers_load_before_network_and_setup_and_reach_the_answer_file(bed):
     import dataclasses
     distro = dataclasses.replace(bed.distro, meta={"winpe_drivers": bed.virtio})
     image = {rel: path for rel, path in startnet.winpe_driver_files(distro).items()}
-    image[drivers.IMAGE_LIST] = startnet.winpe_files(distro, bed.server, bed.config, PASSWORD)[drivers.IMAGE_LIST]
+    image[drivers.IMAGE_LIST] = startnet.winpe_files(distro, bed.server, bed.config, PASSWORD,
+                                                     templates=SHIPPED)[drivers.IMAGE_LIST]
     proc, winpe = bed.boot(bed.startnet(distro=distro), image=image, macs=(OTHER_MAC,), firmware="bios",
                            start_options="COBBLER_PROFILE:win10-drv")
     name = drivers.set_name(bed.virtio)
@@ -469,3 +473,44 @@ def test_drivers_load_before_network_and_setup_and_reach_the_answer_file(bed):
     with open(bed.prefix.unix_path(share % ("viostor", "viostor")), "rb") as got, \
             open(os.path.join(bed.virtio, "viostor", "w10", "amd64", "viostor.inf"), "rb") as made:
         assert got.read() == made.read()
+
+
+SITE_STEP = ("echo cobbler-winpe: site start for profile !WINPE_PROFILE! ($winpe_profile)\n"
+             'drvload "%~dp0site\\netkvm.inf"\n')
+
+
+def test_admin_per_profile_startnet_override_is_what_cmd_runs(bed):
+    """An admin copies the shipped startnet.cmd.tmpl to <autoinstall_snippets_dir>/per_profile/windows/
+    startnet.cmd.tmpl/win10-pro and adds a site step before wpeinit.  The adapter's loader (adapter/winpe.templates
+    over the server's snippet_dir) gives that override to the profile's (wimboot-injected) startnet.cmd, and cmd.exe
+    runs it: the step's drvload comes first, it echoes the profile value the template was given, and the install
+    then goes on as usual with the profile's answer file.  The same loader gives the distro's own WIM (no profile)
+    and another profile the shipped script."""
+    import dataclasses
+    snippet_dir = os.path.join(bed.root, "cobbler-snippets")
+    override = SHIPPED.source("windows/startnet.cmd.tmpl").replace("\nwpeinit\n", "\n" + SITE_STEP + "wpeinit\n", 1)
+    assert SITE_STEP in override
+    _write(os.path.join(snippet_dir, "per_profile", "windows", "startnet.cmd.tmpl", "win10-pro"), override)
+    server = dataclasses.replace(bed.server, snippet_dir=snippet_dir)
+    files = startnet.winpe_files(bed.distro, server, bed.config, PASSWORD, bed.profile,
+                                 templates=adapter_winpe.templates(server))
+    for profile in (None, WinProfile("win10-other", "win10-x64")):
+        assert startnet.winpe_files(bed.distro, server, bed.config, PASSWORD, profile,
+                                    templates=adapter_winpe.templates(server)) == startnet.winpe_files(
+            bed.distro, server, bed.config, PASSWORD, profile, templates=SHIPPED)
+    net_inf = os.path.join(bed.virtio, "NetKVM", "w10", "amd64", "netkvm.inf")
+    try:
+        proc, winpe = bed.boot(files["startnet.cmd"], image={"site/netkvm.inf": net_inf}, macs=(OTHER_MAC,),
+                               firmware="bios")
+    finally:
+        shutil.rmtree(os.path.join(bed.system32, "site"), ignore_errors=True)
+    site_inf = SYSTEM32 + "\\site\\netkvm.inf"
+    answer = "T:\\profiles\\win10-pro\\unattend-bios.xml"
+    assert winpe.events == [("drvload", site_inf, "net")] + _mapping() + [   # the profile is baked in: no BCD read
+        ("wpeutil", "updatebootinfo"), ("reg", "PEFirmwareType"),
+        ("ipconfig", ("/all",)),
+        ("setup", "S:\\setup.exe", ("/unattend:" + answer, "/noreboot")),
+        ("wpeutil", "reboot")], _out(proc)
+    assert _out(proc)[:2] == ["cobbler-winpe: starting the network (wpeinit)",
+                              "cobbler-winpe: site start for profile win10-pro (win10-pro)"], _out(proc)
+    assert proc.returncode == 0, _out(proc)

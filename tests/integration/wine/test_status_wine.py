@@ -1,5 +1,6 @@
 """Install status end to end: the reporter WinPE gets, run by Wine's cscript, reports to a real cobblerd; Cobbler's
-install triggers add the last stages; `cobbler-winpe status` shows them all."""
+install triggers add the last stages; `cobbler-winpe status` shows them all.  And the template overrides a sync
+stages come from the autoinstall_snippets_dir Cobbler's settings name."""
 import json
 import os
 import pathlib
@@ -10,6 +11,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
+import yaml
 
 from cobbler_winpe.gen import status
 from testbed import run_ok
@@ -213,3 +215,42 @@ def test_reinstall_refuses_while_netboot_is_off(reporting_bed, wine, tools):
     assert out.strip() == ("cobbler-winpe: netboot is off for failbox in Cobbler; first run: cobbler system edit "
                            "--name failbox --netboot-enabled true")
     assert [e[0] for e in events] == ["curl"]
+
+
+SITE_STARTNET = """@echo off
+setlocal EnableExtensions DisableDelayedExpansion
+set "WINPE_SOURCE=$winpe_source"
+set "WINPE_PROFILE=$winpe_profile"
+setlocal EnableDelayedExpansion
+echo site startnet: profile !WINPE_PROFILE!, source !WINPE_SOURCE!
+"""
+
+
+def test_the_override_folder_is_cobblers_autoinstall_snippets_dir(reporting_bed, wine, tmp_path):
+    """Cobbler's settings name another autoinstall_snippets_dir; an admin's per_profile startnet.cmd there is what
+    `cobbler sync` stages for the profile (wimboot's injected startnet.cmd), and Wine's cmd.exe runs it with the
+    values the plugin escaped.  Setting back, the next sync stages the shipped script again."""
+    bed = reporting_bed
+    shipped = staged(bed, "startnet.cmd")
+    source = batch_value(shipped, "WINPE_SOURCE")
+    folder = tmp_path / "site-snippets"
+    override = folder / "per_profile" / "windows" / "startnet.cmd.tmpl" / PROFILE
+    override.parent.mkdir(parents=True)
+    override.write_text(SITE_STARTNET)
+    os.chmod(tmp_path, 0o755)
+    with open("/etc/cobbler/settings.yaml", encoding="utf-8") as handle:
+        original = yaml.safe_load(handle)["autoinstall_snippets_dir"]
+    assert original != str(folder)
+    bed.set_settings({"autoinstall_snippets_dir": str(folder)})
+    try:
+        run_ok(bed, "sync")
+        host = os.path.join(wine.drive("C:"), "site-startnet.cmd")
+        with open(host, "w", newline="") as handle:
+            handle.write(staged(bed, "startnet.cmd"))
+        done = wine.run(["cmd", "/c", "C:\\site-startnet.cmd"], timeout=120)
+        assert done.stdout.decode("cp437").splitlines() == [
+            "site startnet: profile %s, source %s" % (PROFILE, source)], done
+    finally:
+        bed.set_settings({"autoinstall_snippets_dir": original})
+        run_ok(bed, "sync")
+    assert staged(bed, "startnet.cmd") == shipped

@@ -6,6 +6,7 @@ from cobbler_winpe.cli.verify import parse_host_port
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import menus as gen_menus
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile
+from cobbler_winpe.snippets import Templates
 from cobbler_winpe.verify import chain, menus
 from cobbler_winpe.verify.lookup import normal_mac, system_macs
 
@@ -73,7 +74,7 @@ def test_system_config_default_names_the_entry():
 
 def test_generated_pxelinux_entry_round_trips():
     distro, profile = WinDistro("win11", "x86_64", "11", "/m"), WinProfile("win11-pro", "win11")
-    config = menus.parse_pxelinux(gen_menus.pxelinux_entry(distro, profile, "Windows 11 Pro"))
+    config = menus.parse_pxelinux(gen_menus.pxelinux_entry(distro, profile, "Windows 11 Pro", templates=Templates()))
     request = menus.pxe_request(config.entries["win11-pro"])
     assert request.file == "images/win11/pxeboot.n12"
     assert request.options[252] == gen_menus.bcd_option(distro, profile, "bios")

@@ -3,7 +3,8 @@ import pytest
 
 from cobbler_winpe import config
 from cobbler_winpe.errors import InputError
-from cobbler_winpe.gen import dhcp, inventory, startnet, unattend
+from cobbler_winpe.gen import dhcp, inventory, startnet
+from cobbler_winpe.snippets import Templates
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
 
 CONFIG = config.validate({"smb_share": "winpe", "smb_user": "cobbler-winpe"})
@@ -107,7 +108,7 @@ def test_shared_mac_served_by_the_same_system_in_dhcp_and_on_the_share(order):
     inventory order (data_tree was last-wins before, so DHCP served a while the share held b's answer file)."""
     both = {"a": system("a", hostname="host-a"), "b": system("b", hostname="host-b")}
     systems = [both[name] for name in order]
-    files = startnet.data_tree([DISTRO], [PROFILE], systems, SERVER, [unattend.DEFAULT_TEMPLATE_DIR], CONFIG)
+    files = startnet.data_tree([DISTRO], [PROFILE], systems, SERVER, Templates(), CONFIG)
     hosts = dhcp.windows_hosts(systems, [PROFILE], [DISTRO])
     (mac, dhcp_system, _p, _d, others), = dhcp.unique_macs(hosts)
     assert served_by(files, "52-54-00-00-00-01") == dhcp_system.name == "a" and others == ["b"]
@@ -118,12 +119,12 @@ def test_shared_mac_served_by_the_same_system_in_dhcp_and_on_the_share(order):
 def test_a_system_with_a_mac_of_its_own_is_not_shadowed():
     systems = [system("a"), system("b", macs=("52:54:00:00:00:01", "52:54:00:00:00:02"))]
     assert inventory.shadowed(systems, [PROFILE], [DISTRO]) == {}
-    files = startnet.data_tree([DISTRO], [PROFILE], systems, SERVER, [unattend.DEFAULT_TEMPLATE_DIR], CONFIG)
+    files = startnet.data_tree([DISTRO], [PROFILE], systems, SERVER, Templates(), CONFIG)
     assert served_by(files, "52-54-00-00-00-01") == "a" and served_by(files, "52-54-00-00-00-02") == "b"
 
 
 def test_a_netboot_disabled_system_leaves_the_mac_to_the_other():
     systems = [system("a", netboot_enabled=False), system("b")]
-    files = startnet.data_tree([DISTRO], [PROFILE], systems, SERVER, [unattend.DEFAULT_TEMPLATE_DIR], CONFIG)
+    files = startnet.data_tree([DISTRO], [PROFILE], systems, SERVER, Templates(), CONFIG)
     assert served_by(files, "52-54-00-00-00-01") == "b"
     assert inventory.shadowed(systems, [PROFILE], [DISTRO]) == {}

@@ -3,10 +3,12 @@ import pytest
 
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import menus, model
+from cobbler_winpe.snippets import Templates
 
 DISTRO = model.WinDistro("win10-x64", "x86_64", "10", "/srv/mirror/win10")
 PROFILE = model.WinProfile("win10-x64-pro", "win10-x64", image_index=5, edition="Professional")
 SERVER = model.Server("192.0.2.5", http_port=8080)
+SHIPPED = Templates()
 
 HOSTILE = ["a b", "a\nLABEL evil", "../x", "a/b", "a\\b", "a;reboot", "a'b", 'a"b', "${x}", "a$b", "-W", ".hidden",
            "x..y", "a:b", "a\tb", "", "a" * 101, "é", "a#b", "a&b", "a|b", "a\x00b"]
@@ -21,7 +23,7 @@ def _distro(name):
 
 
 def test_pxelinux_entry_chains_pxeboot_with_bios_bcd_in_option_252():
-    assert menus.pxelinux_entry(DISTRO, PROFILE) == (
+    assert menus.pxelinux_entry(DISTRO, PROFILE, templates=SHIPPED) == (
         "LABEL win10-x64-pro\n"
         "\tMENU LABEL win10-x64-pro\n"
         "\tCOM32 pxechn.c32\n"
@@ -29,7 +31,7 @@ def test_pxelinux_entry_chains_pxeboot_with_bios_bcd_in_option_252():
 
 
 def test_pxelinux_entry_shows_a_plain_title():
-    entry = menus.pxelinux_entry(DISTRO, PROFILE, title="Windows 10 Pro (x64)")
+    entry = menus.pxelinux_entry(DISTRO, PROFILE, title="Windows 10 Pro (x64)", templates=SHIPPED)
     assert "\tMENU LABEL Windows 10 Pro (x64)\n" in entry
     assert entry.startswith("LABEL win10-x64-pro\n")
 
@@ -42,7 +44,8 @@ def test_bcd_option_per_firmware():
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_profile_names_are_refused_everywhere(name):
     profile = _profile(name)
-    for make in (lambda: menus.pxelinux_entry(DISTRO, profile), lambda: menus.grub_entry(DISTRO, profile),
+    for make in (lambda: menus.pxelinux_entry(DISTRO, profile, templates=SHIPPED),
+                 lambda: menus.grub_entry(DISTRO, profile, templates=SHIPPED),
                  lambda: menus.ipxe_chain_lines(DISTRO, profile),
                  lambda: menus.ipxe_wimboot_lines(SERVER, DISTRO, name)):
         with pytest.raises(InputError):
@@ -52,7 +55,8 @@ def test_hostile_profile_names_are_refused_everywhere(name):
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_distro_names_are_refused(name):
     distro = _distro(name)
-    for make in (lambda: menus.pxelinux_entry(distro, PROFILE), lambda: menus.grub_entry(distro, PROFILE),
+    for make in (lambda: menus.pxelinux_entry(distro, PROFILE, templates=SHIPPED),
+                 lambda: menus.grub_entry(distro, PROFILE, templates=SHIPPED),
                  lambda: menus.ipxe_chain_lines(distro, PROFILE), lambda: menus.wimboot_files(distro, "p")):
         with pytest.raises(InputError):
             make()
@@ -61,9 +65,9 @@ def test_hostile_distro_names_are_refused(name):
 @pytest.mark.parametrize("title", ["a\nMENU HIDDEN", "it's", 'say "x"', "${net0/ip}", "a\\b", "a`b", "x" * 81])
 def test_hostile_titles_are_refused(title):
     with pytest.raises(InputError):
-        menus.pxelinux_entry(DISTRO, PROFILE, title=title)
+        menus.pxelinux_entry(DISTRO, PROFILE, title=title, templates=SHIPPED)
     with pytest.raises(InputError):
-        menus.grub_entry(DISTRO, PROFILE, title=title)
+        menus.grub_entry(DISTRO, PROFILE, title=title, templates=SHIPPED)
 
 
 def test_hostile_injected_file_name_is_refused():
@@ -73,7 +77,7 @@ def test_hostile_injected_file_name_is_refused():
 
 def test_refusal_message_names_the_field_and_fix():
     with pytest.raises(InputError) as err:
-        menus.pxelinux_entry(DISTRO, _profile("evil name"))
+        menus.pxelinux_entry(DISTRO, _profile("evil name"), templates=SHIPPED)
     assert "profile 'evil name'" in str(err.value) and "rename it" in str(err.value)
     assert "\n" not in str(err.value)
 
@@ -84,7 +88,7 @@ def test_longest_names_fit_a_dhcp_option():
 
 
 def test_grub_entry_explains_and_names_the_ipxe_boot_file():
-    entry = menus.grub_entry(DISTRO, PROFILE)
+    entry = menus.grub_entry(DISTRO, PROFILE, templates=SHIPPED)
     assert entry.startswith("menuentry 'win10-x64-pro (Windows: UEFI boots it through iPXE)' --class windows")
     assert "--id 'win10-x64-pro' {" in entry
     assert "winpe/ipxe/snponly.efi" in entry
@@ -132,11 +136,11 @@ def test_http_url_omits_port_80_and_refuses_bad_servers():
 
 def test_system_config_boots_profile_or_local():
     system = model.WinSystem("pc-01", PROFILE.name, macs=("52:54:00:12:34:56",))
-    text = menus.pxelinux_system_config(DISTRO, PROFILE, system)
+    text = menus.pxelinux_system_config(DISTRO, PROFILE, system, templates=SHIPPED)
     assert text.startswith("timeout 1\nprompt 0\ndefault pc-01\nontimeout pc-01\nLABEL pc-01\n")
     assert "APPEND images/win10-x64/pxeboot.n12 -W -o 252.s=" in text
     off = model.WinSystem("pc-01", PROFILE.name, netboot_enabled=False)
-    local = menus.pxelinux_system_config(DISTRO, PROFILE, off)
+    local = menus.pxelinux_system_config(DISTRO, PROFILE, off, templates=SHIPPED)
     assert "LOCALBOOT -1" in local and "pxeboot" not in local
 
 
@@ -148,6 +152,6 @@ def test_cobbler_ipxe_entry_chains_the_system_script_for_a_system(system, script
     from cobbler_winpe.verify import menus as ipxe
     text = menus.render_snippet("menu_ipxe", {"distro_name": "win10-x64", "profile_name": "pro", "menu_name": "pro",
                                               "menu_label": "pro", "system_name": system,
-                                              "http_server": "192.0.2.5"})
+                                              "http_server": "192.0.2.5"}, SHIPPED)
     run = ipxe.run_ipxe(text, None if system else "pro", {"platform": "efi"})
     assert [(a.verb, a.url) for a in run.actions] == [("chain", "http://192.0.2.5/cobbler/" + script)]

@@ -5,6 +5,7 @@ import pytest
 
 from cobbler_winpe.adapter import status as adapter_status
 from cobbler_winpe.gen import status
+from cobbler_winpe.snippets import Templates
 
 
 def test_report_files_follow_the_stage_table():
@@ -23,7 +24,7 @@ def test_report_text_round_trips_and_drops_control_characters():
 
 
 def test_reporter_knows_every_stage_by_the_table_number():
-    vbs = status.render_reporter_vbs()
+    vbs = status.render_reporter_vbs(templates=Templates())
     for stage in status.STAGE_NAMES:
         assert 'Case "%s": StageNumber = %d\r\n' % (stage, status.stage_number(stage)) in vbs
     assert "\n" not in vbs.replace("\r\n", "")

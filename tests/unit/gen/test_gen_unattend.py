@@ -8,6 +8,7 @@ import pytest
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import unattend
 from cobbler_winpe.gen.model import WinDistro, WinProfile, WinSystem
+from cobbler_winpe.snippets import Templates
 from unattend_reference import (DEPLOY, FIREWALL, INTL, INTL_PE, JOIN, SETUP, SHELL, TS, UNATTEND_NS, WCM_NS,
                                 check_answer_file, setting)
 
@@ -36,15 +37,15 @@ ALL_METADATA = {key: value for meta in METADATA_SETS.values() for key, value in 
 METADATA_SETS["all"] = ALL_METADATA
 
 
-def render_text(firmware="bios", profile_meta=None, system_meta=None, hostname="pc-01.example.com", dirs=None,
-                with_system=True, distro=DISTRO):
-    """The answer file for a system (or, WITH_SYSTEM false, the profile); the default templates' output must
-    pass the reference table."""
+def render_text(firmware="bios", profile_meta=None, system_meta=None, hostname="pc-01.example.com",
+                snippet_dir=None, with_system=True, distro=DISTRO):
+    """The answer file for a system (or, WITH_SYSTEM false, the profile), with the overrides in SNIPPET_DIR (an
+    autoinstall_snippets_dir); the shipped templates' output must pass the reference table."""
     profile = WinProfile("pro", distro.name, image_index=6, meta=profile_meta or {})
     system = WinSystem("pc1", "pro", hostname=hostname, macs=("52:54:00:ab:cd:ef",), meta=system_meta or {})
     context = unattend.unattend_context(distro, profile, system if with_system else None)
-    text = unattend.render_unattend(context, firmware, dirs or [unattend.DEFAULT_TEMPLATE_DIR])
-    if not dirs:
+    text = unattend.render_unattend(context, firmware, Templates(snippet_dir))
+    if not snippet_dir:
         assert check_answer_file(text, context["arch"]) == []
     return text
 
@@ -219,30 +220,37 @@ def test_hostile_values_stay_text(key, value):
     assert ET.fromstring(text).find(".//Evil") is None and ET.fromstring(text).find(".//u:Evil", NS) is None
 
 
+def _override(root, level, template, name, text):
+    """An admin's override as Cobbler 3.3 lays them out: <snippets>/per_<level>/<template>/<item name>."""
+    path = root / ("per_" + level) / template / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 def test_overrides_resolve_like_cobbler_snippets(tmp_path):
-    (tmp_path / "per_profile" / "pro").mkdir(parents=True)
-    (tmp_path / "per_profile" / "pro" / "disk_bios.xml.tmpl").write_text(
-        "      <DiskConfiguration><WillShowUI>Always</WillShowUI><Marker>$profile_name</Marker></DiskConfiguration>\n")
-    dirs = [str(tmp_path), unattend.DEFAULT_TEMPLATE_DIR]
+    """A sub-snippet ($snippet("disk_bios")) is looked up on its own: the profile's disk layout, then the system's."""
+    _override(tmp_path, "profile", "windows/disk_bios.xml.tmpl", "pro",
+              "      <DiskConfiguration><WillShowUI>Always</WillShowUI><Marker>$profile_name</Marker>"
+              "</DiskConfiguration>\n")
     marker = "DiskConfiguration/Marker"
-    assert setting(render_text("bios", dirs=dirs), "windowsPE", SETUP, marker) == ["pro"]
-    (tmp_path / "per_system" / "pc1").mkdir(parents=True)
-    (tmp_path / "per_system" / "pc1" / "disk_bios.xml.tmpl").write_text(
-        "      <DiskConfiguration><Marker>system $computer_name</Marker></DiskConfiguration>\n")
-    assert setting(render_text("bios", dirs=dirs), "windowsPE", SETUP, marker) == ["system pc-01"]
-    uefi = render_text("uefi", dirs=dirs)
+    assert setting(render_text("bios", snippet_dir=tmp_path), "windowsPE", SETUP, marker) == ["pro"]
+    _override(tmp_path, "system", "windows/disk_bios.xml.tmpl", "pc1",
+              "      <DiskConfiguration><Marker>system $computer_name</Marker></DiskConfiguration>\n")
+    assert setting(render_text("bios", snippet_dir=tmp_path), "windowsPE", SETUP, marker) == ["system pc-01"]
+    uefi = render_text("uefi", snippet_dir=tmp_path)
     assert setting(uefi, "windowsPE", SETUP, marker) == [] and check_answer_file(uefi, "amd64") == []
 
 
 def test_broken_override_is_an_input_error(tmp_path):
-    (tmp_path / "unattend.xml.tmpl").write_text("<a>$no_such_value</a>\n")
-    with pytest.raises(InputError):
-        render_text(dirs=[str(tmp_path)])
+    (tmp_path / "windows").mkdir()
+    (tmp_path / "windows" / "unattend.xml.tmpl").write_text("<a>$no_such_value</a>\n")
+    with pytest.raises(InputError, match="unattend.xml.tmpl"):
+        render_text(snippet_dir=tmp_path)
 
 
 def test_unknown_firmware_refused():
     with pytest.raises(InputError):
-        unattend.render_unattend({}, "coreboot")
+        unattend.render_unattend({}, "coreboot", Templates())
 
 
 def test_remote_desktop_on_off_and_unset():

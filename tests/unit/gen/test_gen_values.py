@@ -15,12 +15,11 @@ def test_xml_escapes_markup():
     assert values.xml("f", "a<b>&\"c'") == "a&lt;b&gt;&amp;&quot;c&apos;"
 
 
-def test_batch_set_doubles_percent_and_refuses_quotes():
-    assert values.batch_set("X", "f", "50%&|<>^;!") == 'set "X=50%%&|<>^;!"'
-    with pytest.raises(InputError):
-        values.batch_set("X", "f", 'a"b')
-    with pytest.raises(InputError):
-        values.batch_set("lower", "f", "v")
+def test_batch_value_doubles_percent_and_refuses_quotes_and_line_breaks():
+    assert values.batch_value("f", "50%&|<>^;!") == "50%%&|<>^;!"
+    for bad in ('a"b', "a\r\nb"):
+        with pytest.raises(InputError):
+            values.batch_value("f", bad)
 
 
 def test_url_segment_encodes_separators():
