@@ -10,7 +10,7 @@ from cobbler_winpe import config as winpe_config
 from cobbler_winpe import names
 from cobbler_winpe.adapter import items, winpe
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
-from cobbler_winpe.host import tree
+from cobbler_winpe.host import drivers as host_drivers, tree
 from cobbler_winpe.gen import layout, staging, startnet, uefimenu
 from cobbler_winpe.gen.model import SETUP
 
@@ -58,7 +58,8 @@ def plan_distro(distro, profiles, systems, server, cfg, password):
     else:
         wim = winpe.winpe_wim(distro, boot_wim, cache, server, cfg, password)
         templates = winpe.templates(server)
-        inject = {p.name: startnet.winpe_files(distro, server, cfg, password, p, templates=templates) for p in profiles}
+        inject = {p.name: startnet.winpe_files(distro, server, cfg, password, p, templates=templates,
+                                               scan=host_drivers.scan) for p in profiles}
     return staging.distro_plan(distro, profiles, (cache, tree.index_tree(cache)), os.path.join(cache, names.BOOT_SDI),
                                wim, cfg, server, inject,
                                systems)

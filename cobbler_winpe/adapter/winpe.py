@@ -12,7 +12,7 @@ from cobbler_winpe import names, snippets
 from cobbler_winpe.adapter import items
 from cobbler_winpe.errors import MediaError
 from cobbler_winpe.fsutil import remove_dead_temps, write_atomic
-from cobbler_winpe.host import tree
+from cobbler_winpe.host import drivers as host_drivers, tree
 from cobbler_winpe.gen import dhcp, layout, remap, samba, schema, staging, startnet
 from cobbler_winpe.gen.model import WINPE
 from cobbler_winpe.wim import extract
@@ -48,8 +48,8 @@ def winpe_wim(distro, boot_wim, cache, server, cfg, password):
     boot.wim: a kill during the update leaves a half-written copy, which the next build discards, and the
     mirror's boot.wim intact.  When the plugin made the mirror (an ISO import of setup media), the mirror's boot.wim
     is then hard-linked to the new image, so one copy of boot.wim is on disk after each build."""
-    files = startnet.winpe_files(distro, server, cfg, password, templates=templates(server))
-    driver_files = startnet.winpe_driver_files(distro)       # network drivers, loaded before wpeinit
+    files = startnet.winpe_files(distro, server, cfg, password, templates=templates(server), scan=host_drivers.scan)
+    driver_files = startnet.winpe_driver_files(distro, host_drivers.scan)       # network drivers, loaded before wpeinit
     stats = sorted((rel, os.stat(path).st_size, os.stat(path).st_mtime_ns) for rel, path in driver_files.items())
     digest = hashlib.sha256(repr((sorted(files.items()), stats, distro.boot_index)).encode()).hexdigest()
     target, stamp = os.path.join(cache, WINPE_WIM), os.path.join(cache, WINPE_WIM + ".sha256")
@@ -161,8 +161,8 @@ def write_service_files(distros, profiles, systems, server, cfg):
                    cfg.dhcp_snippets_dir}:
         remove_dead_temps(folder)
     write_atomic(cfg.smb_include, samba.render_smb_include(distros, server, cfg))
-    files = startnet.data_tree(distros, profiles, systems, server, templates(server), cfg, items.skip)
-    sync_folder(samba.data_dir(cfg), files, startnet.data_copies(distros, profiles, systems), share_group(cfg))
+    files = startnet.data_tree(distros, profiles, systems, server, templates(server), cfg, items.skip, host_drivers.scan)
+    sync_folder(samba.data_dir(cfg), files, startnet.data_copies(distros, profiles, systems, host_drivers.scan), share_group(cfg))
     write_atomic(cfg.tftpd_rules, remap.render_tftpd_remap(distros))
     write_atomic(cfg.atftpd_rules, remap.render_atftpd_pcre(distros))
     hosts = dhcp.windows_hosts(systems, profiles, distros)

@@ -61,46 +61,12 @@ def set_name(folder):
     return "%s-%s" % (base[:40], hashlib.sha256(path.encode("utf-8")).hexdigest()[:8])
 
 
-def _walk(folder):
-    """Every regular file below FOLDER as a posix relpath; one line and no set for what cmd or the share
-    could not carry (unsafe names, links)."""
-    found = []
-    for here, dirs, names in os.walk(folder):
-        dirs.sort()
-        for name in sorted(dirs) + sorted(names):
-            path = os.path.join(here, name)
-            rel = os.path.relpath(path, folder).replace(os.sep, "/")
-            if os.path.islink(path):
-                raise InputError("metadata %s: %s" % (META_KEY, path), "is a symbolic link",
-                                 "copy the real files into the driver folder")
-            if not SAFE_NAME.fullmatch(name):
-                raise InputError("metadata %s: %s" % (META_KEY, path), "name holds characters cmd.exe would change",
-                                 "rename it to letters, digits, space and . _ ( ) + -")
-            if os.path.isfile(path):
-                found.append(rel)
-        if len(found) > MAX_FILES:
-            raise InputError("metadata %s: %s" % (META_KEY, folder), "more than %d files" % MAX_FILES,
-                             "point it at the drivers this OS needs")
-    return found
-
-
-def scan(folder):
-    """The DriverSet of a host FOLDER (an absolute path)."""
-    if not os.path.isabs(folder) or not os.path.isdir(folder):
-        raise InputError("metadata %s: %r" % (META_KEY, folder), "not an absolute path of a folder",
-                         "give the host folder holding the .inf trees")
-    files = _walk(folder)
-    net, other = [], []
-    for rel in files:
-        if rel.lower().endswith(".inf"):
-            with open(os.path.join(folder, rel), "rb") as handle:
-                (net if inf_class(handle.read(1 << 20)) == NET_CLASS else other).append(rel)
-    return DriverSet(set_name(folder), folder, tuple(files), tuple(net), tuple(other))
-
-
-def for_meta(meta):
-    """The DriverSet that blended metadata META names, or None."""
+def for_meta(meta, scan=None):
+    """The DriverSet that blended metadata META names, read by SCAN (host/drivers.scan), or None."""
     folder = (meta.get(META_KEY) or "").strip()
+    if folder and scan is None:
+        raise InputError("metadata %s: %r" % (META_KEY, folder), "this command reads no driver folders",
+                         "run `cobbler sync`, which reads them")
     return scan(folder) if folder else None
 
 

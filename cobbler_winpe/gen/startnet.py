@@ -203,35 +203,37 @@ def render_setupcomplete(system, server, distro=None, profile=None, *, templates
     return _script(templates, "SetupComplete.cmd", context, distro, profile, system)
 
 
-def winpe_files(distro, server, config, password=None, profile=None, *, templates):
+def winpe_files(distro, server, config, password=None, profile=None, *, templates, scan=None):
     """The files placed in X:\\Windows\\System32 of WinPE (in the WIM or as wimboot initrds), by name."""
     files = {"startnet.cmd": render_startnet(distro, server, config, password, profile, templates=templates),
              "winpeshl.ini": render_winpeshl(distro, profile, templates=templates),
              HELPER_VBS: render_http_get_vbs(distro, profile, templates=templates),
              status.REPORTER_VBS: status.render_reporter_vbs(distro, profile, templates=templates)}
-    driver_set = image_drivers(distro)
+    driver_set = image_drivers(distro, scan)
     if driver_set and driver_set.net_infs:
         files[drivers.IMAGE_LIST] = drivers.image_list(driver_set)
     return files
 
 
-def image_drivers(distro):
+def image_drivers(distro, scan=None):
     """The DriverSet whose network drivers go into DISTRO's WinPE image: the distro's own winpe_drivers (one
     image serves every profile and system of the distro, and wimboot's injected files hold no folders), or None."""
-    return drivers.for_meta(distro.meta)
+    return drivers.for_meta(distro.meta, scan)
 
 
-def winpe_driver_files(distro):
-    """{System32-relative path: host path} of the network driver folders the WinPE image carries."""
-    driver_set = image_drivers(distro)
+def winpe_driver_files(distro, scan=None):
+    """{System32-relative path: host path} of the network driver folders the WinPE image carries (SCAN:
+    host/drivers.scan reads them)."""
+    driver_set = image_drivers(distro, scan)
     return drivers.image_files(driver_set) if driver_set else {}
 
 
-def _answer_drivers(found, *items):
-    """The DriverSet the blended winpe_drivers of ITEMS (distro, profile[, system]) names; FOUND caches scans."""
-    folder = (blend(*(item.meta for item in items if item)).get(drivers.META_KEY) or "").strip()
+def _answer_drivers(found, scan, *items):
+    """The DriverSet the blended winpe_drivers of ITEMS (distro, profile[, system]) names; FOUND caches SCAN's."""
+    meta = blend(*(item.meta for item in items if item))
+    folder = (meta.get(drivers.META_KEY) or "").strip()
     if folder and folder not in found:
-        found[folder] = drivers.scan(folder)
+        found[folder] = drivers.for_meta(meta, scan)
     return found.get(folder) if folder else None
 
 
@@ -250,7 +252,7 @@ def _answer_folders(distros, profiles, systems):
         yield folders, distro, profile, system
 
 
-def data_tree(distros, profiles, systems, server, templates, config=None, skip=None):
+def data_tree(distros, profiles, systems, server, templates, config=None, skip=None, scan=None):
     """Every generated file of the data share, by path relative to it: profiles/<p>/unattend-<fw>.xml for each
     profile, systems/<MAC>/{unattend-<fw>.xml, system.cmd, SetupComplete.cmd} for each netboot-enabled system (none
     for a WinPE booted with its own start files), and drivers.txt beside the answer files whose metadata names
@@ -261,7 +263,7 @@ def data_tree(distros, profiles, systems, server, templates, config=None, skip=N
     files, found = {}, {}
     for folders, distro, profile, system in _answer_folders(distros, profiles, systems):
         try:
-            own = _folder_files(distro, profile, system, server, templates, config, share, found)
+            own = _folder_files(distro, profile, system, server, templates, config, share, (found, scan))
         except WinpeError as err:
             if skip is None:
                 raise
@@ -272,12 +274,12 @@ def data_tree(distros, profiles, systems, server, templates, config=None, skip=N
     return files
 
 
-def _folder_files(distro, profile, system, server, templates, config, share, found):
+def _folder_files(distro, profile, system, server, templates, config, share, reader):
     """{name: text} of one answer folder: the answer files, drivers.txt, and a system's system.cmd and
     SetupComplete.cmd."""
     from cobbler_winpe.gen import unattend   # Cheetah is only needed when answer files are made
     context = unattend.unattend_context(distro, profile, system, config)
-    driver_set = _answer_drivers(found, distro, profile, system)
+    driver_set = _answer_drivers(*reader, distro, profile, system)
     own = {}
     if driver_set:
         context["driver_paths"] = [drivers.share_path(share, driver_set)]
@@ -292,11 +294,12 @@ def _folder_files(distro, profile, system, server, templates, config, share, fou
     return own
 
 
-def data_copies(distros, profiles, systems):
-    """{data-share relpath: host path} of the driver files the answer folders' winpe_drivers name."""
+def data_copies(distros, profiles, systems, scan=None):
+    """{data-share relpath: host path} of the driver files the answer folders' winpe_drivers name (SCAN reads
+    them: host/drivers.scan)."""
     copies, found = {}, {}
     for _folders, distro, profile, system in _answer_folders(distros, profiles, systems):
-        driver_set = _answer_drivers(found, distro, profile, system)
+        driver_set = _answer_drivers(found, scan, distro, profile, system)
         if driver_set:
             copies.update(drivers.share_files(driver_set))
     return copies

@@ -138,3 +138,36 @@ def test_settings_are_loaded_in_one_place_per_process_kind():
                     and isinstance(node.func.value, ast.Name) and node.func.value.id in ("config", "winpe_config"):
                 callers.add(str(path.relative_to(PACKAGE)))
     assert callers == {"cli/main.py", "adapter/hookbase.py"}, callers
+
+
+IO_CALLS = {"open", "os.walk", "os.listdir", "os.scandir", "os.stat", "os.lstat", "os.link", "os.unlink",
+            "os.replace", "os.rename", "os.makedirs", "os.mkdir", "os.rmdir", "os.symlink", "os.chmod", "os.chown",
+            "os.path.exists", "os.path.isfile", "os.path.isdir", "os.path.getsize", "os.path.islink",
+            "os.path.lexists", "os.path.samefile", "write_atomic", "create_once"}
+
+
+def call_name(node):
+    """'os.path.isfile' for a call of that dotted name, 'open' for a plain one, else ''."""
+    func, parts = node.func, []
+    while isinstance(func, ast.Attribute):
+        parts.insert(0, func.attr)
+        func = func.value
+    return ".".join([func.id] + parts) if isinstance(func, ast.Name) else ""
+
+
+def test_no_generator_opens_files_or_runs_processes():
+    """gen/ plans and renders: reading and writing files, and running tools, belong to host/ and adapter/."""
+    found = []
+    for path in modules():
+        if unit(path) != "gen":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and (call_name(node) in IO_CALLS or
+                                               call_name(node).split(".")[0] in ("subprocess", "shutil")):
+                found.append("%s:%d %s" % (path.relative_to(PACKAGE), node.lineno, call_name(node)))
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                found += ["%s:%d import %s" % (path.relative_to(PACKAGE), node.lineno, m) for m in mods
+                          if m.split(".")[0] in ("subprocess", "shutil")]
+    assert not found, found

@@ -12,7 +12,7 @@ import pytest
 from cobbler_winpe import config as winpe_config
 from cobbler_winpe.adapter import winpe as adapter_winpe
 from cobbler_winpe.gen import drivers, samba, startnet, unattend
-from cobbler_winpe.host import samba as host_samba
+from cobbler_winpe.host import drivers as host_drivers, samba as host_samba
 from cobbler_winpe.gen.model import Server, WinDistro, WinProfile, WinSystem
 from cobbler_winpe.sample import drivers as sample_drivers
 from cobbler_winpe.sample import media
@@ -80,10 +80,10 @@ class Bed:
                                              "smb_data_dir": os.path.join(self.root, "data")})
         files = startnet.data_tree([self.distro, self.bare, self.win11],
                                    [self.profile, bare_profile, no_image, win11_profile, drv_profile], [self.system],
-                                   self.server, SHIPPED)
+                                   self.server, SHIPPED, scan=host_drivers.scan)
         for rel, text in files.items():
             _write(os.path.join(self.config["smb_data_dir"], rel), text)
-        for rel, path in startnet.data_copies([self.distro], [drv_profile], []).items():
+        for rel, path in startnet.data_copies([self.distro], [drv_profile], [], host_drivers.scan).items():
             shutil.copyfile(path, _made(os.path.join(self.config["smb_data_dir"], rel)))
         include = os.path.join(self.root, "cobbler-winpe.conf")
         _write(include, samba.render_smb_include([self.distro, self.bare, self.win11], self.server,
@@ -443,9 +443,9 @@ def test_drivers_load_before_network_and_setup_and_reach_the_answer_file(bed):
     setup; setup's answer file carries the share folder as a PnpCustomizationsWinPE driver path."""
     import dataclasses
     distro = dataclasses.replace(bed.distro, meta={"winpe_drivers": bed.virtio})
-    image = {rel: path for rel, path in startnet.winpe_driver_files(distro).items()}
+    image = {rel: path for rel, path in startnet.winpe_driver_files(distro, host_drivers.scan).items()}
     image[drivers.IMAGE_LIST] = startnet.winpe_files(distro, bed.server, bed.config, PASSWORD,
-                                                     templates=SHIPPED)[drivers.IMAGE_LIST]
+                                                     templates=SHIPPED, scan=host_drivers.scan)[drivers.IMAGE_LIST]
     proc, winpe = bed.boot(bed.startnet(distro=distro), image=image, macs=(OTHER_MAC,), firmware="bios",
                            start_options="COBBLER_PROFILE:win10-drv")
     name = drivers.set_name(bed.virtio)

@@ -6,6 +6,7 @@ import subprocess
 import pytest
 
 from cobbler_winpe import config
+from cobbler_winpe.host import drivers as host_drivers
 from cobbler_winpe.adapter import winpe
 from cobbler_winpe.errors import InputError
 from cobbler_winpe.gen import drivers, startnet
@@ -23,7 +24,7 @@ def virtio(tmp_path):
 
 
 def test_scan_tells_network_drivers_from_the_rest(virtio):
-    found = drivers.scan(virtio)
+    found = host_drivers.scan(virtio)
     assert found.net_infs == ("NetKVM/w10/amd64/netkvm.inf",)
     assert found.other_infs == ("Balloon/w10/amd64/balloon.inf", "vioscsi/w10/amd64/vioscsi.inf",
                                 "viostor/w10/amd64/viostor.inf")
@@ -44,19 +45,19 @@ def test_inf_class(data, klass):
 def test_names_cmd_would_change_are_refused_with_one_line(virtio, bad):
     open(os.path.join(virtio, "Balloon", bad + ".inf"), "w").close()
     with pytest.raises(InputError) as err:
-        drivers.scan(virtio)
+        host_drivers.scan(virtio)
     assert "\n" not in str(err.value) and "winpe_drivers" in str(err.value)
 
 
 def test_symlink_is_refused(virtio):
     os.symlink("/etc/passwd", os.path.join(virtio, "Balloon", "passwd.inf"))
     with pytest.raises(InputError):
-        drivers.scan(virtio)
+        host_drivers.scan(virtio)
 
 
 def test_relative_folder_is_refused():
     with pytest.raises(InputError):
-        drivers.scan("virtio-win")
+        host_drivers.scan("virtio-win")
 
 
 def _wim_paths(wim):
@@ -85,10 +86,10 @@ def test_driver_files_reach_the_data_share_and_leave_with_the_metadata(tmp_path,
     distro = WinDistro("win10-x64", "x86_64", "10", str(tmp_path))
     profile = WinProfile("pro", "win10-x64", meta={"winpe_drivers": virtio})
     root = str(tmp_path / "smb")
-    winpe.sync_folder(root, {"profiles/pro/x.txt": "x"}, startnet.data_copies([distro], [profile], []))
+    winpe.sync_folder(root, {"profiles/pro/x.txt": "x"}, startnet.data_copies([distro], [profile], [], host_drivers.scan))
     staged = os.path.join(root, "drivers", drivers.set_name(virtio), "viostor", "w10", "amd64", "viostor.sys")
     with open(staged, "rb") as got, open(os.path.join(virtio, "viostor", "w10", "amd64", "viostor.sys"), "rb") as src:
         assert got.read() == src.read()
     plain = WinProfile("pro", "win10-x64")
-    winpe.sync_folder(root, {"profiles/pro/x.txt": "x"}, startnet.data_copies([distro], [plain], []))
+    winpe.sync_folder(root, {"profiles/pro/x.txt": "x"}, startnet.data_copies([distro], [plain], [], host_drivers.scan))
     assert not os.path.exists(os.path.join(root, "drivers"))
