@@ -53,11 +53,12 @@ class Firmware:
     ipxe_platform: str           # iPXE's ${platform} on it
     grub: str                    # the GRUB loader stock Cobbler's dhcp.template gives it (under grub/)
     install_partition: int       # the Windows partition of the plugin's disk layout (answer files)
+    winload_ext: str             # the extension of the Windows loader (winload) its BCD starts
 
 
 FIRMWARE = {
-    BIOS: Firmware(BIOS, PXEBOOT, "", (0,), UNDIONLY, "pcbios", GRUB_BIOS, 2),
-    UEFI: Firmware(UEFI, BOOTMGFW, "." + UEFI, (7, 9, 11), SNPONLY, "efi", GRUB_UEFI, 3),
+    BIOS: Firmware(BIOS, PXEBOOT, "", (0,), UNDIONLY, "pcbios", GRUB_BIOS, 2, ".exe"),
+    UEFI: Firmware(UEFI, BOOTMGFW, "." + UEFI, (7, 9, 11), SNPONLY, "efi", GRUB_UEFI, 3, ".efi"),
 }
 FIRMWARES = tuple(FIRMWARE)
 UEFI_X64_ARCHES = (7, 9)         # EFI BC and EFI x86-64 (option 93)

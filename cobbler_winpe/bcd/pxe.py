@@ -15,7 +15,7 @@ TYPE_BOOTMGR = 0x10100002
 TYPE_OSLOADER = 0x10200003
 TYPE_DEVICE_OPTIONS = 0x30000000
 
-LOADERS = {names.BIOS: r"\windows\system32\boot\winload.exe", names.UEFI: r"\windows\system32\boot\winload.efi"}
+LOADERS = {fw.name: r"\windows\system32\boot\winload" + fw.winload_ext for fw in names.FIRMWARE.values()}
 # Namespace for the loader GUIDs: the same entries always get the same GUIDs.
 LOADER_NAMESPACE = uuid.UUID("2f6b1c52-3a7e-4d4e-9d0c-7c1c0b8e6a51")
 MAX_ENTRIES = 100

@@ -128,7 +128,8 @@ def wimboot_bcd_plan(distro):
 @functools.lru_cache(maxsize=256)
 def wimboot_bcd_store(name, winload):
     """wimboot's BCD for a distro, built once per process (see bcd_store)."""
-    return build_pxe_store(names.BIOS, WIMBOOT_SDI, [(name, WIMBOOT_WIM)], loader=winload + ".exe", timeout=0,
+    return build_pxe_store(names.BIOS, WIMBOOT_SDI, [(name, WIMBOOT_WIM)],
+                           loader=winload + names.FIRMWARE[names.BIOS].winload_ext, timeout=0,
                            timestamp=BCD_TIMESTAMP)
 
 
@@ -142,15 +143,13 @@ BCD_TIMESTAMP = 132223104000000000   # 2020-01-01T00:00:00Z as a FILETIME
 PROFILE_OPTION = "COBBLER_PROFILE:"
 WIMBOOT_SDI = "\\boot\\" + names.BOOT_SDI        # the paths of wimboot's virtual disk
 WIMBOOT_WIM = "\\sources\\" + names.BOOT_WIM
-LOADER_EXT = {names.BIOS: ".exe", names.UEFI: ".efi"}
-FIRMWARE_NBP = {names.BIOS: names.PXEBOOT, names.UEFI: bootfiles.MANAGER_FILE["2011"]}
 STL_COPIES = ("bcd", "bcd/sys")     # boot.stl also beside the BCDs (see boot_image_plan)
 
 
 def firmwares_of(staged):
     """The firmwares a distro can boot: those whose first-stage loader the boot image provided."""
     uefi = any(name in staged for name in bootfiles.MANAGER_FILE.values())
-    return [fw for fw in FIRMWARE_NBP if (uefi if fw == names.UEFI else FIRMWARE_NBP[fw] in staged)]
+    return [fw for fw in names.FIRMWARES if (uefi if fw == names.UEFI else layout.NBP[fw] in staged)]
 
 
 def bcd_source(distro, profile, settings, firmware, manager):
@@ -160,7 +159,7 @@ def bcd_source(distro, profile, settings, firmware, manager):
     fonts = layout.windows_path(layout.distro_file(
         distro.name, bootfiles.FONTS_DIR[manager if firmware == names.UEFI else "2011"]))
     return Source(data=bcd_store(
-        firmware, sdi, wim, profile.name, distro.winload + LOADER_EXT[firmware], settings["bcd_timeout"] or 0,
+        firmware, sdi, wim, profile.name, distro.winload + names.FIRMWARE[firmware].winload_ext, settings["bcd_timeout"] or 0,
         settings["tftp_blocksize"] or None, settings["tftp_windowsize"] or None,
         bool(settings["tftp_varwindow"]), fonts))
 
@@ -198,7 +197,7 @@ def system_bcd_plan(distro, systems, profile_plan, profiles=(), settings=None, s
     plan = {}
     for system in (s for s in systems if s.netboot_enabled):
         profile = by_name.get(system.profile)
-        for firmware in FIRMWARE_NBP:
+        for firmware in names.FIRMWARES:
             source = profile_plan.get(layout.bcd_file(distro.name, system.profile, firmware))
             if source is None:
                 continue

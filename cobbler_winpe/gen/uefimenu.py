@@ -19,7 +19,8 @@ def menu_entries(distros, profiles):
         for profile in sorted(by_distro.get(distro.name, ()), key=lambda p: p.name):
             entries.append(MenuEntry(
                 menus.menu_title(profile), layout.windows_path(layout.distro_file(distro.name, names.BOOT_WIM)),
-                layout.windows_path(layout.distro_file(distro.name, names.BOOT_SDI)), distro.winload + ".efi",
+                layout.windows_path(layout.distro_file(distro.name, names.BOOT_SDI)),
+                distro.winload + names.FIRMWARE[names.UEFI].winload_ext,
                 staging.PROFILE_OPTION + profile.name))
     return entries
 

@@ -28,7 +28,7 @@ def test_unknown_uefi_client_walks_the_menu_over_tftp(tmp_path):
         (cache / "boot.wim").write_bytes(b"MSWIM\0\0\0" + b"\0" * 64)
         plan.update(staging.distro_plan(distro, [p for p in PROFILES if p.distro == distro.name],
                                         (str(cache), host_tree.index_tree(str(cache))),
-                                        str(cache / "boot.sdi"), str(cache / "boot.wim"), {},
+                                        str(cache / "boot.sdi"), str(cache / "boot.wim"), config.validate({}),
                                         model.Server("127.0.0.1"), {}))
     tree = tmp_path / "srv" / "tftp"
     host_tree.apply_plan(str(tree), plan)

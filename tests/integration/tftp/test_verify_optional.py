@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from cobbler_winpe import config
 from cobbler_winpe.gen import dhcp, layout, model, remap, staging
 from cobbler_winpe.host import tree as host_tree
 from cobbler_winpe.verify.chain import Client, Servers, Walker
@@ -26,7 +27,7 @@ def staged_tree(tmp_path, with_stl=True):
     (cache / "boot.sdi").write_bytes(b"SDI")
     (tmp_path / "boot.wim").write_bytes(b"MSWIM\0\0\0" + b"\0" * 64)
     plan = staging.distro_plan(DISTRO, [PROFILE], (str(cache), host_tree.index_tree(str(cache))), str(cache / "boot.sdi"), str(tmp_path / "boot.wim"),
-                               {}, model.Server("127.0.0.1"), {}, [SYSTEM])
+                               config.validate({}), model.Server("127.0.0.1"), {}, [SYSTEM])
     tree = tmp_path / "srv" / "tftp"
     host_tree.apply_plan(str(tree), plan)
     rules = tmp_path / "srv" / "rules"
