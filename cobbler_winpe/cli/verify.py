@@ -30,8 +30,7 @@ def servers_from(args, cobbler):
     host, port = parse_host_port(args.tftp or cobbler.get("next_server_v4") or cobbler.get("server") or "127.0.0.1")
     http = args.http
     if not http:
-        http_port = cobbler.get("http_port") or 80
-        http = "http://%s%s" % (cobbler.get("server") or "127.0.0.1", "" if http_port == 80 else ":%s" % http_port)
+        http = values.http_base(cobbler.get("server") or "127.0.0.1", cobbler.get("http_port") or 80)
     if not re.match(r"https?://[^/\s]+", http):
         raise InputError("--http %r" % http, "not an http:// URL", "e.g. --http http://127.0.0.1:80")
     rules = None

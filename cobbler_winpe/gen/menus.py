@@ -106,12 +106,7 @@ def grub_entry(distro, profile, title=None, *, templates):
 
 def http_url(server, relpath):
     """The URL of a webdir-relative file on the Cobbler server: http://host[:port]/cobbler/<relpath>."""
-    host = values.host("server address", server.address)
-    port = server.http_port
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise InputError("server http_port %r" % (port,), "not a TCP port", "use 1-65535")
-    netloc = host if port == 80 else "%s:%d" % (host, port)
-    return "http://%s/cobbler/%s" % (netloc, relpath)
+    return "%s/cobbler/%s" % (values.http_base(server.address, server.http_port), relpath)
 
 
 # Behind a proxyDHCP server iPXE builds the cached PXE reply packet (BIOS CACHED_REPLY, UEFI PxeReply) from its

@@ -48,9 +48,7 @@ def answer_name(firmware):
 
 def base_url(server):
     """http://address[:port] of the Cobbler server."""
-    address = values.host("server address", server.address)
-    port = int(server.http_port)
-    return "http://%s%s" % (address, "" if port == 80 else ":%d" % port)
+    return values.http_base(server.address, server.http_port)
 
 
 def nopxe_url(server, system_name):

@@ -92,6 +92,14 @@ def host(what, value):
     raise InputError(what, "not a host name or IP address: %r" % value, "use the address clients reach")
 
 
+def http_base(address, port):
+    """http://ADDRESS[:PORT] (no port for 80): the one way a URL of the Cobbler server starts."""
+    address = host("server address", address)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise InputError("server http_port %r" % (port,), "not a TCP port", "use 1-65535")
+    return "http://%s%s" % (address, "" if port == 80 else ":%d" % port)
+
+
 def mac(what, value):
     """VALUE as a 48-bit MAC (netaddr parses the colon, dash, dot and bare forms); 12 hex digits required, so
     netaddr's reading of a bare number ("1") as an address is refused too."""
