@@ -184,3 +184,13 @@ def test_generated_entry_tells_a_uefi_client_what_works(tmp_path, trixie_tree, g
     assert start is not None, result.text[-3000:]
     assert printed[start:start + len(UEFI_NOTICE)] == UEFI_NOTICE
     assert "error:" not in result.text and "STANDIN" not in result.text
+
+
+def test_debian13_fetch_failure_is_reported_not_passed(tmp_path, monkeypatch):
+    """When apt cannot reach the archive, the fetch raises with apt's own words (the fixtures skip with them)."""
+    monkeypatch.setattr(trixie, "CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(trixie, "SOURCE", "deb [trusted=yes] http://127.0.0.1:9/debian trixie main\n")
+    with pytest.raises(trixie.Unavailable) as caught:
+        trixie.root()
+    assert str(caught.value).startswith("apt-get update (trixie) failed") and "127.0.0.1" in str(caught.value)
+    assert not os.path.exists(os.path.join(str(tmp_path / "cache"), "unpacked"))

@@ -20,19 +20,20 @@ class Unavailable(Exception):
 def _apt_options():
     base = os.path.join(CACHE, "apt")
     return ["-o", "Dir::Etc::sourcelist=" + os.path.join(base, "sources.list"), "-o", "Dir::Etc::sourceparts=-",
-            "-o", "Dir::State=" + os.path.join(base, "state"), "-o", "Dir::State::status=/var/lib/dpkg/status",
+            "-o", "Dir::State=" + os.path.join(base, "state"), "-o", "Dir::State::status=" + os.path.join(base, "status"),
             "-o", "Dir::Cache=" + os.path.join(base, "cache"), "-o", "APT::Architecture=amd64",
             "-o", "APT::Sandbox::User=root"]
 
 
-def _run(argv, cwd=None):
+def _run(what, argv, cwd=None):
+    """Run ARGV; WHAT names it in the Unavailable message (with the last lines it printed)."""
     try:
         proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as err:
-        raise Unavailable("%s: %s" % (argv[0], err))
+        raise Unavailable("%s: %s" % (what, err))
     if proc.returncode != 0:
         tail = proc.stdout.decode(errors="replace").strip().splitlines()[-3:]
-        raise Unavailable("%s failed (%d): %s" % (" ".join(argv[:3]), proc.returncode, " | ".join(tail)))
+        raise Unavailable("%s failed (exit %d): %s" % (what, proc.returncode, " | ".join(tail)))
 
 
 def root():
@@ -48,21 +49,13 @@ def root():
     os.makedirs(debs, exist_ok=True)
     with open(os.path.join(base, "sources.list"), "w") as handle:
         handle.write(SOURCE)
-    _run(["apt-get"] + _apt_options() + ["update"])
-    _run(["apt-get"] + _apt_options() + ["download"] + list(PACKAGES), cwd=debs)
+    open(os.path.join(base, "status"), "w").close()    # nothing installed: candidates come from trixie alone
+    _run("apt-get update (trixie)", ["apt-get"] + _apt_options() + ["--error-on=any", "update"])
+    _run("apt-get download", ["apt-get"] + _apt_options() + ["download"] + list(PACKAGES), cwd=debs)
     for name in sorted(os.listdir(debs)):
-        _run(["dpkg", "-x", os.path.join(debs, name), tree])
+        _run("dpkg -x " + name, ["dpkg", "-x", os.path.join(debs, name), tree])
     open(done, "w").close()
     return tree
-
-
-def version(tree, package):
-    """The version of PACKAGE among the downloaded .debs."""
-    for name in os.listdir(os.path.join(os.path.dirname(tree), "debs")):
-        parts = name.split("_")
-        if parts[0] == package:
-            return parts[1].replace("%3a", ":")
-    return None
 
 
 def program(tree, path):
