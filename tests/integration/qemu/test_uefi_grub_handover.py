@@ -194,3 +194,33 @@ def test_debian13_fetch_failure_is_reported_not_passed(tmp_path, monkeypatch):
         trixie.root()
     assert str(caught.value).startswith("apt-get update (trixie) failed") and "127.0.0.1" in str(caught.value)
     assert not os.path.exists(os.path.join(str(tmp_path / "cache"), "unpacked"))
+
+
+@pytest.mark.parametrize("year,ovmf_version", [("2025", "2025.02"), ("2019", "2025.02"), ("2025", "2022.11")])
+def test_dhcp_route_the_entry_names_works_with_either_ipxe_and_ovmf(tmp_path, trixie_tree, year, ovmf_version):
+    """The route the UEFI entry points to: DHCP hands the firmware snponly.efi (no GRUB in between), iPXE runs
+    the profile script over HTTP and bootmgfw.efi finds the PXE base code with option 252 (test_boot_chains.py
+    measures Debian 12's iPXE on OVMF 2022.11)."""
+    root, web = str(tmp_path / "tftp"), str(tmp_path / "web")
+    harness.place_standins(harness.load_standins_builder(), root, [DISTRO.name], "uefi", str(tmp_path / "b"))
+    script_rel = layout.ipxe_script_file(DISTRO.name, PROFILE.name)
+    harness.put_file(web, script_rel, menus.ipxe_script(menus.ipxe_chain_lines(DISTRO, PROFILE)))
+    with harness.HttpServer(web) as server:
+        url = server.guest_url(script_rel)
+        # slirp hands every client one boot file: the URL is it, and its TFTP maps the URL to a path holding iPXE
+        harness.put_file(root, url.replace("http://", "http:/"), open(_ipxe(trixie_tree, "snponly.efi", year),
+                                                                      "rb").read())
+        result = harness.boot("uefi", tftp_root=root, bootfile=url, http_port=server.port, timeout=60,
+                              ovmf=_ovmf(trixie_tree, ovmf_version))
+        requests = server.requests
+    prefix = "STANDIN-EFI %s " % DISTRO.name
+    expected = "received=1 file=%s opt252=%s" % (layout.nbp_file(DISTRO.name, "uefi"),
+                                                 menus.bcd_option(DISTRO, PROFILE, "uefi"))
+    print("RESULT dhcp snponly.efi-%s ovmf=%s seconds=%.1f %s"
+          % (year, ovmf_version, result.seconds, " | ".join(result.lines(prefix))))
+    assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
+    assert requests == [("GET", "/" + script_rel, 200)]
+    # measured: with iPXE 2025 the system holds two PXE base code handles (one on the loader's device), 2019 one
+    handles = 2 if year == "2025" else 1
+    assert result.lines(prefix + "pxebc=") == [prefix + "pxebc=device handles=%d" % handles]
+    assert result.lines(prefix + "pkt=dhcpack") == [prefix + "pkt=dhcpack " + expected]
