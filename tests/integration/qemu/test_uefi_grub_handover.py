@@ -1,6 +1,7 @@
 """Cobbler's UEFI GRUB (mkloaders grubx64.efi, GRUB 2.06 and 2.12) handing over to network loaders under OVMF:
 what iPXE (2019, 2025 builds), the bootmgfw.efi stand-in and GRUB `linux` get once GRUB has used the NIC."""
 import os
+import pathlib
 import re
 import shutil
 
@@ -75,7 +76,7 @@ def _boot(tmp_path, grub_image, ovmf, menu, timeout=60, stop_text=None):
     """Boot Cobbler's grubx64.efi from slirp TFTP with MENU as grub/grub.cfg; the tree also holds the profile's
     iPXE script and the bootmgfw.efi stand-in it chains."""
     root = str(tmp_path / "tftp")
-    harness.put_file(root, "grub/grubx64.efi", open(grub_image, "rb").read())
+    harness.put_file(root, "grub/grubx64.efi", pathlib.Path(grub_image).read_bytes())
     harness.place_standins(harness.load_standins_builder(), root, [DISTRO.name], "uefi", str(tmp_path / "b"))
     harness.put_file(root, layout.ipxe_script_file(DISTRO.name, PROFILE.name),
                      menus.ipxe_script(menus.ipxe_chain_lines(DISTRO, PROFILE)))
@@ -113,7 +114,7 @@ def test_ipxe_chainloaded_by_uefi_grub_gets_no_network(tmp_path, trixie_tree, gr
              % (rel, CMDLINE_MARK, script))
     root, run = _boot(tmp_path, grub_images[grub], _ovmf(trixie_tree, ovmf_version), _handover(entry), timeout=50,
                       stop_text=BACK_IN_GRUB + "...")
-    harness.put_file(root, rel, open(loader, "rb").read())
+    harness.put_file(root, rel, pathlib.Path(loader).read_bytes())
     result = run()
     version, seen, cmdline = ipxe_outcome(result)
     print("RESULT grub=%s loader=%s-%s ovmf=%s version=%s seen=%s cmdline=%s exit=%s seconds=%.1f"
@@ -158,7 +159,7 @@ def test_uefi_grub_linux_boots_a_bzimage_without_efi_handover_blind(tmp_path, tr
              % layout.IPXE_LKRN)
     root, run = _boot(tmp_path, grub_images[grub], None, _handover(entry), timeout=40,
                       stop_text="Booting in blind mode")
-    harness.put_file(root, layout.IPXE_LKRN, open(lkrn, "rb").read())
+    harness.put_file(root, layout.IPXE_LKRN, pathlib.Path(lkrn).read_bytes())
     result = run()
     print("RESULT grub=%s loader=linux-ipxe.lkrn seconds=%.1f" % (grub, result.seconds))
     assert "WINPE-LINUX-LOADED" in result.text, result.text[-3000:]
@@ -208,8 +209,8 @@ def test_dhcp_route_the_entry_names_works_with_either_ipxe_and_ovmf(tmp_path, tr
     with harness.HttpServer(web) as server:
         url = server.guest_url(script_rel)
         # slirp hands every client one boot file: the URL is it, and its TFTP maps the URL to a path holding iPXE
-        harness.put_file(root, url.replace("http://", "http:/"), open(_ipxe(trixie_tree, "snponly.efi", year),
-                                                                      "rb").read())
+        ipxe = pathlib.Path(_ipxe(trixie_tree, "snponly.efi", year)).read_bytes()
+        harness.put_file(root, url.replace("http://", "http:/"), ipxe)
         result = harness.boot("uefi", tftp_root=root, bootfile=url, http_port=server.port, timeout=60,
                               ovmf=_ovmf(trixie_tree, ovmf_version))
         requests = server.requests
