@@ -95,9 +95,10 @@ def grub_entry(distro, profile, title=None, *, templates):
     """A GRUB menuentry for a Windows profile: on BIOS (grub.0) linux16 starts iPXE (layout.IPXE_LKRN) with the
     profile's iPXE script as initrd16, which sets option 252 and chains pxeboot.n12; on UEFI it explains.
 
-    Measured (docs/boot-chains.md): after GRUB 2.06's network stack has opened the NIC, neither bootmgfw.efi (no
-    PXE base code) nor iPXE (snponly.efi: "No more network devices"; ipxe.efi hangs) can use the network, so GRUB
-    cannot hand a UEFI client over.  UEFI clients reach Windows through iPXE started by DHCP instead.
+    Measured (docs/boot-chains.md): GRUB 2.06 and 2.12 keep the NIC's SNP open exclusively after `chainloader`, so
+    neither bootmgfw.efi (no PXE base code) nor iPXE of 2019 or 2025 (no network device, or a hang) can use the
+    network, and wimboot has no UEFI route through GRUB `linux`.  The UEFI branch names what works instead: the
+    DHCP boot file snponly.efi, or the `uefi_menu` option.
     """
     return render_snippet("menu_grub", _context(distro, profile, title), templates)
 

@@ -8,6 +8,8 @@
  *   STANDIN-EFI <marker> pkt=pxereply received=<0|1> file=... opt252=...
  *   STANDIN-EFI <marker> fs=device|none
  *   STANDIN-EFI <marker> file=<name> size=<bytes>        (one per root directory entry)
+ *   STANDIN-EFI <marker> snp=device|none state=<0 stopped|1 started|2 initialized|-> open=<ok or error-<low byte of
+ *                        the status> of an exclusive by-driver open, as iPXE's SNP driver makes; closed at once>
  *   STANDIN-EFI <marker> end
  * then writes 0x10 to port 0xf4 (isa-debug-exit: QEMU exit code 33).
  */
@@ -158,6 +160,34 @@ static void report_pxe(EFI_HANDLE device)
     report_packet("pxereply", pxe->Mode->PxeReplyReceived, &pxe->Mode->PxeReply);
 }
 
+/* Whether the device handle carries a Simple Network Protocol a next loader (iPXE's SNP driver) could take over. */
+static void report_snp(EFI_HANDLE image_handle, EFI_HANDLE device)
+{
+    EFI_SIMPLE_NETWORK *snp = NULL;
+    void *taken = NULL;
+    EFI_STATUS status;
+
+    begin();
+    if (!device || EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, device,
+                                               &SimpleNetworkProtocol, (void **)&snp)) || !snp) {
+        say("snp=none state=- open=-\n");
+        return;
+    }
+    say("snp=device state=");
+    say_num(snp->Mode ? snp->Mode->State : 9);
+    status = uefi_call_wrapper(BS->OpenProtocol, 6, device, &SimpleNetworkProtocol, &taken, image_handle, device,
+                               EFI_OPEN_PROTOCOL_BY_DRIVER | EFI_OPEN_PROTOCOL_EXCLUSIVE);
+    say(" open=");
+    if (EFI_ERROR(status)) {
+        say("error-");
+        say_num(status & 0xff);
+    } else {
+        say("ok");
+        uefi_call_wrapper(BS->CloseProtocol, 4, device, &SimpleNetworkProtocol, image_handle, device);
+    }
+    say("\n");
+}
+
 static void say_file_entry(EFI_FILE_INFO *info)
 {
     begin();
@@ -219,6 +249,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *systab)
     report_options(image);
     report_pxe(device);
     report_files(device);
+    report_snp(image_handle, device);     /* last: an exclusive open may disconnect what the lines above used */
     begin();
     say("end\n");
     outb(EXIT_PORT, 0x10);

@@ -190,21 +190,25 @@ def tap_netdev(tap):
     return "tap,id=n0,ifname=%s,script=no,downscript=no" % tap
 
 
-def qemu_argv(firmware, workdir, netdev, serial_path, mac=None):
+def qemu_argv(firmware, workdir, netdev, serial_path, mac=None, ovmf=None):
     """The qemu-system-x86_64 command line for a PXE client of FIRMWARE: 'bios' (the e1000's iPXE ROM is the PXE
     stack) or 'uefi' (OVMF's own PXE on virtio-net without an option ROM); MAC for the NIC (QEMU's default
-    52:54:00:12:34:56 without it)."""
+    52:54:00:12:34:56 without it); OVMF a (code, vars) pair other than Debian 12's (those also get a virtio-rng
+    device: OVMF 2025.02 offers no network boot without an RNG)."""
     nic = ",mac=" + mac if mac else ""
     argv = [QEMU, "-m", "256", "-display", "none", "-no-reboot", "-monitor", "none", "-nodefaults",
             "-chardev", "socket,id=s0,path=%s,server=on,wait=on" % serial_path, "-serial", "chardev:s0",
             "-netdev", netdev, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if firmware == "bios":
         return argv + ["-machine", "pc,accel=tcg", "-device", "e1000,netdev=n0" + nic, "-boot", "n"]
+    code, variables = ovmf or (OVMF_CODE, OVMF_VARS)
     vars_copy = os.path.join(workdir, "OVMF_VARS.fd")
-    shutil.copyfile(OVMF_VARS, vars_copy)
+    shutil.copyfile(variables, vars_copy)
     argv += ["-machine", "q35,accel=tcg",
-             "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
+             "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + code,
              "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy]
+    if ovmf:
+        argv += ["-device", "virtio-rng-pci"]
     return argv + ["-device", "virtio-net-pci,netdev=n0,bootindex=1,romfile=" + nic]
 
 
@@ -257,7 +261,7 @@ def _stop(proc):
 
 
 def boot(firmware, tftp_root=None, bootfile=None, http_port=None, timeout=40,
-         replies: Sequence[Tuple[str, str]] = (), stop_text=None, netdev=None, netns=None, mac=None):
+         replies: Sequence[Tuple[str, str]] = (), stop_text=None, netdev=None, netns=None, mac=None, ovmf=None):
     """Boot one QEMU PXE client and return a Boot; the process is always stopped by its PID.
 
     FIRMWARE: 'bios' (NIC iPXE ROM as the PXE stack, e1000) or 'uefi' (OVMF's own PXE, virtio-net without ROM).
@@ -265,11 +269,11 @@ def boot(firmware, tftp_root=None, bootfile=None, http_port=None, timeout=40,
     REPLIES: (text, keys) pairs typed on the serial console once TEXT has appeared, in order.
     STOP_TEXT ends the run early once seen.
     NETDEV replaces the slirp network (e.g. tap_netdev(tap)); NETNS runs QEMU in that network namespace (`ip netns
-    exec` execs QEMU, so the PID stays QEMU's); MAC is the NIC's address.
+    exec` execs QEMU, so the PID stays QEMU's); MAC is the NIC's address; OVMF see qemu_argv.
     """
     workdir = tempfile.mkdtemp(prefix="qemu-pxe-")
     serial_path = os.path.join(workdir, "serial.sock")
-    argv = qemu_argv(firmware, workdir, netdev or netdev_arg(tftp_root, bootfile, http_port), serial_path, mac)
+    argv = qemu_argv(firmware, workdir, netdev or netdev_arg(tftp_root, bootfile, http_port), serial_path, mac, ovmf)
     if netns:
         argv = ["ip", "netns", "exec", netns] + argv
     start = time.monotonic()

@@ -116,23 +116,6 @@ def test_ipxe_nic_rom_bios_chains_pxeboot_with_option_252(tmp_path):
     _assert_nbp_saw(result, distro, profile)
 
 
-def test_uefi_grub_cannot_hand_the_nic_to_ipxe(tmp_path):
-    """GRUB 2.06 keeps the NIC: iPXE chainloaded from GRUB finds no network device (why grub_entry only explains)."""
-    _need("uefi", ())
-    root = str(tmp_path / "tftp")
-    harness.add_grub(root)
-    harness.add_ipxe(root, "snponly.efi", layout.IPXE_EFI)
-    handover = ("menuentry 'handover' --id handover {\n  chainloader /%s\n  boot\n}\n" % layout.IPXE_EFI)
-    linux = "menuentry '%s' { linux /images/%s/vmlinuz }\n" % (LINUX_LABEL, LINUX_LABEL)
-    windows = menus.grub_entry(DISTROS[0], PROFILES[0], templates=Templates())
-    harness.put_file(root, "grub/grub.cfg", "set timeout=1\nset default=handover\n" + linux + windows + handover)
-    result = harness.boot("uefi", tftp_root=root, bootfile="grubnetx64.efi", timeout=60,
-                          stop_text="No more network devices")
-    assert "%s (Windows: UEFI boots it through iPXE)" % PROFILES[0].name in result.text
-    assert LINUX_LABEL in result.text
-    assert "iPXE" in result.text and "No more network devices" in result.text, result.text[-3000:]
-
-
 def _web_tree(web, distro, profile):
     """Every file the wimboot entry names, with distinct contents; returns {name: size}."""
     sizes = {}

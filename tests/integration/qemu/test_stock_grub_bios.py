@@ -1,12 +1,12 @@
 """Cobbler's own grub.0 (its mkloaders mkimage, stock i386-pc-pxe modules + the linux16 install-hooks adds) boots
 the generated Windows GRUB entry in QEMU SeaBIOS: iPXE (ipxe.lkrn) runs the profile script and reaches pxeboot.n12."""
 import os
-import pathlib
 import shutil
 
 import pytest
 import yaml
 
+import cobbler_grub
 import harness
 from cobbler_winpe.adapter import install
 from cobbler_winpe.gen import layout, menus, model
@@ -18,39 +18,15 @@ DISTRO = model.WinDistro("win10-x64", "x86_64", "10", "/unused")
 PROFILE = model.WinProfile("win10-x64-pro", "win10-x64")
 
 
-def stock_settings():
-    import cobbler
-    return os.path.join(os.path.dirname(os.path.dirname(cobbler.__file__)), "etc", "cobbler", "settings.yaml")
-
-
 def build_grub0(tmp_path):
     """grub.0 exactly as `cobbler mkloaders` builds it from the settings install-hooks writes."""
-    from cobbler.actions import mkloaders
-    etc = tmp_path / "etc"
-    etc.mkdir()
-    shutil.copyfile(stock_settings(), etc / "settings.yaml")
-    install.install_grub_settings(str(etc / "settings.yaml"))
-    extra = yaml.safe_load((etc / "settings.d" / install.GRUB_SETTINGS).read_text())
-    settings = yaml.safe_load((etc / "settings.yaml").read_text())
-    settings.update(extra)
-    pxe = settings["bootloaders_formats"]["i386-pc-pxe"]
-    shim = tmp_path / "bin"
-    shim.mkdir()
-    (shim / "grub2-mkimage").symlink_to(shutil.which("grub-mkimage"))   # Debian's name for it
-    out = tmp_path / "tftp" / "grub" / pxe["binary_name"]
-    old_path = os.environ["PATH"]
-    os.environ["PATH"] = "%s:%s" % (shim, old_path)
-    try:
-        mkloaders.mkimage("i386-pc-pxe", out, settings["bootloaders_modules"] + pxe["extra_modules"])
-    finally:
-        os.environ["PATH"] = old_path
-    return settings, out
+    return cobbler_grub.build(tmp_path, "i386-pc-pxe")
 
 
 def test_install_hooks_adds_linux16_and_keeps_every_format(tmp_path):
     etc = tmp_path / "etc"
     etc.mkdir()
-    shutil.copyfile(stock_settings(), etc / "settings.yaml")
+    shutil.copyfile(cobbler_grub.stock_settings(), etc / "settings.yaml")
     stock = yaml.safe_load((etc / "settings.yaml").read_text())["bootloaders_formats"]
     install.install_grub_settings(str(etc / "settings.yaml"))
     written = yaml.safe_load((etc / "settings.d" / install.GRUB_SETTINGS).read_text())["bootloaders_formats"]
