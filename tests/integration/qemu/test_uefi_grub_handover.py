@@ -29,6 +29,14 @@ IPXE_SEEN = {("2.06", "snponly.efi", "2019"): "no-device", ("2.06", "snponly.efi
              ("2.12", "snponly.efi", "2019"): "no-device", ("2.12", "snponly.efi", "2025"): "returned",
              ("2.12", "ipxe.efi", "2019"): "no-device", ("2.12", "ipxe.efi", "2025"): "returned"}
 OVMFS = ("2022.11", "2025.02")
+# The whole table (both OVMFs, the 50 s ipxe.efi hangs, every DHCP-route pair: about 7 min) is a measurement run on
+# demand, COBBLER_WINPE_MEASURE=1; the suite keeps one case of each finding (about 2 min).
+MEASURE = bool(os.environ.get("COBBLER_WINPE_MEASURE"))
+SUITE_OVMFS = OVMFS if MEASURE else OVMFS[:1]
+IPXE_CASES = [("snponly.efi", "2019"), ("snponly.efi", "2025"), ("ipxe.efi", "2019"), ("ipxe.efi", "2025")]
+SUITE_IPXE_CASES = IPXE_CASES if MEASURE else IPXE_CASES[:2]
+DHCP_ROUTE_CASES = [("2025", "2025.02"), ("2019", "2025.02"), ("2025", "2022.11")]
+SUITE_DHCP_ROUTE_CASES = DHCP_ROUTE_CASES if MEASURE else DHCP_ROUTE_CASES[:1]
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +107,9 @@ def ipxe_outcome(result):
     return (banner.group(1) if banner else None), seen, CMDLINE_MARK in result.text
 
 
-@pytest.mark.parametrize("ovmf_version", OVMFS)
+@pytest.mark.parametrize("ovmf_version", SUITE_OVMFS)
 @pytest.mark.parametrize("grub", ("2.06", "2.12"))
-@pytest.mark.parametrize("name,year", [("snponly.efi", "2019"), ("snponly.efi", "2025"),
-                                       ("ipxe.efi", "2019"), ("ipxe.efi", "2025")])
+@pytest.mark.parametrize("name,year", SUITE_IPXE_CASES)
 def test_ipxe_chainloaded_by_uefi_grub_gets_no_network(tmp_path, trixie_tree, grub_images, grub, name, year,
                                                        ovmf_version):
     """iPXE starts, but finds no usable NIC: GRUB still holds the SNP protocol exclusively."""
@@ -128,7 +135,7 @@ def test_ipxe_chainloaded_by_uefi_grub_gets_no_network(tmp_path, trixie_tree, gr
         assert cmdline == (year == "2025")
 
 
-@pytest.mark.parametrize("ovmf_version", OVMFS)
+@pytest.mark.parametrize("ovmf_version", SUITE_OVMFS)
 @pytest.mark.parametrize("grub", ("2.06", "2.12"))
 def test_bootmgfw_chainloaded_by_uefi_grub_finds_no_pxe_and_a_held_nic(tmp_path, trixie_tree, grub_images, grub,
                                                                        ovmf_version):
@@ -197,7 +204,7 @@ def test_debian13_fetch_failure_is_reported_not_passed(tmp_path, monkeypatch):
     assert not os.path.exists(os.path.join(str(tmp_path / "cache"), "unpacked"))
 
 
-@pytest.mark.parametrize("year,ovmf_version", [("2025", "2025.02"), ("2019", "2025.02"), ("2025", "2022.11")])
+@pytest.mark.parametrize("year,ovmf_version", SUITE_DHCP_ROUTE_CASES)
 def test_dhcp_route_the_entry_names_works_with_either_ipxe_and_ovmf(tmp_path, trixie_tree, year, ovmf_version):
     """The route the UEFI entry points to: DHCP hands the firmware snponly.efi (no GRUB in between), iPXE runs
     the profile script over HTTP and bootmgfw.efi finds the PXE base code with option 252 (test_boot_chains.py
