@@ -61,3 +61,17 @@ def test_the_wait_is_bounded_and_a_thread_not_holding_releases_nothing():
     done.set()
     holder.join(30)
     assert lock.acquire("an import", wait=0)
+
+
+def test_sync_post_releases_what_sync_pre_took_even_when_staging_fails(monkeypatch):
+    def broken_staging(*_args):
+        raise RuntimeError("staging bug")
+
+    monkeypatch.setattr(synclock.staging, "sync_post", broken_staging)
+    synclock.sync_pre(None, [], None)
+    assert synclock.TREES.depth() == 1
+    try:
+        synclock.sync_post(None, [], None)
+    except RuntimeError:
+        pass
+    assert synclock.TREES.depth() == 0
