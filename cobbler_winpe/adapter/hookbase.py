@@ -12,7 +12,8 @@ LOG = logging.getLogger("cobbler_winpe")
 HANDLERS = {
     "task/import/pre": "importer:import_pre",
     "task/sigupdate/post": "signatures:sigupdate_post",
-    "sync/post": "staging:sync_post",
+    "sync/pre": "synclock:sync_pre",
+    "sync/post": "synclock:sync_post",
     "add/distro/post": "staging:distro_changed",
     "add/profile/post": "staging:profile_changed",
     "add/system/post": "staging:system_changed",

@@ -6,7 +6,7 @@ import shutil
 import threading
 
 from cobbler_winpe import names
-from cobbler_winpe.adapter import items, staging
+from cobbler_winpe.adapter import items, staging, synclock
 from cobbler_winpe.errors import InputError, MediaError, WinpeError
 from cobbler_winpe.fsutil import write_atomic
 from cobbler_winpe.gen import menus, schema
@@ -118,11 +118,11 @@ def copy_media(api, media, dest):
     media.copy_tree(dest, progress=progress, prune_keeping={MIRROR_MARK}, plan=plan)
 
 
-def stage_cache(cfg, media, found, distro_name, mirror):
-    """Extract the boot image's WDS files and boot.sdi once into the plugin's cache; returns the cache folder.
+def build_cache(cfg, media, found, distro_name, mirror):
+    """Extract the boot image's WDS files and boot.sdi once into a new cache work folder; returns (that folder,
+    the boot files found) for import_distro to swap in.
 
     The WIM is read from the mirror copy when there is one, so an ISO's boot.wim is never written out twice."""
-    cache = os.path.join(cfg.cache_dir, distro_name)
     tmp = staging.new_cache(cfg, distro_name)
     root = found.root + "/" if found.root else ""
     index = found.boot_wim.boot_index or None
@@ -132,8 +132,7 @@ def stage_cache(cfg, media, found, distro_name, mirror):
     else:
         boot = extract.extract_from_media(media, found.boot_wim.path, index, tmp)
     place_sdi(media, root, boot, tmp)
-    staging.swap_cache(cfg, tmp, cache)
-    return cache, boot
+    return tmp, boot
 
 
 def place_sdi(media, root, boot, cache):
@@ -222,9 +221,14 @@ def import_distro(api, cfg, media, found, base_name, mirror, owned):
     if not found.release:
         raise MediaError(media.where(found.boot_wim.path), "unknown Windows build %s" % found.build,
                          "report it; meanwhile import with --breed=windows --os-version=<e.g. 11 or 2025>")
-    cache, boot = stage_cache(cfg, media, found, name, mirror)
-    with importing(cache):
-        save_and_profile(api, name, found, cache, boot, mirror, owned)
+    tmp, boot = build_cache(cfg, media, found, name, mirror)
+    cache = os.path.join(cfg.cache_dir, name)
+    # a sync running meanwhile would link the kernel files of the cache being swapped, and Cobbler's lite syncs
+    # inside the saves copy the files a full sync copies: synclock keeps the two apart
+    with synclock.TREES.held("the import of %s" % name):
+        staging.swap_cache(cfg, tmp, cache)
+        with importing(cache):
+            save_and_profile(api, name, found, cache, boot, mirror, owned)
     return name
 
 

@@ -202,6 +202,13 @@ class CobblerBed:
         self._stop_cobblerd()
         self._timed("cobblerd", self._start_cobblerd)
 
+    def kill_cobblerd(self):
+        """SIGKILL cobblerd and the programs it runs (its session, as a service manager ends a crashed unit's
+        processes), as a crash would; restart_cobblerd() starts it again."""
+        if self._cobblerd is not None and self._cobblerd.poll() is None:
+            os.killpg(self._cobblerd.pid, signal.SIGKILL)
+            self._cobblerd.wait(timeout=STOP_TIMEOUT)
+
     def set_settings(self, values):
         """Merge values into settings.yaml and restart cobblerd so it reads them."""
         self.settings_overrides.update(values)

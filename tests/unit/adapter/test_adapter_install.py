@@ -82,10 +82,12 @@ def test_hook_modules_import_and_register():
     sys.path.insert(0, install.resources.data_dir("triggers"))
     try:
         import winpe_sync_post
+        import winpe_sync_pre
         import winpe_import_pre
     finally:
         sys.path.pop(0)
     assert winpe_sync_post.register() == "/var/lib/cobbler/triggers/sync/post/*"
+    assert winpe_sync_pre.register() == "/var/lib/cobbler/triggers/sync/pre/*"
     assert winpe_import_pre.register() == "/var/lib/cobbler/triggers/task/import/pre/*"
 
 
