@@ -206,7 +206,8 @@ def install(module_dir=None, cobbler_python=None, settings_path="/etc/cobbler/se
             ("menu templates", ", ".join(edit_templates(settings["template_dir"], with_block)) or "unchanged"),
             ("signatures", "windows " + (", ".join(add_signatures(settings["signatures"])) or "unchanged")),
             ("dhcp templates", ", ".join(dhcp_templates.edit_dhcp_templates(
-                os.path.dirname(settings_path), cfg.dhcp_snippets_dir, uefi_menu=cfg.uefi_menu)) or "unchanged"),
+                os.path.dirname(settings_path), cfg.dhcp_snippets_dir, uefi_menu=cfg.uefi_menu,
+                ipxe_menu=cfg.uefi_ipxe_menu)) or "unchanged"),
             ("grub.0 modules", install_grub_settings(settings_path)),
             ("scripts", install_scripts())]
 

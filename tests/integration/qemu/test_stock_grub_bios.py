@@ -24,23 +24,30 @@ def stock_settings():
 
 def build_grub0(tmp_path):
     """grub.0 exactly as `cobbler mkloaders` builds it from the settings install-hooks writes."""
+    return build_grub(tmp_path, "i386-pc-pxe")
+
+
+def build_grub(tmp_path, fmt, out_dir=None):
+    """The GRUB loader of Cobbler's bootloaders_formats FMT (i386-pc-pxe: grub.0, x86_64-efi: grubx64.efi) built
+    by `cobbler mkloaders`' own mkimage with the settings install-hooks writes, under OUT_DIR (default
+    tmp_path/tftp)/grub; returns (settings, path)."""
     from cobbler.actions import mkloaders
-    etc = tmp_path / "etc"
+    etc = tmp_path / ("etc-" + fmt)
     etc.mkdir()
     shutil.copyfile(stock_settings(), etc / "settings.yaml")
     install.install_grub_settings(str(etc / "settings.yaml"))
     extra = yaml.safe_load((etc / "settings.d" / install.GRUB_SETTINGS).read_text())
     settings = yaml.safe_load((etc / "settings.yaml").read_text())
     settings.update(extra)
-    pxe = settings["bootloaders_formats"]["i386-pc-pxe"]
-    shim = tmp_path / "bin"
+    spec = settings["bootloaders_formats"][fmt]
+    shim = tmp_path / ("bin-" + fmt)
     shim.mkdir()
     (shim / "grub2-mkimage").symlink_to(shutil.which("grub-mkimage"))   # Debian's name for it
-    out = tmp_path / "tftp" / "grub" / pxe["binary_name"]
+    out = (out_dir or tmp_path / "tftp") / "grub" / spec["binary_name"]
     old_path = os.environ["PATH"]
     os.environ["PATH"] = "%s:%s" % (shim, old_path)
     try:
-        mkloaders.mkimage("i386-pc-pxe", out, settings["bootloaders_modules"] + pxe["extra_modules"])
+        mkloaders.mkimage(fmt, out, settings["bootloaders_modules"] + spec.get("extra_modules", []))
     finally:
         os.environ["PATH"] = old_path
     return settings, out
