@@ -30,6 +30,10 @@ DEFAULTS = {
     "secure_boot_wimboot": ("", "a signed wimboot; with it iPXE entries boot it (through the shim when one is set)"),
     "uefi_menu": (False, "unknown UEFI machines get the Windows boot manager's own menu of every Windows profile "
                          "(winpe/menu/<arch>/BCD) instead of GRUB; run install-hooks after changing it"),
+    "uefi_ipxe_menu": (False, "unknown UEFI x64 machines get iPXE (winpe/ipxe/%s) and then Cobbler's iPXE menu "
+                              "(ipxe/default.ipxe: Linux and Windows profiles; needs Cobbler's enable_ipxe: true) "
+                              "instead of GRUB; run install-hooks after changing it (docs/boot-chains.md)"
+                       % names.SNPONLY),
     "uefi_menu_timeout": (30, "seconds that menu waits before booting its first entry"),
     "boot_method": ("wds", "iPXE entries: 'wds' chains bootmgr with option 252, 'wimboot' uses wimboot over HTTP"),
     "bcd_timeout": (0, "seconds the Windows boot manager shows its own menu (0: boot at once)"),
@@ -91,6 +95,9 @@ def validate(data, where="configuration"):
         merged[key] = value
     if merged["boot_method"] not in ("wds", "wimboot"):
         raise InputError(where + ": boot_method", "must be 'wds' or 'wimboot', not %r" % merged["boot_method"])
+    if merged["uefi_menu"] and merged["uefi_ipxe_menu"]:
+        raise InputError(where + ": uefi_ipxe_menu", "uefi_menu and uefi_ipxe_menu both give unknown UEFI machines "
+                         "their menu", "turn one of them off")
     for key in ("tftp_blocksize", "tftp_windowsize", "bcd_timeout", "uefi_menu_timeout"):
         if merged[key] < 0 or merged[key] > 65464:
             raise InputError(where + ": " + key, "out of range: %d" % merged[key], "use 0 to 65464")

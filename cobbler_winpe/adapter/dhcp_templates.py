@@ -7,7 +7,7 @@ from cobbler_winpe.adapter.blocks import BEGIN, END, without_block
 from cobbler_winpe.errors import ToolError
 from cobbler_winpe.fsutil import write_atomic
 from cobbler_winpe.gen import layout
-from cobbler_winpe.gen.dhcp import ARCH_BIOS, ISC_FORCE_252, isc_arch, isc_menu_statements
+from cobbler_winpe.gen.dhcp import ARCH_BIOS, ISC_FORCE_252, isc_arch, isc_ipxe_menu_statements, isc_menu_statements
 
 
 # Cobbler's DHCP templates, beside settings.yaml (Cobbler 3.3's isc and dnsmasq managers read /etc/cobbler/...).
@@ -37,10 +37,12 @@ ISC_HOST = r"""        {begin}: a Windows system's PXE client (not iPXE) gets it
 CHEETAH_DISTRO, CHEETAH_SYSTEM = "$iface.distro.name", "$iface.owner"   # dhcp.template's names for them
 ISC_HOST_LINE = re.compile(r"^[ \t]*host \$iface\.name \{[ \t]*\n", re.M)
 ISC_PXE_CLASS = re.compile(r'class\s+"pxeclients"\s*\{')
-ISC_MENU = """{begin}: unknown UEFI clients get the Windows boot manager menu (uefi_menu; last, so it replaces GRUB)
+ISC_MENU = """{begin}: unknown UEFI clients get {what} (last, so it replaces GRUB)
 {body}
 {end}
 """
+MENUS = {"uefi_menu": ("the Windows boot manager menu (uefi_menu)", isc_menu_statements),
+         "uefi_ipxe_menu": ("iPXE and Cobbler's iPXE menu (uefi_ipxe_menu)", isc_ipxe_menu_statements)}
 DNSMASQ_LINE = """{begin}: boot files and option 252 for Windows systems (tags only; Cobbler keeps its dhcp-host lines)
 conf-file={path}
 {end}
@@ -58,24 +60,26 @@ def class_end(text, found):
     raise ToolError("dhcp.template", 'class "pxeclients" is not closed', "restore Cobbler's dhcp.template")
 
 
-def with_menu_block(text):
-    """TEXT with the boot-manager menu statements last in Cobbler's `class "pxeclients"` (gen/dhcp.py)."""
+def with_menu_block(text, menu="uefi_menu"):
+    """TEXT with the statements of MENU (a MENUS key) last in Cobbler's `class "pxeclients"` (gen/dhcp.py)."""
     found = ISC_PXE_CLASS.search(text)
     if not found:
         raise ToolError("dhcp.template", 'no `class "pxeclients" {` for unknown PXE clients',
-                        "set uefi_menu: false, or add the class back to dhcp.template")
+                        "set %s: false, or add the class back to dhcp.template" % menu)
     at = class_end(text, found)
-    body = "\n".join(" " * 10 + line for line in isc_menu_statements())
-    return text[:at] + ISC_MENU.format(begin=" " * 10 + BEGIN, body=body, end=" " * 10 + END) + text[at:]
+    what, statements = MENUS[menu]
+    body = "\n".join(" " * 10 + line for line in statements())
+    return text[:at] + ISC_MENU.format(begin=" " * 10 + BEGIN, what=what, body=body, end=" " * 10 + END) + text[at:]
 
 
-def with_isc_blocks(text, uefi_menu=False):
+def with_isc_blocks(text, uefi_menu=False, ipxe_menu=False):
     """Cobbler's dhcp.template with the option definition on top and the Windows statements first in each host
     block (they step aside for systems with enable_ipxe or their own filename, which Cobbler handles); with
-    UEFI_MENU the menu for unknown UEFI clients last in the pxeclients class."""
+    UEFI_MENU (or IPXE_MENU) the menu for unknown UEFI clients last in the pxeclients class."""
     text = without_block(text)
-    if uefi_menu:
-        text = with_menu_block(text)
+    for menu, wanted in (("uefi_menu", uefi_menu), ("uefi_ipxe_menu", ipxe_menu)):
+        if wanted:
+            text = with_menu_block(text, menu)
     found = ISC_HOST_LINE.search(text)
     if not found:
         raise ToolError("dhcp.template", "no `host $iface.name {` line to extend",
@@ -93,10 +97,10 @@ def with_dnsmasq_line(text, snippet):
     return without_block(text).rstrip("\n") + "\n" + DNSMASQ_LINE.format(begin=BEGIN, end=END, path=snippet)
 
 
-def edit_dhcp_templates(etc_dir, snippets_dir, install=True, uefi_menu=False):
+def edit_dhcp_templates(etc_dir, snippets_dir, install=True, uefi_menu=False, ipxe_menu=False):
     """Add (or with INSTALL false remove) the plugin's blocks in Cobbler's DHCP templates that exist in ETC_DIR."""
     changed = []
-    edits = ((DHCP_TEMPLATE, lambda t: with_isc_blocks(t, uefi_menu)),
+    edits = ((DHCP_TEMPLATE, lambda t: with_isc_blocks(t, uefi_menu, ipxe_menu)),
              (DNSMASQ_TEMPLATE, lambda t: with_dnsmasq_line(t, os.path.join(snippets_dir, "dnsmasq-winpe.conf"))))
     for name, edit in edits:
         path = os.path.join(etc_dir, name)

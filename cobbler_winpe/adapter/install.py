@@ -205,7 +205,8 @@ def install(cfg, module_dir=None, cobbler_python=None, settings_path="/etc/cobbl
             ("menu templates", ", ".join(edit_templates(settings["template_dir"], with_block)) or "unchanged"),
             ("signatures", "windows " + (", ".join(add_signatures(settings["signatures"])) or "unchanged")),
             ("dhcp templates", ", ".join(dhcp_templates.edit_dhcp_templates(
-                os.path.dirname(settings_path), cfg.dhcp_snippets_dir, uefi_menu=cfg.uefi_menu)) or "unchanged"),
+                os.path.dirname(settings_path), cfg.dhcp_snippets_dir, uefi_menu=cfg.uefi_menu,
+                ipxe_menu=cfg.uefi_ipxe_menu)) or "unchanged"),
             (names.GRUB_BIOS + " modules", install_grub_settings(settings_path)),
             ("scripts", install_scripts())]
 

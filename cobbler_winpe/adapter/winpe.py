@@ -168,10 +168,10 @@ def write_service_files(distros, profiles, systems, server, cfg):
     hosts = dhcp.windows_hosts(systems, profiles, distros)
     write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dhcpd-winpe.conf"), dhcp.render_isc_dhcpd(hosts, server))
     write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dnsmasq-winpe.conf"),
-                 dhcp.render_dnsmasq(hosts, server, uefi_menu=cfg.uefi_menu))
+                 dhcp.render_dnsmasq(hosts, server, uefi_menu=cfg.uefi_menu, ipxe_menu=cfg.uefi_ipxe_menu))
     if cfg.proxy_dhcp_network:
         write_atomic(os.path.join(cfg.dhcp_snippets_dir, "dnsmasq-proxy.conf"),
-                     dhcp.render_dnsmasq_proxy(hosts, server, cfg.proxy_dhcp_network))
+                     dhcp.render_dnsmasq_proxy(hosts, server, cfg.proxy_dhcp_network, cfg.uefi_ipxe_menu))
 
 
 def write_loaders(server, cfg):

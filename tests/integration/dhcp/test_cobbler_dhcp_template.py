@@ -104,3 +104,23 @@ def test_uefi_menu_class_for_unknown_clients_passes_dhcpd(tmp_path):
     assert "winpe/menu" not in render(dhcp_templates.with_isc_blocks(stock("dhcp.template")))
     edited = dhcp_templates.with_isc_blocks(stock("dhcp.template"), uefi_menu=True)
     assert install.without_block(edited) == stock("dhcp.template")
+
+
+def test_ipxe_menu_class_for_unknown_uefi_clients_passes_dhcpd(tmp_path):
+    """uefi_ipxe_menu: the pxeclients class ends with iPXE for unknown UEFI x64 PXE clients and Cobbler's iPXE
+    menu for their iPXE (after Cobbler's GRUB lines, so its filename is the one set); dhcpd -t accepts it and
+    refuses it with a brace missing; remove-hooks gives back the stock template."""
+    if not shutil.which("dhcpd"):
+        pytest.skip("dhcpd (isc-dhcp-server) missing")
+    edited = dhcp_templates.with_isc_blocks(stock("dhcp.template"), ipxe_menu=True)
+    text = render(edited)
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text(text)
+    check = subprocess.run(["dhcpd", "-t", "-cf", str(conf)], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr + text
+    pxe = text[text.index('class "pxeclients"'):text.index("# group for Cobbler DHCP tag")]
+    assert pxe.rindex('filename "grub/grubx64.efi";') < pxe.index('filename "%s";' % layout.IPXE_EFI)
+    assert 'filename "ipxe/default.ipxe";' in pxe and "ipxe/default.ipxe" not in render(stock("dhcp.template"))
+    conf.write_text(text.replace('filename "ipxe/default.ipxe";\n', 'filename "ipxe/default.ipxe";\n {\n', 1))
+    assert subprocess.run(["dhcpd", "-t", "-cf", str(conf)], capture_output=True, timeout=60).returncode != 0
+    assert install.without_block(edited) == stock("dhcp.template")

@@ -42,11 +42,12 @@ def test_dhcpd_accepts_snippet(tmp_path):
     assert _run(["/usr/sbin/dhcpd", "-t", "-4", "-cf", str(conf)]).returncode != 0   # the check can fail
 
 
-def test_dnsmasq_accepts_snippet(tmp_path):
+@pytest.mark.parametrize("menu", ["uefi_menu", "ipxe_menu"])
+def test_dnsmasq_accepts_snippet(tmp_path, menu):
     if not shutil.which("dnsmasq") and not os.path.exists("/usr/sbin/dnsmasq"):
         pytest.skip("needs dnsmasq")
     snippet = tmp_path / "winpe.dnsmasq"
-    snippet.write_text(dhcp.render_dnsmasq(_hosts(), Server("10.0.0.1"), uefi_menu=True))
+    snippet.write_text(dhcp.render_dnsmasq(_hosts(), Server("10.0.0.1"), **{menu: True}))
     conf = tmp_path / "dnsmasq.conf"
     conf.write_text("port=0\ndhcp-range=10.0.0.100,10.0.0.200\nconf-file=%s\n" % snippet)
     done = _run(["/usr/sbin/dnsmasq", "--test", "--conf-file=%s" % conf])
@@ -56,11 +57,12 @@ def test_dnsmasq_accepts_snippet(tmp_path):
     assert _run(["/usr/sbin/dnsmasq", "--test", "--conf-file=%s" % conf]).returncode != 0
 
 
-def test_dnsmasq_accepts_proxy_file(tmp_path):
+@pytest.mark.parametrize("ipxe_menu", [False, True])
+def test_dnsmasq_accepts_proxy_file(tmp_path, ipxe_menu):
     if not shutil.which("dnsmasq") and not os.path.exists("/usr/sbin/dnsmasq"):
         pytest.skip("needs dnsmasq")
     conf = tmp_path / "proxy.conf"
-    conf.write_text(dhcp.render_dnsmasq_proxy(_hosts(), Server("10.0.0.1"), "10.0.0.0"))
+    conf.write_text(dhcp.render_dnsmasq_proxy(_hosts(), Server("10.0.0.1"), "10.0.0.0", ipxe_menu))
     done = _run(["/usr/sbin/dnsmasq", "--test", "--conf-file=%s" % conf])
     assert done.returncode == 0 and "syntax check OK" in done.stdout + done.stderr, done.stderr
     conf.write_text(conf.read_text() + 'pxe-service=tag:x,NoSuchCSA,"y",z\n')

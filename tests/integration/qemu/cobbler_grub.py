@@ -34,7 +34,7 @@ def build(tmp_path, image_format, mkimage_argv=None, tftp_root=None):
     settings = settings_after_install_hooks(tmp_path)
     fmt = settings["bootloaders_formats"][image_format]
     shim = tmp_path / ("bin-" + image_format)
-    shim.mkdir()
+    shim.mkdir(exist_ok=True)
     argv = mkimage_argv or [shutil.which("grub-mkimage")]
     (shim / "grub2-mkimage").write_text("#!/bin/sh\nexec %s \"$@\"\n" % " ".join(shlex.quote(a) for a in argv))
     (shim / "grub2-mkimage").chmod(0o755)

@@ -25,6 +25,7 @@ def test_values_override_defaults(tmp_path):
     ("enabled: 'yes'\n", "expected bool"),
     ("boot_method: memdisk\n", "must be 'wds' or 'wimboot'"),
     ("tftp_windowsize: -1\n", "out of range"),
+    ("uefi_menu: true\nuefi_ipxe_menu: true\n", "turn one of them off"),
     ("[1, 2]\n", "must hold a mapping"),
     ("a: [\n", "not valid YAML"),
 ])
