@@ -11,6 +11,7 @@ import cobbler_grub
 import harness
 import trixie
 from cobbler_winpe.gen import layout, menus, model
+from cobbler_winpe.snippets import Templates
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -184,7 +185,7 @@ UEFI_NOTICE = ["Windows profile %s cannot start from GRUB on UEFI." % PROFILE.na
 
 @pytest.mark.parametrize("grub", ("2.06", "2.12"))
 def test_generated_entry_tells_a_uefi_client_what_works(tmp_path, trixie_tree, grub_images, grub):
-    menu = GRUB_HEAD % PROFILE.name + menus.grub_entry(DISTRO, PROFILE)
+    menu = GRUB_HEAD % PROFILE.name + menus.grub_entry(DISTRO, PROFILE, templates=Templates())
     _root, run = _boot(tmp_path, grub_images[grub], None, menu, timeout=40, stop_text=UEFI_NOTICE[-1])
     result = run()
     printed = [line.rstrip() for line in result.text.split("\n")]
