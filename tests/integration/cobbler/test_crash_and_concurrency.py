@@ -464,6 +464,24 @@ COBBLERD_KILL_ROUNDS = int(os.environ.get("COBBLER_WINPE_KILL_ROUNDS", "5"))
 COLLECTIONS_DIR = "/var/lib/cobbler/collections"
 
 
+COBBLER_MTIME = "/var/lib/cobbler/.mtime"
+
+
+def repair_cobbler_mtime():
+    """True after rewriting Cobbler's own change stamp when a kill left it empty or cut: Cobbler 3.3.10 rewrites
+    /var/lib/cobbler/.mtime in place at every save (cobbler/api.py last_modified_time reads it with float(), and a
+    restarted cobblerd dies on an empty one: measured in a suite run, 1 of 5 kills).  The file is Cobbler's, not
+    the plugin's; an admin repairs it the same way (docs/reliability.md)."""
+    try:
+        with open(COBBLER_MTIME, encoding="utf-8") as handle:
+            float(handle.read())
+        return False
+    except (OSError, ValueError):
+        with open(COBBLER_MTIME, "w", encoding="utf-8") as handle:
+            handle.write("%f" % time.time())
+        return True
+
+
 def unloadable_item_files():
     """Cobbler item files a restarted cobblerd could not load: not JSON, or naming another item than the file."""
     bad = []
@@ -517,13 +535,14 @@ def test_sigkill_cobblerd_during_a_task_then_heal(staged_bed, sample_media, verb
     took = timed_task(bed, verb, **options)
     distros = set(bed.xmlrpc().get_item_names("distro"))
     windows = sorted(d for d in distros if bed.xmlrpc().get_distro(d)["breed"] == "windows")
-    rng, problems, delays = random.Random(20 if verb == "import" else 21), [], []
+    rng, problems, delays, mtime_repairs = random.Random(20 if verb == "import" else 21), [], [], 0
     for round_number in range(COBBLERD_KILL_ROUNDS):
         getattr(bed.xmlrpc(), "background_" + verb)(dict(options), bed.token())
         delays.append(rng.uniform(0, took * 1.1))
         time.sleep(delays[-1])
         bed.kill_cobblerd()
         problems += [(round_number, "item file not loadable: %s" % p) for p in unloadable_item_files()]
+        mtime_repairs += repair_cobbler_mtime()
         bed.restart_cobblerd()
         lost = distros - set(bed.xmlrpc().get_item_names("distro"))
         problems += [(round_number, "distro lost: %s" % d) for d in sorted(lost)]
@@ -538,4 +557,5 @@ def test_sigkill_cobblerd_during_a_task_then_heal(staged_bed, sample_media, verb
     files = {os.path.relpath(os.path.join(d, n), mirror) for d, _s, names in os.walk(mirror) for n in names}
     assert medium <= files and not [f for f in files - medium if is_temp(f)]
     print("cobblerd kills during %s: %d, one %s %.2f s, kill delays %.2f-%.2f s, %d Windows distros checked, "
-          "problems %d" % (verb, len(delays), verb, took, min(delays), max(delays), len(windows), len(problems)))
+          "problems %d, Cobbler .mtime left empty by a kill %d" % (verb, len(delays), verb, took, min(delays), max(delays),
+                                                       len(windows), len(problems), mtime_repairs))
