@@ -97,16 +97,9 @@ def copies_of(size, roots):
     """[(inode, link count, [paths])] of every file within 5% of SIZE bytes below ROOTS: boot.wim and the
     images made from it (the plugin's winpe.wim is boot.wim plus a few start files)."""
     found = {}
-    for top in roots:
-        for folder, _dirs, files in os.walk(top):
-            for name in files:
-                path = os.path.join(folder, name)
-                try:
-                    st = os.lstat(path)
-                except FileNotFoundError:   # another program's temp file, gone since the listing
-                    continue
-                if abs(st.st_size - size) <= size // 20:
-                    found.setdefault(st.st_ino, [st.st_nlink, []])[1].append(path)
+    for path, st in benchlib.files_below(roots):
+        if abs(st.st_size - size) <= size // 20:
+            found.setdefault(st.st_ino, [st.st_nlink, []])[1].append(path)
     return [(ino, links, paths) for ino, (links, paths) in sorted(found.items())]
 
 

@@ -113,17 +113,7 @@ TREES = ("/srv/tftpboot", "/var/www/cobbler")
 
 def snapshot(tops=TREES):
     """{path: (inode, mtime_ns, size)} of every file below TOPS (symlinks as themselves)."""
-    found = {}
-    for top in tops:
-        for folder, _dirs, files in os.walk(top):
-            for name in files:
-                path = os.path.join(folder, name)
-                try:
-                    st = os.lstat(path)
-                except FileNotFoundError:
-                    continue
-                found[path] = (st.st_ino, st.st_mtime_ns, st.st_size)
-    return found
+    return {path: (st.st_ino, st.st_mtime_ns, st.st_size) for path, st in benchlib.files_below(tops)}
 
 
 def written(before, after):

@@ -68,6 +68,19 @@ def disk_used(paths):
     return total
 
 
+def files_below(tops):
+    """(path, lstat) of every file below TOPS (symlinks as themselves); files gone since the listing (another
+    program's temp files) are left out."""
+    for top in tops:
+        for folder, _dirs, files in os.walk(top):
+            for name in files:
+                path = os.path.join(folder, name)
+                try:
+                    yield path, os.lstat(path)
+                except FileNotFoundError:
+                    continue
+
+
 def human(num):
     for unit in ("B", "KiB", "MiB", "GiB"):
         if abs(num) < 1024 or unit == "GiB":

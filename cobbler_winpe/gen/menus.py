@@ -5,6 +5,7 @@ why are in docs/boot-chains.md.  Every name that reaches the text is checked by 
 unless it is plain letters, digits, '.', '_' and '-': no quoting rule is shared by pxelinux, GRUB, iPXE and DHCP
 option strings, so refusing is the only escape that holds in all four.
 """
+import ipaddress
 import re
 
 from cobbler_winpe import names
@@ -115,13 +116,28 @@ def http_url(server, relpath):
 # (measured, docs/boot-chains.md).  Without a proxy the blocks do not exist and `isset ${ip}` keeps the script going.
 PROXY_FILENAME = ["isset ${%s/dhcp-server} && set %s/filename ${winpe-nbp} || isset ${ip}" % (block, block)
                   for block in ("proxydhcp", "pxebs")]
+# Behind a proxy the DHCP ACK is the site's: its next-server (siaddr) is the site server or none, and an iPXE that
+# ran `dhcp` itself (ipxe.lkrn from BIOS GRUB) has no boot server answer either, since only autoboot asks the
+# proxy's boot menu for one (measured: chain tftp://${next-server}/ went nowhere).  The script then names Cobbler's
+# TFTP server, in the ACK too, which is where the Windows loader looks for the next files.
+PROXY_NEXT_SERVER = "isset ${proxydhcp/dhcp-server} && set netX.dhcp/next-server %s || isset ${ip}"
 
 
-def ipxe_chain_lines(distro, profile, uefi_nbp=None, system=None):
+def proxy_next_server(tftp_server):
+    """The PROXY_NEXT_SERVER line for TFTP_SERVER, or none when it is not an IPv4 address (iPXE's next-server
+    holds one; a name or nothing leaves the ACK's)."""
+    try:
+        return [PROXY_NEXT_SERVER % ipaddress.IPv4Address(tftp_server)]
+    except ValueError:
+        return []
+
+
+def ipxe_chain_lines(distro, profile, uefi_nbp=None, system=None, tftp_server=None):
     r"""iPXE commands that start the distro's own loader over TFTP with option 252 set to the profile's BCD.
 
     pcbios clients chain pxeboot.n12 with the BIOS BCD, efi clients bootmgfw.efi with the UEFI BCD; iPXE puts
     252 and the boot file into the DHCP packets its PXE stack (BIOS) / PXE base code protocol (EFI) hands over.
+    TFTP_SERVER (Cobbler's TFTP address) replaces the site's next-server when a proxyDHCP answered.
     """
     bios, uefi = names.FIRMWARE[names.BIOS], names.FIRMWARE[names.UEFI]
     nbp = {fw: layout.nbp_file(safe_name("distro", distro.name), fw) for fw in names.FIRMWARES}
@@ -130,7 +146,7 @@ def ipxe_chain_lines(distro, profile, uefi_nbp=None, system=None):
     test = "iseq ${platform} %s &&" % uefi.ipxe_platform
     return ["%s set winpe-nbp %s || set winpe-nbp %s" % (test, nbp[uefi.name], nbp[bios.name]),
             "%s set 252:string %s || set 252:string %s" % (test, bcd[uefi.name], bcd[bios.name]),
-            "set netX.dhcp/filename ${winpe-nbp}"] + PROXY_FILENAME + [
+            "set netX.dhcp/filename ${winpe-nbp}"] + PROXY_FILENAME + proxy_next_server(tftp_server) + [
             "chain tftp://${next-server}/${winpe-nbp}"]
 
 

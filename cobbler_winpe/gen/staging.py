@@ -97,9 +97,10 @@ def ipxe_lines(server, distro, profile, settings, inject, staged, system=None):
                                         signed_wimboot=bool(settings["secure_boot_wimboot"]),
                                         shim=bool(settings["secure_boot_shim"]))
     if system is None:
-        return menus.ipxe_chain_lines(distro, profile, uefi_nbp=uefi_nbp(distro.name, manager))
+        return menus.ipxe_chain_lines(distro, profile, uefi_nbp=uefi_nbp(distro.name, manager),
+                                      tftp_server=server.tftp_address)
     return menus.ipxe_chain_lines(distro, profile, uefi_nbp=layout.system_nbp_file(distro.name, system.name),
-                                  system=system)
+                                  system=system, tftp_server=server.tftp_address)
 
 
 def ipxe_plan(distro, profiles, server, settings, inject=(), staged=(), systems=()):
@@ -159,8 +160,8 @@ def bcd_source(distro, profile, settings, firmware, manager):
     fonts = layout.windows_path(layout.distro_file(
         distro.name, bootfiles.FONTS_DIR[manager if firmware == names.UEFI else "2011"]))
     return Source(data=bcd_store(
-        firmware, sdi, wim, profile.name, distro.winload + names.FIRMWARE[firmware].winload_ext, settings["bcd_timeout"] or 0,
-        settings["tftp_blocksize"] or None, settings["tftp_windowsize"] or None,
+        firmware, sdi, wim, profile.name, distro.winload + names.FIRMWARE[firmware].winload_ext,
+        settings["bcd_timeout"], settings["tftp_blocksize"] or None, settings["tftp_windowsize"] or None,
         bool(settings["tftp_varwindow"]), fonts))
 
 

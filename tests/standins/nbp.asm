@@ -1,10 +1,10 @@
-; BIOS PXE NBP stand-in: reports the cached DHCP packets (boot file, option 252) on COM1, then exits QEMU.
+; BIOS PXE NBP stand-in: reports the cached DHCP packets (TFTP server, boot file, option 252) on COM1, then exits QEMU.
 ;
 ; Built with: nasm -f bin -DMARKER='"name"' -o out nbp.asm
 ; Output lines (COM1, 115200 8N1):
 ;   STANDIN-NBP <marker> start
-;   STANDIN-NBP <marker> pkt=2 file=<boot file field> opt252=<value or ->
-;   STANDIN-NBP <marker> pkt=3 file=... opt252=...
+;   STANDIN-NBP <marker> pkt=2 siaddr=<a.b.c.d: BOOTP siaddr> file=<boot file field> opt252=<value or ->
+;   STANDIN-NBP <marker> pkt=3 siaddr=... file=... opt252=...
 ;   STANDIN-NBP <marker> end
 ; then writes 0x10 to port 0xf4 (isa-debug-exit: QEMU exit code 33).
 ; A failed PXE call prints "pkt=N error".
@@ -113,6 +113,7 @@ report_packet:
         cmp word [gci_status], 0
         jne .error
         call say_pkt_head
+        call say_siaddr
         mov si, msg_file
         call say
         mov gs, [gci_buf_seg]
@@ -130,6 +131,58 @@ report_packet:
         mov si, msg_error
         call say
         call newline
+        ret
+
+; say_siaddr: " siaddr=a.b.c.d", the BOOTP siaddr (offset 20) of the packet at GS:[gci_buf_off]: the TFTP
+; server pxeboot.n12 would fetch bootmgr.exe from.
+say_siaddr:
+        mov si, msg_siaddr
+        call say
+        mov gs, [gci_buf_seg]
+        mov bx, [gci_buf_off]
+        add bx, 20
+        mov cx, 4
+.byte:
+        mov al, [gs:bx]
+        call put_dec
+        inc bx
+        dec cx
+        jz .done
+        mov al, '.'
+        call putc
+        jmp .byte
+.done:
+        ret
+
+; put_dec: AL (0-255) in decimal, without leading zeros.
+put_dec:
+        push bx
+        push dx
+        xor ah, ah
+        mov bl, 100
+        div bl                          ; al = hundreds, ah = the rest
+        mov dl, ah
+        mov dh, al                      ; dh nonzero once a digit is out
+        or al, al
+        jz .tens
+        add al, '0'
+        call putc
+.tens:
+        mov al, dl
+        xor ah, ah
+        mov bl, 10
+        div bl                          ; al = tens, ah = ones
+        mov dl, ah
+        or dh, al
+        jz .ones
+        add al, '0'
+        call putc
+.ones:
+        mov al, dl
+        add al, '0'
+        call putc
+        pop dx
+        pop bx
         ret
 
 ; print_opt252: scan the options of the packet at GS:[gci_buf_off] (size gci_size).
@@ -276,6 +329,7 @@ msg_start   db "start", 0
 msg_end     db "end", 0
 msg_nopxe   db "no-pxe-stack", 0
 msg_pkt     db "pkt=", 0
+msg_siaddr  db " siaddr=", 0
 msg_file    db " file=", 0
 msg_opt     db " opt252=", 0
 msg_error   db " error", 0

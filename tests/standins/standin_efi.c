@@ -4,8 +4,9 @@
  *   STANDIN-EFI <marker> start
  *   STANDIN-EFI <marker> options=<load options as ASCII>
  *   STANDIN-EFI <marker> pxebc=device|any|none handles=<n>
- *   STANDIN-EFI <marker> pkt=dhcpack received=<0|1> file=<boot file> opt252=<value or ->
- *   STANDIN-EFI <marker> pkt=pxereply received=<0|1> file=... opt252=...
+ *   STANDIN-EFI <marker> pkt=dhcpack received=<0|1> siaddr=<a.b.c.d: the TFTP server a loader (bootmgfw, GRUB)
+ *                        takes from the packet> file=<boot file> opt252=<value or ->
+ *   STANDIN-EFI <marker> pkt=pxereply received=<0|1> siaddr=... file=... opt252=...
  *   STANDIN-EFI <marker> fs=device|none
  *   STANDIN-EFI <marker> file=<name> size=<bytes>        (one per root directory entry)
  *   STANDIN-EFI <marker> snp=device|none state=<0 stopped|1 started|2 initialized|-> open=<ok or error-<low byte of
@@ -26,6 +27,7 @@
 #define PACKET_SIZE 1472
 #define OPTIONS_START 240
 #define FILE_FIELD 108
+#define SIADDR_FIELD 20
 
 static void outb(UINT16 port, UINT8 val)
 {
@@ -115,6 +117,11 @@ static void report_packet(const char *name, BOOLEAN received, EFI_PXE_BASE_CODE_
     say(name);
     say(" received=");
     say_num(received ? 1 : 0);
+    say(" siaddr=");
+    for (int i = 0; received && i < 4; i++) {
+        say_num(pkt->Raw[SIADDR_FIELD + i]);
+        say(i < 3 ? "." : "");
+    }
     say(" file=");
     if (received)
         say_bytes(pkt->Raw + FILE_FIELD, 128);

@@ -178,10 +178,11 @@ def test_offer(served, mac, kind):
 
 # What the PXE boot server request (port 4011) to the proxy answers: known Windows systems' firmware gets iPXE and
 # their iPXE Cobbler's per-system script; the Linux system and the unknown MAC get Cobbler's GRUB as the stock
-# dhcp.template would give them.  An installed OS (MSFT 5.0) gets no proxy offer.
+# dhcp.template would give them, on UEFI through iPXE (GRUB's efinet reads no proxy answer: gen/dhcp.py).  An
+# installed OS (MSFT 5.0) gets no proxy offer.
 PROXY_WINDOWS = {"edk2-uefi-x64": "winpe/ipxe/snponly.efi", "bios-pxe-rom": "winpe/ipxe/undionly.kpxe",
                  "ipxe": IPXE_URL, "msft-5.0": None}
-PROXY_OTHER = {"edk2-uefi-x64": "grub/grubx64.efi", "bios-pxe-rom": "grub/grub.0", "ipxe": "grub/grub.0",
+PROXY_OTHER = {"edk2-uefi-x64": "winpe/ipxe/snponly.efi", "bios-pxe-rom": "grub/grub.0", "ipxe": "grub/grub.0",
                "msft-5.0": None}
 PROXY_EXPECTED = {WIN_MAC: PROXY_WINDOWS, IPXE_MAC: PROXY_WINDOWS, LINUX_MAC: PROXY_OTHER, OTHER_MAC: PROXY_OTHER}
 
@@ -237,4 +238,5 @@ def test_uefi_firmware_pxe_on_cobblers_dhcp(served, tmp_path, mac, marker, expec
     print("MEASURED %s (Cobbler-rendered) qemu uefi %s: exit %s in %.1f s\n%s"
           % (served[0], SYSTEMS[mac], result.exit_code, result.seconds, "\n".join(result.lines("STANDIN"))))
     assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
-    assert result.lines("STANDIN-EFI %s pkt=dhcpack received=1 %s" % (marker, expected)), result.text[-3000:]
+    assert result.lines("STANDIN-EFI %s pkt=dhcpack received=1 siaddr=%s %s" % (marker, netlab.SERVER_IP, expected)), \
+        result.text[-3000:]

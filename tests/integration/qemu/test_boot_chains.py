@@ -49,7 +49,8 @@ def bios_tree(tmp_path_factory):
 
 def _assert_nbp_saw(result, distro, profile):
     prefix = "STANDIN-NBP %s " % distro.name
-    expected = "file=%s opt252=%s" % (layout.nbp_file(distro.name, "bios"), menus.bcd_option(distro, profile, "bios"))
+    expected = "siaddr=%s file=%s opt252=%s" % (harness.SLIRP_SERVER, layout.nbp_file(distro.name, "bios"),
+                                                menus.bcd_option(distro, profile, "bios"))
     assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-2000:]
     assert result.lines(prefix + "pkt=2") == [prefix + "pkt=2 " + expected]
     assert result.lines(prefix + "pkt=3") == [prefix + "pkt=3 " + expected]
@@ -93,7 +94,7 @@ def test_uefi_dhcp_ipxe_chains_bootmgfw_with_pxe_base_code_and_option_252(tmp_pa
         result = harness.boot("uefi", tftp_root=root, bootfile=url, http_port=server.port, timeout=60)
         requests = server.requests
     prefix = "STANDIN-EFI %s " % distro.name
-    expected = "received=1 file=%s opt252=%s" % (layout.nbp_file(distro.name, "uefi"),
+    expected = "received=1 siaddr=%s file=%s opt252=%s" % (harness.SLIRP_SERVER, layout.nbp_file(distro.name, "uefi"),
                                                  menus.bcd_option(distro, profile, "uefi"))
     assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
     assert requests == [("GET", "/" + script_rel, 200)]

@@ -102,7 +102,7 @@ def test_uefi_reaches_ipxe_then_bootmgfw_with_its_uefi_bcd(guest_bed, tmp_path):
     result = harness.boot("uefi", tftp_root=root, bootfile=svc_url(bed), http_port=bed.http_port, timeout=90)
     got = requests_since(bed, before)
     prefix = "STANDIN-EFI %s " % DISTRO
-    expected = "received=1 file=%s opt252=\\images\\%s\\bcd\\sys\\pc1.uefi" % (layout.system_nbp_file(DISTRO, "pc1"),
+    expected = "received=1 siaddr=%s file=%s opt252=\\images\\%s\\bcd\\sys\\pc1.uefi" % (harness.SLIRP_SERVER, layout.system_nbp_file(DISTRO, "pc1"),
                                                                                 DISTRO)
     assert result.exit_code == harness.EXIT_CODE_STANDIN, (result.text[-3000:], got)
     assert got[:2] == [("/cblr/svc/op/ipxe/system/pc1", 200),

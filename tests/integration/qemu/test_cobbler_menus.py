@@ -48,7 +48,7 @@ def test_menu_entry_chainloads_its_distro_with_its_bcd(synced, distro, tmp_path)
     for label in ("centos9-x86_64", profile):
         assert label in result.text, result.text[-3000:]
     bcd = "\\images\\%s\\bcd\\%s" % (distro, profile)
-    expected = "file=images/%s/pxeboot.n12 opt252=%s" % (distro, bcd)
+    expected = "siaddr=%s file=images/%s/pxeboot.n12 opt252=%s" % (harness.SLIRP_SERVER, distro, bcd)
     prefix = "STANDIN-NBP %s " % distro
     assert result.exit_code == 33, result.text[-3000:]
     assert result.lines(prefix + "pkt=2") == [prefix + "pkt=2 " + expected]

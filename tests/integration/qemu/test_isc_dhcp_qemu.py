@@ -40,6 +40,6 @@ def test_uefi_firmware_pxe_gets_bootmgfw_and_252(lab):
     print("MEASURED isc qemu uefi %s: exit %s in %.1f s\n%s" % (SYSTEM.name, result.exit_code, result.seconds,
                                                                "\n".join(result.lines("STANDIN"))))
     assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
-    expected = "pkt=dhcpack received=1 file=%s opt252=%s" % (layout.system_nbp_file(DISTRO.name, SYSTEM.name),
+    expected = "pkt=dhcpack received=1 siaddr=%s file=%s opt252=%s" % (netlab.SERVER_IP, layout.system_nbp_file(DISTRO.name, SYSTEM.name),
                                                             dhcp.bcd_path(DISTRO, SYSTEM, "uefi"))
     assert result.lines("STANDIN-EFI %s %s" % (DISTRO.name, expected)), result.text[-3000:]

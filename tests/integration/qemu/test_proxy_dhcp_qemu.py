@@ -47,7 +47,7 @@ def lab(tmp_path_factory):
     tftp_tree(str(root), str(work / "build"))
     # Cobbler's per-system iPXE answer for a Windows system is the profile's chain script (gen/menus.py)
     harness.put_file(str(web), "cblr/svc/op/ipxe/system/%s" % SYSTEM.name,
-                     menus.ipxe_script(menus.ipxe_chain_lines(DISTRO, PROFILE)))
+                     menus.ipxe_script(menus.ipxe_chain_lines(DISTRO, PROFILE, tftp_server=netlab.SERVER_IP)))
     hosts = dhcp.windows_hosts([SYSTEM], [PROFILE], [DISTRO])
     (work / "proxy.conf").write_text(dhcp.render_dnsmasq_proxy(hosts, Server(netlab.SERVER_IP), "192.168.1.0"))
     (work / "site.conf").write_text(SITE_CONF)
@@ -70,17 +70,23 @@ def boot(lab, firmware, mac, who):
 
 @pytest.mark.parametrize("firmware", ["uefi", "bios"])
 def test_unknown_machine_gets_cobblers_grub(lab, firmware):
+    """BIOS: grub.0 straight from the proxy.  UEFI: iPXE first, whose PXE base code hands GRUB one DHCP ACK naming
+    the TFTP server and GRUB's own path (what GRUB's efinet builds its prefix from; the site's ACK has neither)."""
     result = boot(lab, firmware, OTHER_MAC, "unknown")
     assert any(GRUB_MARKER[firmware] in line and "opt252=-" in line for line in result.lines("STANDIN")), \
         result.text[-3000:]
     assert not any("opt252=\\" in line for line in result.lines("STANDIN"))
+    if firmware == "uefi":
+        ack = "STANDIN-EFI %s pkt=dhcpack received=1 siaddr=%s file=%s opt252=-" % (
+            GRUB_MARKER[firmware], netlab.SERVER_IP, dhcp.COBBLER_GRUB[firmware])
+        assert result.lines(ack), result.text[-3000:]
 
 
 @pytest.mark.parametrize("firmware", ["uefi", "bios"])
 def test_windows_system_reaches_its_loader_with_252(lab, firmware):
     result = boot(lab, firmware, WIN_MAC, SYSTEM.name)
-    expected = "file=%s opt252=%s" % (layout.nbp_file(DISTRO.name, firmware),
-                                      menus.bcd_option(DISTRO, PROFILE, firmware))
+    expected = "siaddr=%s file=%s opt252=%s" % (netlab.SERVER_IP, layout.nbp_file(DISTRO.name, firmware),
+                                                menus.bcd_option(DISTRO, PROFILE, firmware))
     prefix = "STANDIN-%s %s " % ("EFI" if firmware == "uefi" else "NBP", DISTRO.name)
     assert any(line.endswith(expected) for line in result.lines(prefix)), result.text[-3000:]
     # the cached PXE reply (from the proxy) names the loader too, not the script URL (menus.PROXY_FILENAME)

@@ -54,7 +54,8 @@ def test_cobblers_grub0_boots_windows_entry_through_ipxe_lkrn(tmp_path):
     result = harness.boot("bios", tftp_root=root, bootfile="grub/grub.0", timeout=90)
     assert "GNU GRUB" in result.text, result.text[-3000:]
     prefix = "STANDIN-NBP %s " % DISTRO.name
-    expected = "file=%s opt252=%s" % (layout.nbp_file(DISTRO.name, "bios"), menus.bcd_option(DISTRO, PROFILE, "bios"))
+    expected = "siaddr=%s file=%s opt252=%s" % (harness.SLIRP_SERVER, layout.nbp_file(DISTRO.name, "bios"),
+                                                menus.bcd_option(DISTRO, PROFILE, "bios"))
     assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
     assert result.lines(prefix + "pkt=2") == [prefix + "pkt=2 " + expected]
     assert result.lines(prefix + "pkt=3") == [prefix + "pkt=3 " + expected]

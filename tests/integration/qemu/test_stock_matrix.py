@@ -194,6 +194,13 @@ def loader_saw(result, firmware):
     return seen
 
 
+def tftp_servers(result):
+    """The TFTP server addresses (siaddr) in the DHCP ACKs the Windows loader stand-ins were handed: where the
+    real loader fetches its next files (bootmgr.exe, the BCD)."""
+    return set(re.findall(r"STANDIN-(?:EFI %s pkt=dhcpack received=1|NBP %s pkt=2) siaddr=(\S+)" % (DISTRO, DISTRO),
+                          result.text))
+
+
 def summary(seen, firmware):
     ack, reply = (seen.get(pkt, ("-", "-")) for pkt in PACKETS[firmware])
     return "%s | %s / %s" % (ack[0], ack[1], reply[1])
@@ -229,6 +236,7 @@ def test_known_windows_system(served, firmware):
     assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
     ack, reply = (seen.get(pkt) for pkt in PACKETS[firmware])
     assert ack == (nbp, ack_252), seen
+    assert tftp_servers(result) == {netlab.SERVER_IP}, result.text[-3000:]
     if reply_252 is not None and firmware == "bios":
         assert reply == (nbp, reply_252), seen
     if reply_252 is None:
@@ -239,11 +247,11 @@ def windows_title(titles):
     return next(t for t in titles if t.startswith(PROFILE + " "))
 
 
-@pytest.mark.parametrize("served", ["isc", "dnsmasq"], indirect=True)
+@pytest.mark.parametrize("served", MODES, indirect=True)
 def test_unknown_bios_machine_picks_windows_from_cobblers_menu(served):
     """An unknown BIOS machine: Cobbler's GRUB (grub.0, ISC) or pxelinux (dnsmasq's stock dhcp-boot=pxelinux.0)
-    menu, the Windows profile picked by keys on the serial console.  Behind the proxy the same GRUB entry's iPXE
-    (ipxe.lkrn) did not reach the loader (docs/boot-chains.md): no cell."""
+    menu, the Windows profile picked by keys on the serial console; behind the proxy the same grub.0 menu, whose
+    ipxe.lkrn takes the TFTP server from the profile script (menus.PROXY_NEXT_SERVER)."""
     mode, lab, root, _logs = served
     if mode == "dnsmasq":
         cfg = root / "pxelinux.cfg" / "default"
@@ -259,38 +267,58 @@ def test_unknown_bios_machine_picks_windows_from_cobblers_menu(served):
     measured(mode, "bios", "unknown machine", route, result, summary(seen, "bios"))
     assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
     expected = (BIOS_NBP, bcd(PROFILE, "bios"))
-    assert seen.get("pkt=2") == expected and seen.get("pkt=3") == expected, seen
+    reply = (BIOS_NBP, "-") if mode == "proxy" else expected    # behind the proxy 252 is in the ACK only
+    assert seen.get("pkt=2") == expected and seen.get("pkt=3") == reply, seen
+    assert tftp_servers(result) == {netlab.SERVER_IP}, result.text[-3000:]
 
 
-@pytest.mark.parametrize("served", ["isc"], indirect=True)
+@pytest.mark.parametrize("served", ["isc", "proxy"], indirect=True)
 def test_unknown_uefi_machine_gets_cobblers_grub_menu_with_the_windows_entries(served):
     """Stock route for an unknown UEFI machine: Cobbler's grubx64.efi menu lists the Windows profiles, whose
     entries say that GRUB 2.06 keeps the NIC and name the DHCP change (uefi_ipxe_menu); no Windows loader is
     reached.  Keys typed on OVMF's serial console did not move GRUB's highlight in this lab, so the entry's text is
-    not read back here.  Cobbler's dnsmasq.template gives UEFI clients pxelinux.0, which OVMF cannot run, and
-    behind the proxy this grubx64.efi found no grub.cfg (grub> prompt): no QEMU cell for those."""
+    not read back here.  Behind the proxy GRUB comes through iPXE (snponly.efi), whose DHCP ACK names the TFTP
+    server; straight from the proxy this grubx64.efi found no grub.cfg (grub> prompt).  Cobbler's
+    dnsmasq.template gives UEFI clients pxelinux.0, which OVMF cannot run: no dnsmasq cell."""
     mode, lab, root, _logs = served
     titles = grub_titles(root, "uefi")
     result = boot(lab, "uefi", "unknown", timeout=90, stop_text=titles[-1])
-    measured(mode, "uefi", "unknown machine", "grub/grubx64.efi menu (Windows entries explain)", result,
+    route = ("snponly.efi -> " if mode == "proxy" else "") + "grub/grubx64.efi menu (Windows entries explain)"
+    measured(mode, "uefi", "unknown machine", route, result,
              "none: GRUB menu with %d Windows entries | -" % len([t for t in titles if "Windows" in t]))
     assert all(title in result.text for title in titles), result.text[-3000:]
     assert not loader_saw(result, "uefi")
 
 
-@pytest.mark.parametrize("served, firmware", [("isc", "bios"), ("isc", "uefi"), ("proxy", "bios")],
-                         indirect=["served"])
+@pytest.mark.parametrize("served, firmware", [("isc", "bios"), ("isc", "uefi"), ("proxy", "bios"),
+                                               ("proxy", "uefi")], indirect=["served"])
 def test_linux_system_gets_cobblers_grub_and_its_entry(served, firmware):
     """The Linux system on the same network: Cobbler's GRUB loads its machine file and starts its kernel.  Behind
-    the proxy, UEFI: Cobbler's grubx64.efi found no grub.cfg (grub> prompt), no cell."""
+    the proxy, UEFI: through iPXE (snponly.efi), which hands GRUB the TFTP server."""
     mode, lab, _root, _logs = served
     result = boot(lab, firmware, "linuxbox", timeout=90, stop_text="Loading initial ramdisk ...")
-    measured(mode, firmware, "Linux system", "grub/%s -> system's GRUB file (default linuxbox)" %
-             ("grub.0" if firmware == "bios" else "grubx64.efi"), result,
+    measured(mode, firmware, "Linux system", "%sgrub/%s -> system's GRUB file (default linuxbox)" %
+             ("snponly.efi -> " if (mode, firmware) == ("proxy", "uefi") else "",
+              "grub.0" if firmware == "bios" else "grubx64.efi"), result,
              "its kernel entry (GRUB: Booting `linuxbox', Loading kernel)%s | no"
              % (", Debian GRUB: no `linuxefi`" if "find command `linuxefi'" in result.text else ""))
     assert "Booting `linuxbox'" in result.text and "Loading kernel ..." in result.text, result.text[-3000:]
     assert not loader_saw(result, firmware)
+
+
+@pytest.mark.parametrize("served", ["dnsmasq"], indirect=True)
+def test_linux_system_gets_cobblers_pxelinux_file(served):
+    """The Linux system, BIOS, on Cobbler's dnsmasq (stock dhcp-boot=pxelinux.0): pxelinux loads its machine's
+    pxelinux.cfg file and fetches its kernel over TFTP."""
+    _mode, lab, root, _logs = served
+    cfg = root / "pxelinux.cfg" / ("01-" + SYSTEMS["linuxbox"].replace(":", "-").lower())
+    kernel = re.search(r"^\s*kernel\s+(\S+)", cfg.read_text(), re.M | re.I).group(1)
+    if not cfg.read_text().startswith("SERIAL"):
+        cfg.write_text(harness.with_serial_console(cfg.read_text()))   # its messages on COM1 too
+    result = boot(lab, "bios", "linuxbox", timeout=90, stop_text="Loading %s" % kernel)
+    measured("dnsmasq", "bios", "Linux system", "pxelinux.0 -> its pxelinux.cfg file", result,
+             "its kernel (pxelinux: Loading %s) | no" % kernel)
+    assert "Loading %s" % kernel in result.text and not loader_saw(result, "bios"), result.text[-3000:]
 
 
 IPXE_DOWN = "\x1b[B"      # the down-arrow key as a serial terminal sends it (OVMF's terminal turns it into a scan code)
@@ -314,6 +342,7 @@ def test_unknown_uefi_machine_picks_windows_from_cobblers_ipxe_menu(served):
              "snponly.efi -> ipxe/default.ipxe menu -> profile script", result, summary(seen, "uefi"))
     assert result.exit_code == harness.EXIT_CODE_STANDIN, result.text[-3000:]
     assert seen.get("pkt=dhcpack") == ("images/%s/bootmgfw.efi" % DISTRO, bcd(PROFILE, "uefi")), seen
+    assert tftp_servers(result) == {netlab.SERVER_IP}, result.text[-3000:]
 
 
 @pytest.mark.parametrize("served", ["isc-ipxe"], indirect=True)
@@ -340,3 +369,4 @@ def test_known_windows_system_keeps_its_loader_with_the_ipxe_menu_on(served):
     measured(mode + " (uefi_ipxe_menu)", "uefi", "known Windows system", "DHCP boot file", result,
              summary(seen, "uefi"))
     assert seen.get("pkt=dhcpack") == (UEFI_NBP, bcd("sys\\winbox", "uefi")), result.text[-3000:]
+    assert tftp_servers(result) == {netlab.SERVER_IP}, result.text[-3000:]

@@ -223,7 +223,7 @@ def test_dhcp_route_the_entry_names_works_with_either_ipxe_and_ovmf(tmp_path, tr
                               ovmf=_ovmf(trixie_tree, ovmf_version))
         requests = server.requests
     prefix = "STANDIN-EFI %s " % DISTRO.name
-    expected = "received=1 file=%s opt252=%s" % (layout.nbp_file(DISTRO.name, "uefi"),
+    expected = "received=1 siaddr=%s file=%s opt252=%s" % (harness.SLIRP_SERVER, layout.nbp_file(DISTRO.name, "uefi"),
                                                  menus.bcd_option(DISTRO, PROFILE, "uefi"))
     print("RESULT dhcp snponly.efi-%s ovmf=%s seconds=%.1f %s"
           % (year, ovmf_version, result.seconds, " | ".join(result.lines(prefix))))

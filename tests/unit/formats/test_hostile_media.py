@@ -348,13 +348,19 @@ def _rr_long(base, folder):
 
 
 # Trees: symlinks leaving the tree, special files, missing pieces, very long names.
+def tree_with_boot_wim_link(base, folder, *links):
+    """A tree copy whose sources/boot.wim is a symlink; LINKS are (target, name in sources/) pairs, boot.wim first."""
+    tree = tree_copy(base, folder)
+    os.unlink(os.path.join(tree, "sources", "boot.wim"))
+    for target, name in links:
+        os.symlink(target, os.path.join(tree, "sources", name))
+    return tree
+
+
 @case("tree-boot-wim-symlink-outside")
 def _tree_link_file(base, folder):
     outside = write(os.path.join(folder, "outside", "boot.wim"), base.boot_wim)
-    tree = tree_copy(base, folder)
-    os.unlink(os.path.join(tree, "sources", "boot.wim"))
-    os.symlink(outside, os.path.join(tree, "sources", "boot.wim"))
-    return tree
+    return tree_with_boot_wim_link(base, folder, (outside, "boot.wim"))
 
 
 @case("tree-sources-symlink-outside")
@@ -368,19 +374,12 @@ def _tree_link_dir(base, folder):
 
 @case("tree-boot-wim-symlink-dev-zero")
 def _tree_dev_zero(base, folder):
-    tree = tree_copy(base, folder)
-    os.unlink(os.path.join(tree, "sources", "boot.wim"))
-    os.symlink("/dev/zero", os.path.join(tree, "sources", "boot.wim"))
-    return tree
+    return tree_with_boot_wim_link(base, folder, ("/dev/zero", "boot.wim"))
 
 
 @case("tree-boot-wim-symlink-loop")
 def _tree_loop(base, folder):
-    tree = tree_copy(base, folder)
-    os.unlink(os.path.join(tree, "sources", "boot.wim"))
-    os.symlink("loop.wim", os.path.join(tree, "sources", "boot.wim"))
-    os.symlink("boot.wim", os.path.join(tree, "sources", "loop.wim"))
-    return tree
+    return tree_with_boot_wim_link(base, folder, ("loop.wim", "boot.wim"), ("boot.wim", "loop.wim"))
 
 
 @case("tree-install-wim-fifo")

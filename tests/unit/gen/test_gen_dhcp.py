@@ -96,3 +96,15 @@ def test_proxy_leaves_arm64_systems_out():
                                PROFILES + [WinProfile("arm", "w11a")], distros)
     text = dhcp.render_dnsmasq_proxy(hosts, Server("10.0.0.1"), "10.0.0.0")
     assert "52:54:00:00:00:07" not in text and "# system armbox: arm64, not served by this proxy" in text
+
+
+@pytest.mark.parametrize("ipxe_menu, after", [(False, "grub/grubx64.efi"), (True, "ipxe/default.ipxe")])
+def test_proxy_sends_other_uefi_clients_through_ipxe(ipxe_menu, after):
+    """Behind a proxy GRUB cannot find its TFTP server on UEFI (no server in the site's ACK): UEFI clients that are
+    not Windows systems get iPXE first, then Cobbler's grubx64.efi (or its iPXE menu); BIOS ones grub.0 directly."""
+    lines = dhcp.render_dnsmasq_proxy(_hosts(), Server("10.0.0.1"), "10.0.0.0", ipxe_menu).splitlines()
+    others = [line for line in lines if line.startswith("pxe-service=tag:!cwpe-win,")]
+    assert others == ['pxe-service=tag:!cwpe-win,x86PC,"Cobbler",grub/grub.0,10.0.0.1'] + [
+        line for csa in ("X86-64_EFI", "BC_EFI") for line in (
+            'pxe-service=tag:!cwpe-win,tag:!cwpe-ipxe,%s,"Cobbler (iPXE)",winpe/ipxe/snponly.efi,10.0.0.1' % csa,
+            'pxe-service=tag:!cwpe-win,tag:cwpe-ipxe,%s,"Cobbler",%s,10.0.0.1' % (csa, after))]

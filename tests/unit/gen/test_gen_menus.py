@@ -155,3 +155,14 @@ def test_cobbler_ipxe_entry_chains_the_system_script_for_a_system(system, script
                                               "http_server": "192.0.2.5"}, SHIPPED)
     run = ipxe.run_ipxe(text, None if system else "pro", {"platform": "efi"})
     assert [(a.verb, a.url) for a in run.actions] == [("chain", "http://192.0.2.5/cobbler/" + script)]
+
+
+@pytest.mark.parametrize("tftp_server, lines", [
+    ("192.168.1.5", ["isset ${proxydhcp/dhcp-server} && set netX.dhcp/next-server 192.168.1.5 || isset ${ip}"]),
+    ("cobbler.lan", []), ("", []), ("192.168.1.5\nchain http://evil/", [])])
+def test_ipxe_chain_lines_name_cobblers_tftp_server_behind_a_proxy(tftp_server, lines):
+    """Behind a proxy the ACK's next-server is the site's: the script sets Cobbler's TFTP address (IPv4 only:
+    iPXE's next-server holds no name; anything else adds no line) just before the chain."""
+    got = menus.ipxe_chain_lines(DISTRO, PROFILE, tftp_server=tftp_server)
+    assert got[-1] == "chain tftp://${next-server}/${winpe-nbp}"
+    assert got[:-1] == menus.ipxe_chain_lines(DISTRO, PROFILE)[:-1] + lines
