@@ -179,7 +179,9 @@ UEFI_NOTICE = ["Windows profile %s cannot start from GRUB on UEFI." % PROFILE.na
                "GRUB (2.06 and 2.12) keeps the network card: a loader started here",
                "gets no network. Boot this client another way:",
                "- DHCP boot file %s for it (iPXE, then Cobbler" % layout.IPXE_EFI,
-               "  iPXE script), see cobbler-winpe docs/boot-chains.md; or",
+               "  iPXE script), see cobbler-winpe docs/boot-chains.md;",
+               "- uefi_ipxe_menu: true in /etc/cobbler/winpe.yaml (iPXE, then",
+               "  Cobbler iPXE menu of Linux and Windows profiles); or",
                "- uefi_menu: true in /etc/cobbler/winpe.yaml (Windows boot menu)."]
 
 
