@@ -148,6 +148,7 @@ class Bed:
                                extra_env={winebed.PORT_ENV: str(self.checker.port), "WINEPATH": SYSTEM32},
                                cwd=os.path.dirname(host_path))
         assert not self.checker.errors, self.checker.errors
+        assert winebed.PLUMBING not in proc.stderr.decode("cp437"), proc.stderr.decode("cp437")
         return proc, self.winpe
 
     def setupcomplete(self, script):
@@ -199,6 +200,11 @@ def bed():
 
 def _out(proc):
     return proc.stdout.decode("cp437").splitlines()
+
+
+def _told(proc, winpe):
+    """What a failed assertion shows: the script's stdout and stderr, and every call the stand-ins made."""
+    return {"stdout": _out(proc), "stderr": proc.stderr.decode("cp437").splitlines(), "calls": winpe.calls}
 
 
 def _unc(share, host="127.0.0.1"):
@@ -382,7 +388,7 @@ def test_setupcomplete_reports_with_curl(bed):
     """Full Windows without PowerShell on the path the script checks: curl.exe sends the install-post report."""
     proc, winpe = bed.setupcomplete(_data_file(bed, "systems", "52-54-00-12-34-56", "SetupComplete.cmd"))
     url = "http://127.0.0.1:%d" % bed.http.server_address[1] + POST % "pc1"
-    assert winpe.events == [("curl", url), ("http GET", POST % "pc1")], _out(proc)
+    assert winpe.events == [("curl", url), ("http GET", POST % "pc1")], _told(proc, winpe)
     assert _out(proc) == ["cobbler-winpe: Cobbler took the install-post report (%s)" % url]
     assert proc.returncode == 0
 
@@ -394,7 +400,7 @@ def test_setupcomplete_reports_with_powershell(bed):
     finally:
         bed.powershell(False)
     url = "http://127.0.0.1:%d" % bed.http.server_address[1] + POST % "pc1"
-    assert winpe.events == [("powershell", url), ("http GET", POST % "pc1")], _out(proc)
+    assert winpe.events == [("powershell", url), ("http GET", POST % "pc1")], _told(proc, winpe)
     assert proc.returncode == 0
 
 
@@ -403,7 +409,7 @@ def test_setupcomplete_gives_up_after_five_refusals(bed):
     script = startnet.render_setupcomplete(WinSystem("pc9", "win10-pro"), bed.server, templates=SHIPPED)
     proc, winpe = bed.setupcomplete(script)
     url = "http://127.0.0.1:%d" % bed.http.server_address[1] + POST % "pc9"
-    assert winpe.events == [("curl", url), ("http GET", POST % "pc9")] * startnet.HTTP_TRIES, _out(proc)
+    assert winpe.events == [("curl", url), ("http GET", POST % "pc9")] * startnet.HTTP_TRIES, _told(proc, winpe)
     assert [line for line in _out(proc) if line.startswith("cobbler-winpe:")] == [
         "cobbler-winpe: Cobbler did not take the install-post report after 5 tries (%s)" % url]
     assert proc.returncode == 1

@@ -2,7 +2,8 @@
  *
  * Sends, as UTF-8 separated by NUL bytes: the program's own file name, GetCommandLineW(), the current directory
  * and %WINPE_URL%; then prints the checker's reply after its first line (raw bytes to stdout) and exits with the
- * number on that first line.  The checker's TCP port is in %CWPE_CHECK_PORT%; without it the tool exits 97.
+ * number on that first line.  The checker's TCP port is in %CWPE_CHECK_PORT%.  When the tool cannot ask the
+ * checker (no port: 97; socket trouble: 98, 99) it prints one "STANDIN-TOOL plumbing:" line on stderr.
  */
 #include <winsock2.h>
 #include <windows.h>
@@ -26,19 +27,26 @@ static int send_all(SOCKET s, const char *buf, int len)
     return 0;
 }
 
+/* A failure of the test's own plumbing, not of the tool under test: one line on stderr naming the step. */
+static int plumbing(const char *step, int code)
+{
+    fprintf(stderr, "STANDIN-TOOL plumbing: %s failed (WSA error %d)\n", step, WSAGetLastError());
+    return code;
+}
+
 int main(void)
 {
     static char msg[98304], reply[65536];
     wchar_t wide[32768];
     char port[16];
-    int used = 0, got = 0, n, code;
+    int used = 0, got = 0, n = 0, code;
     WSADATA wsa;
     SOCKET s;
     struct sockaddr_in addr;
     DWORD len;
     char *body;
 
-    if (!GetEnvironmentVariableA("CWPE_CHECK_PORT", port, sizeof port)) return 97;
+    if (!GetEnvironmentVariableA("CWPE_CHECK_PORT", port, sizeof port)) return plumbing("reading CWPE_CHECK_PORT", 97);
     len = GetModuleFileNameW(NULL, wide, 32768);
     wide[len < 32768 ? len : 32767] = 0;
     used += utf8(wide, msg + used, (int)sizeof msg - used);
@@ -48,20 +56,22 @@ int main(void)
     if (!GetEnvironmentVariableW(L"WINPE_URL", wide, 32768)) wide[0] = 0;
     used += utf8(wide, msg + used, (int)sizeof msg - used);
 
-    if (WSAStartup(MAKEWORD(2, 2), &wsa)) return 98;
+    if (WSAStartup(MAKEWORD(2, 2), &wsa)) return plumbing("WSAStartup", 98);
     s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
     addr.sin_port = htons((unsigned short)atoi(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (s == INVALID_SOCKET || connect(s, (struct sockaddr *)&addr, sizeof addr)) return 98;
-    if (send_all(s, msg, used)) return 98;
+    if (s == INVALID_SOCKET) return plumbing("socket", 98);
+    if (connect(s, (struct sockaddr *)&addr, sizeof addr)) return plumbing("connect", 98);
+    if (send_all(s, msg, used)) return plumbing("send", 98);
     shutdown(s, SD_SEND);
     while (got < (int)sizeof reply - 1 && (n = recv(s, reply + got, (int)sizeof reply - 1 - got, 0)) > 0) got += n;
+    if (n < 0) return plumbing("recv", 99);
     closesocket(s);
     reply[got] = 0;
     body = strchr(reply, '\n');
-    if (!body) return 99;
+    if (!body) return plumbing("the checker's reply (no first line)", 99);
     *body++ = 0;
     code = atoi(reply);
     if (got > body - reply) {
