@@ -54,9 +54,7 @@ def reporting_bed(winpe_bed, sample_media):
 
 @pytest.fixture(scope="module")
 def wine(tmp_path_factory):
-    missing = winebed.missing_programs()
-    if missing:
-        pytest.fail("Wine is missing (%s): scripts/setup.sh installs wine64" % ", ".join(missing))
+    winebed.require()
     root = str(tmp_path_factory.mktemp("status-wine"))
     prefix = winebed.WinePrefix(root)
     prefix.start()
@@ -177,13 +175,7 @@ def reinstall(bed, wine, tools, system, firmware="uefi", entries=None):
     winpe = winpe_tools.WinPE(wine, wine.root, {}, firmware=firmware)
     if entries:
         winpe.firmware_entries = entries
-    checker = winebed.Checker(winpe.answer)
-    try:
-        proc = wine.run(["cmd", "/c", "C:\\oneliner.cmd"], timeout=120,
-                        extra_env={winebed.PORT_ENV: str(checker.port), "WINEPATH": tools})
-    finally:
-        checker.close()
-    assert not checker.errors, checker.errors
+    proc = winebed.run_checked(wine, ["cmd", "/c", "C:\\oneliner.cmd"], winpe.answer, 120, {"WINEPATH": tools})
     return proc.returncode, proc.stdout.decode("cp437"), winpe.events
 
 

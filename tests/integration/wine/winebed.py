@@ -1,5 +1,6 @@
 """A Wine bed for WinPE batch files: throwaway prefix, one wineserver, stand-in tools that ask a Python checker."""
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -9,6 +10,8 @@ import tempfile
 import threading
 import time
 
+import pytest
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOL_SOURCE = os.path.join(HERE, "..", "..", "standins", "win", "checked_tool.c")
 WINE = "/usr/lib/wine/wine64"
@@ -16,6 +19,12 @@ WINESERVER = "/usr/lib/wine/wineserver"
 MINGW = "x86_64-w64-mingw32-gcc"
 PORT_ENV = "CWPE_CHECK_PORT"
 PLUMBING = "STANDIN-TOOL plumbing:"    # what a stand-in prints on stderr when it could not reach the checker
+UNSTARTED = "Can't recognize '"        # what Wine's cmd prints on stderr when it could not start a program
+# Every Wine process runs without address-space randomization.  Debian's wine64 has no preloader, so nothing holds
+# 0x7ffe0000 (Windows' shared user data) before the kernel places random mappings: about 1 new process in 5,000
+# died with "wine: failed to map the shared user data: c0000018", and cmd reported the program as unrecognized
+# (errorlevel 9009) -- a stand-in call lost (docs/reliability.md has the counts).
+LAUNCH = ("setarch", platform.machine(), "--addr-no-randomize", WINE)
 # WinPE's System32 holds every tool the scripts call; the stand-ins sit there too (X: is that folder's drive).
 TOOLS = ("net", "wpeinit", "wpeutil", "reg", "ipconfig", "ping", "drvload", "curl", "getmac", "wmic", "bcdedit",
          "shutdown")
@@ -25,8 +34,15 @@ def missing_programs():
     """What the bed needs and the host lacks."""
     needed = [WINE, WINESERVER]
     missing = [path for path in needed if not os.path.exists(path)]
-    return missing + [name for name in (MINGW, "smbd", "smbclient") if not shutil.which(name)
+    return missing + [name for name in (LAUNCH[0], MINGW, "smbd", "smbclient") if not shutil.which(name)
                       and not os.path.exists("/usr/sbin/" + name)]
+
+
+def require():
+    """Fail (never skip) when the host lacks what the bed needs: scripts/setup.sh installs all of it."""
+    missing = missing_programs()
+    if missing:
+        pytest.fail("the Wine bed needs %s: scripts/setup.sh installs them" % ", ".join(missing))
 
 
 def build_tool(out_path):
@@ -122,7 +138,8 @@ class Checker(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.answer = answer
         self.errors = []
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        # one checker per run: a short poll keeps close() (shutdown waits for the loop) at a few milliseconds
+        self.thread = threading.Thread(target=self.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
 
     @property
@@ -133,6 +150,20 @@ class Checker(socketserver.ThreadingTCPServer):
         self.shutdown()
         self.server_close()
         self.thread.join(10)
+
+
+def run_checked(prefix, argv, answer, timeout=60, extra_env=None, cwd=None):
+    """ARGV run in PREFIX with a fresh checker giving its stand-ins ANSWER(call).  Fails the test when the bed
+    failed: a stand-in could not reach the checker, the checker could not take a call, cmd could not start one."""
+    checker = Checker(answer)
+    try:
+        proc = prefix.run(argv, timeout, dict(extra_env or {}, **{PORT_ENV: str(checker.port)}), cwd)
+    finally:
+        checker.close()
+    stderr = proc.stderr.decode("cp437")
+    failed = [line for line in stderr.splitlines() if line.startswith((PLUMBING, UNSTARTED))]
+    assert not checker.errors and not failed, {"checker": checker.errors, "stderr": stderr}
+    return proc
 
 
 class WinePrefix:
@@ -164,10 +195,10 @@ class WinePrefix:
             raise RuntimeError("wineboot made no prefix: %s" % done.stderr)
 
     def run(self, argv, timeout=60, extra_env=None, cwd=None):
-        """wine64 ARGV; the whole process group is killed when TIMEOUT passes."""
+        """wine64 ARGV (through LAUNCH); the whole process group is killed when TIMEOUT passes."""
         # files, not pipes: wineboot leaves services.exe & co. holding its stdout, a pipe would never end
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            proc = subprocess.Popen([WINE] + argv, env=self.env(extra_env), stdout=out, stderr=err,
+            proc = subprocess.Popen(list(LAUNCH) + argv, env=self.env(extra_env), stdout=out, stderr=err,
                                     stdin=subprocess.DEVNULL, cwd=cwd or self.root, start_new_session=True)
             try:
                 proc.wait(timeout=timeout)

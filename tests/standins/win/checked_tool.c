@@ -27,10 +27,11 @@ static int send_all(SOCKET s, const char *buf, int len)
     return 0;
 }
 
-/* A failure of the test's own plumbing, not of the tool under test: one line on stderr naming the step. */
+/* A failure of the test's own plumbing, not of the tool under test: one line on stderr naming the step and
+ * the thread's last error (Winsock keeps its errors there too: WSAGetLastError is GetLastError). */
 static int plumbing(const char *step, int code)
 {
-    fprintf(stderr, "STANDIN-TOOL plumbing: %s failed (WSA error %d)\n", step, WSAGetLastError());
+    fprintf(stderr, "STANDIN-TOOL plumbing: %s failed (error %lu)\n", step, GetLastError());
     return code;
 }
 
@@ -56,7 +57,10 @@ int main(void)
     if (!GetEnvironmentVariableW(L"WINPE_URL", wide, 32768)) wide[0] = 0;
     used += utf8(wide, msg + used, (int)sizeof msg - used);
 
-    if (WSAStartup(MAKEWORD(2, 2), &wsa)) return plumbing("WSAStartup", 98);
+    if ((code = WSAStartup(MAKEWORD(2, 2), &wsa))) {
+        SetLastError(code);
+        return plumbing("WSAStartup", 98);
+    }
     s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
