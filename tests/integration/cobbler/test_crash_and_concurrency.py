@@ -157,7 +157,9 @@ def wim_digest(path):
 
 
 def state(roots):
-    """{path: (content digest, world-readable)} of every file below ROOTS (missing roots are empty)."""
+    """{path: (content digest, world-readable)} of every file below ROOTS (missing roots are empty).  A WIM under
+    a temp name is digested as a WIM too: a kill between os.link and os.replace leaves .tmp-boot.wim, a whole
+    link to a complete WIM (fresh-clone run 14 judged one partial by its raw bytes)."""
     found = {}
     for root in roots:
         for folder, _dirs, files in os.walk(root):
@@ -167,7 +169,7 @@ def state(roots):
                 if not stat.S_ISREG(st.st_mode):
                     found[path] = ("not a regular file", True)
                     continue
-                if name.lower().endswith(".wim") and not is_temp(path):
+                if name.lower().endswith(".wim"):
                     digest = wim_digest(path)
                 else:
                     with open(path, "rb") as handle:
@@ -232,6 +234,27 @@ def complete_states(bed, roots, configs):
         assert not [p for p in snap if is_temp(p)], name
     assert contents(states["old"]) != contents(states["new"])
     return states, max(took)
+
+
+def test_a_temp_file_left_by_a_kill_is_judged_by_its_content(staged_bed):
+    """check_between: a temp name linked to a complete WIM (a kill between link and rename) is whole; a readable
+    truncated copy under that name is partial."""
+    _bed, roots, _configs = staged_bed
+    now = state(roots)
+    served = sorted(path for path in now if os.path.basename(path) == "boot.wim")[0]
+    tmp = os.path.join(os.path.dirname(served), ".tmp-boot.wim")
+    snapshot = contents(now)
+    try:
+        os.link(served, tmp)
+        assert check_between(state(roots), snapshot, snapshot) == []
+        os.unlink(tmp)
+        with open(served, "rb") as source, open(tmp, "wb") as out:
+            out.write(source.read(os.path.getsize(served) // 2))
+        os.chmod(tmp, 0o644)
+        assert check_between(state(roots), snapshot, snapshot) == ["readable partial temp file %s" % tmp]
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
 
 
 def test_sigkill_at_random_points_then_heal(staged_bed):
