@@ -21,7 +21,7 @@ PORT_ENV = "CWPE_CHECK_PORT"
 PLUMBING = "STANDIN-TOOL plumbing:"    # what a stand-in prints on stderr when it could not reach the checker
 UNSTARTED = "Can't recognize '"        # what Wine's cmd prints on stderr when it could not start a program
 # Every Wine process runs without address-space randomization.  Debian's wine64 has no preloader, so nothing holds
-# 0x7ffe0000 (Windows' shared user data) before the kernel places random mappings: about 1 new process in 5,000
+# 0x7ffe0000 (Windows' shared user data) before the kernel places its randomized brk heap: about 1 start in 8,300
 # died with "wine: failed to map the shared user data: c0000018", and cmd reported the program as unrecognized
 # (errorlevel 9009) -- a stand-in call lost (docs/reliability.md has the counts).
 LAUNCH = ("setarch", platform.machine(), "--addr-no-randomize", WINE)
